@@ -1,0 +1,30 @@
+# Two entry points: `make demo` (a whole course term) and `make test` (the test suite).
+# Both build the project virtual environment first, from pinned requirements.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv release clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python -m nnlab.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate release/ from source/ after editing a source notebook.
+release: $(STAMP)
+	$(BIN)/python -m nnlab.cli release-all
+
+clean:
+	rm -rf $(VENV) gradebook.db submitted autograded/*/ feedback .exchange .nnlab

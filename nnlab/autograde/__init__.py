@@ -1,0 +1,1 @@
+"""nbgrader integration: preprocessors that plug the hidden graders into autograde."""

@@ -36,8 +36,8 @@ c.HiddenGraders.secret_path = os.environ.get(
     "NNLAB_SECRET", os.path.join(os.path.expanduser("~"), ".nnlab", "nnlab-course-secret")
 )
 c.HiddenGraders.call_timeout = 30.0        # seconds for one call into the student's code
-c.HiddenGraders.notebook_timeout = 180.0   # seconds to run the student's notebook in the child
-c.HiddenGraders.graders_dir = os.path.join(HERE, "nnlab", "graders")
+c.HiddenGraders.cell_timeout = 30.0        # seconds for one notebook cell in the grader's child
+c.HiddenGraders.notebook_timeout = 180.0   # seconds to run the student's notebook in the grader's child
 
 # The autograde pipeline: nbgrader's own, with the hidden graders scoring every
 # test cell after the kernel has run (their report replaces the cell's output).

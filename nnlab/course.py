@@ -1,0 +1,49 @@
+"""The course on disk: where the project lives, copies of it, and running nbgrader there."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
+COURSE_FILES = ["course_config.py", "nbgrader_config.py"]
+
+
+def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:
+    """Assignments whose source notebook exists, in course order."""
+    return [a for a in ASSIGNMENTS if (root / "source" / a / f"{a}.ipynb").exists()]
+
+
+def copy_course(dest: Path, root: Path = PROJECT_ROOT, include_release: bool = True) -> Path:
+    """A fresh course folder at `dest` with the configuration, source/ and (optionally) release/."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        shutil.copy2(root / name, dest / name)
+    folders = ["source"] + (["release"] if include_release else [])
+    for folder in folders:
+        if (root / folder).exists():
+            shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return dest
+
+
+def nbgrader_command() -> str:
+    """The nbgrader of this environment (next to the running interpreter)."""
+    candidate = Path(sys.executable).with_name("nbgrader")
+    return str(candidate) if candidate.exists() else "nbgrader"
+
+
+def run_nbgrader(course: Path, *args: str, env: dict | None = None, check: bool = True,
+                 cwd: Path | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """`nbgrader ARGS` run from the course folder (so it reads that course's nbgrader_config.py)."""
+    full_env = dict(os.environ, **(env or {}))
+    done = subprocess.run([nbgrader_command(), *args], cwd=str(cwd or course), env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {course} (exit {done.returncode}):\n"
+                           f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return done

@@ -1,0 +1,5 @@
+"""Hidden graders: one pytest package per assignment, instructor-only.
+
+`pytest nnlab/graders/<assignment> --submission PATH.ipynb [--student ID]` grades one
+notebook. Never copied into release/ or into feedback.
+"""

@@ -1,0 +1,43 @@
+"""Per-student hidden inputs: random draws keyed by (course secret, student id, test name).
+
+The same student gets the same inputs at every regrade; two students get different ones;
+nobody without the secret can predict them.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SECRET_PATH = Path.home() / ".nnlab" / "nnlab-course-secret"
+
+
+def secret_path_from_environment() -> Path:
+    return Path(os.environ.get("NNLAB_SECRET", DEFAULT_SECRET_PATH))
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """Read the course secret, creating it (32 random bytes, mode 0600) on first use."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    secret = path.read_text().strip().encode("ascii")
+    if len(secret) < 32:
+        raise ValueError(f"{path}: the course secret is too short (expected 64 hex digits)")
+    return secret
+
+
+def student_seed(secret: bytes, student: str, test: str) -> int:
+    digest = hmac.new(secret, f"{student}\x00{test}".encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def student_rng(secret: bytes, student: str, test: str) -> np.random.Generator:
+    return np.random.default_rng(student_seed(secret, student, test))

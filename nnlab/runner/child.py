@@ -1,0 +1,192 @@
+"""The student's process: runs the notebook's code cells, then answers the grader's calls.
+
+Started by `student_process.StudentProcess` as `python -I child.py CMD_FD REPLY_FD LOG`.
+It runs as a file, never as part of the `nnlab` package, and hides that package before the
+student's first line runs: the student's code cannot import the reference solutions or the
+graders. It only ever receives inputs; the expected values stay with the grader.
+"""
+import builtins
+import importlib.util
+import os
+import sys
+import time
+
+MAX_ERROR_CHARS = 500
+
+
+def _load_sibling(name: str):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location("_nnlab_runner_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hide_course_package() -> None:
+    """Make `import nnlab` fail for the student (an editable install adds finders and paths)."""
+    sys.path[:] = [p for p in sys.path if not os.path.isfile(os.path.join(p or ".", "nnlab", "__init__.py"))]
+    # setuptools' editable install registers a finder class named __editable___nnlab_..._finder.
+    kept = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+    sys.meta_path[:] = kept
+    sys.path_importer_cache.clear()
+    for name in [m for m in sys.modules if m == "nnlab" or m.startswith("nnlab.")]:
+        del sys.modules[name]
+
+
+class _QuietShell:
+    """Stands in for IPython's `get_ipython()`: magics and shell escapes do nothing here."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _python_source(source: str) -> str:
+    if any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()):
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(source)
+    return source
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # a student exception whose __str__ fails
+        text = type(exc).__name__
+    return text[:MAX_ERROR_CHARS]
+
+
+def _close_figures() -> None:
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+def run_cells(cells, namespace, report) -> list:
+    errors = []
+    for index, source in cells:
+        report({"cell_started": index})
+        try:
+            code = compile(_python_source(source), f"<cell {index}>", "exec")
+            exec(code, namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on
+            errors.append({"cell": index, "error": _describe(exc)})
+        _close_figures()
+    return errors
+
+
+class Session:
+    def __init__(self, wire, recipes, namespace):
+        self.wire = wire
+        self.recipes = recipes
+        self.namespace = namespace
+        self.handles = {}
+
+    def _torch(self, required: bool = False):
+        if required:
+            import torch
+            return torch
+        return sys.modules.get("torch")
+
+    def _materialize(self, value):
+        """Turn decoded plain data into the student's kind of values (tensors, kept objects)."""
+        wire = self.wire
+        if isinstance(value, wire.Tensor):
+            torch = self._torch(required=True)
+            tensor = torch.from_numpy(value.array.copy())
+            return tensor.requires_grad_(True) if value.requires_grad else tensor
+        if isinstance(value, wire.Handle):
+            return self.handles[value.ident]
+        if isinstance(value, list):
+            return [self._materialize(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._materialize(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._materialize(v) for k, v in value.items()}
+        return value
+
+    def _reply_value(self, value, keep: bool):
+        if keep:
+            ident = len(self.handles) + 1
+            self.handles[ident] = value
+            return {"ok": True, "value": self.wire.Handle(ident, type(value).__name__)}
+        return {"ok": True, "value": value}
+
+    def _target(self, message):
+        if "handle" in message:
+            obj = self.handles[message["handle"]]
+            return getattr(obj, message["method"])
+        name = message["name"]
+        if name not in self.namespace:
+            raise LookupError(name)
+        return self.namespace[name]
+
+    def handle(self, message):
+        op = message.get("op")
+        try:
+            if op == "get":
+                target = self._target(message)
+                return self._reply_value(target, message.get("keep", False))
+            if op == "call":
+                target = self._target(message)
+                args = self._materialize(message.get("args", []))
+                kwargs = self._materialize(message.get("kwargs", {}))
+                result = target(*args, **kwargs)
+                reply = self._reply_value(result, message.get("keep", False))
+                if message.get("return_args"):
+                    reply["args"] = args
+                return reply
+            if op == "recipe":
+                recipe = getattr(self.recipes, message["recipe"])
+                args = self._materialize(message.get("args", []))
+                return {"ok": True, "value": recipe(self.namespace, *args)}
+            return {"ok": False, "kind": "protocol", "error": f"unknown operation {op!r}"}
+        except LookupError as exc:
+            if op in ("get", "call") and "name" in message and message["name"] not in self.namespace:
+                return {"ok": False, "kind": "missing", "error": f"the notebook defines no `{message['name']}`"}
+            return {"ok": False, "kind": "raised", "error": _describe(exc)}
+        except BaseException as exc:
+            return {"ok": False, "kind": "raised", "error": _describe(exc)}
+        finally:
+            _close_figures()
+
+    def send(self, fd, reply) -> None:
+        torch = self._torch()
+        try:
+            self.wire.send(fd, reply, torch)
+        except self.wire.WireError as exc:
+            self.wire.send(fd, {"ok": False, "kind": "type", "error": f"returned {exc}; expected numbers, lists or arrays"})
+        except (TypeError, ValueError, OverflowError) as exc:
+            self.wire.send(fd, {"ok": False, "kind": "type", "error": f"returned data that cannot be sent: {_describe(exc)}"})
+
+
+def main() -> None:
+    cmd_fd, reply_fd, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    wire = _load_sibling("wire")
+    recipes = _load_sibling("recipes")
+    _hide_course_package()
+    # The student's prints go to a log, never into the grader's channel.
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.stdin = open(os.devnull)
+
+    start = wire.receive(cmd_fd)
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
+    began = time.monotonic()
+    errors = run_cells(start["cells"], namespace, lambda m: wire.send(reply_fd, m))
+    session = Session(wire, recipes, namespace)
+    session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "seconds": time.monotonic() - began})
+    while True:
+        try:
+            message = wire.receive(cmd_fd)
+        except EOFError:
+            break
+        if message.get("op") == "exit":
+            break
+        session.send(reply_fd, session.handle(message))
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""The grader's side of the student's process.
+
+`StudentProcess` starts `child.py` in a fresh interpreter, sends it the notebook's code
+cells (never the test cells), and then forwards calls. Only plain data comes back
+(see `wire`). A cell that hangs or kills the interpreter is skipped and the notebook is
+run again without it; a call that hangs or crashes fails that call only, and the next call
+gets a fresh process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import wire
+
+CHILD = Path(__file__).with_name("child.py")
+
+
+class StudentCodeError(Exception):
+    """The student's code could not answer. The message is safe to show the student.
+
+    kind: "missing" (name not defined), "raised", "type" (not plain data), "timeout", "crashed".
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read as a notebook."""
+
+
+@dataclass
+class NotebookRun:
+    cell_errors: list[dict] = field(default_factory=list)
+    skipped_cells: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def is_test_cell(cell: dict) -> bool:
+    """An nbgrader 'autograder tests' cell: graded, not a solution."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def student_cells(notebook: dict) -> list[tuple[int, str]]:
+    """The code cells a kernel would run for the student's code, in order, without test cells."""
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        raise SubmissionError("has no list of cells (is it an nbformat 4 notebook?)")
+    return [
+        (index, _source(cell))
+        for index, cell in enumerate(cells)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and not is_test_cell(cell)
+    ]
+
+
+def read_notebook(path: Path) -> dict:
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SubmissionError(f"{path}: no such notebook") from None
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{path}: is not UTF-8 text") from None
+    try:
+        notebook = json.loads(text)
+    except ValueError as exc:
+        raise SubmissionError(f"{path}: is not a notebook (invalid JSON: {exc})") from None
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4:
+        raise SubmissionError(f"{path}: is not an nbformat 4 notebook")
+    return notebook
+
+
+def _child_environment(home: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NNLAB_", "JPY_", "JUPYTER_"))}
+    env.update(HOME=home, MPLBACKEND="Agg", MPLCONFIGDIR=home, PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1")
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+class StudentProcess:
+    def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = 30.0,
+                 cell_timeout: float = 60.0, notebook_timeout: float = 300.0,
+                 python: str = sys.executable):
+        self.cells = cells
+        self.call_timeout = call_timeout
+        self.cell_timeout = cell_timeout
+        self.notebook_timeout = notebook_timeout
+        self.python = python
+        self.skipped: list[int] = []
+        self.run: NotebookRun | None = None
+        self.restarts = 0
+        self._proc: subprocess.Popen | None = None
+        self._workdir: str | None = None
+
+    @classmethod
+    def from_notebook(cls, path: Path, **options) -> "StudentProcess":
+        return cls(student_cells(read_notebook(path)), **options)
+
+    # -- life cycle --------------------------------------------------------------
+    def __enter__(self) -> "StudentProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> NotebookRun:
+        """Run the notebook's cells in a fresh process; cells that hang or crash are skipped."""
+        began = time.monotonic()
+        while True:
+            stuck = self._try_start(began)
+            if stuck is None:
+                self.run.skipped_cells = list(self.skipped)
+                return self.run
+            self.skipped.append(stuck)
+
+    def _spawn(self) -> None:
+        self._workdir = tempfile.mkdtemp(prefix="nnlab-student-")
+        cmd_r, self._cmd_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        log = os.path.join(self._workdir, "output.log")
+        self._proc = subprocess.Popen(
+            [self.python, "-I", str(CHILD), str(cmd_r), str(reply_w), log],
+            pass_fds=(cmd_r, reply_w), cwd=self._workdir, env=_child_environment(self._workdir),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        os.close(cmd_r)
+        os.close(reply_w)
+
+    def _try_start(self, began: float) -> int | None:
+        """Start once. Returns the index of a cell that hung or crashed, or None when ready."""
+        self._spawn()
+        cells = [(i, src) for i, src in self.cells if i not in self.skipped]
+        current = None
+        try:
+            wire.send(self._cmd_w, {"cells": cells})
+            while True:
+                deadline = min(time.monotonic() + self.cell_timeout, began + self.notebook_timeout)
+                message = wire.receive(self._reply_r, deadline)
+                if "cell_started" in message:
+                    current = message["cell_started"]
+                    continue
+                errors = list(message.get("cell_errors", []))
+                errors += [{"cell": i, "error": "skipped: it did not finish or stopped the interpreter"}
+                           for i in self.skipped]
+                self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0))
+                return None
+        except (TimeoutError, EOFError, BrokenPipeError, wire.WireError):
+            self._kill()
+            if current is None or time.monotonic() > began + self.notebook_timeout:
+                raise StudentCodeError("timeout", "the notebook did not run to its end in time") from None
+            return current
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+        for fd in ("_cmd_w", "_reply_r"):
+            try:
+                os.close(getattr(self, fd))
+            except (AttributeError, OSError):
+                pass
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                wire.send(self._cmd_w, {"op": "exit"})
+            except OSError:
+                pass
+        self._kill()
+
+    # -- calls ----------------------------------------------------------------------
+    def _request(self, message: dict, timeout: float | None = None):
+        if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None:
+                self._kill()
+                self.restarts += 1
+            self.start()
+        deadline = time.monotonic() + (timeout or self.call_timeout)
+        try:
+            wire.send(self._cmd_w, message)
+            reply = wire.receive(self._reply_r, deadline)
+        except TimeoutError:
+            self._kill()
+            raise StudentCodeError("timeout", f"did not return within {timeout or self.call_timeout:g} s") from None
+        except (EOFError, BrokenPipeError):
+            code = self._proc.wait() if self._proc else None
+            self._kill()
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise StudentCodeError("crashed", f"stopped the Python process ({how})") from None
+        except wire.WireError as exc:
+            self._kill()
+            raise StudentCodeError("type", f"sent back something that is not plain data ({exc})") from None
+        if not isinstance(reply, dict) or "ok" not in reply:
+            raise StudentCodeError("type", "sent back something that is not plain data")
+        if not reply["ok"]:
+            raise StudentCodeError(str(reply.get("kind", "raised")), str(reply.get("error", "failed")))
+        return reply
+
+    def call(self, name: str, *args, keep: bool = False, timeout: float | None = None, **kwargs):
+        """`name(*args, **kwargs)` in the student's process; plain data back (a Handle if keep)."""
+        reply = self._request({"op": "call", "name": name, "args": list(args), "kwargs": kwargs, "keep": keep}, timeout)
+        return reply["value"]
+
+    def call_with_args(self, name: str, *args, **kwargs):
+        """Like `call`, and also return the arguments as the student's function left them."""
+        reply = self._request({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
+                               "return_args": True})
+        return reply["value"], list(reply["args"])
+
+    def call_method(self, handle: wire.Handle, method: str, *args, keep: bool = False,
+                    timeout: float | None = None, **kwargs):
+        reply = self._request({"op": "call", "handle": handle.ident, "method": method, "args": list(args),
+                               "kwargs": kwargs, "keep": keep}, timeout)
+        return reply["value"]
+
+    def get(self, name: str, keep: bool = False):
+        """The value of a top-level name of the notebook."""
+        return self._request({"op": "get", "name": name, "keep": keep})["value"]
+
+    def recipe(self, recipe: str, *args, timeout: float | None = None):
+        return self._request({"op": "recipe", "recipe": recipe, "args": list(args)}, timeout)["value"]

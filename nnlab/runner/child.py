@@ -8,6 +8,7 @@ graders. It only ever receives inputs; the expected values stay with the grader.
 import builtins
 import importlib.util
 import os
+import signal
 import sys
 import time
 
@@ -61,16 +62,33 @@ def _close_figures() -> None:
         pyplot.close("all")
 
 
-def run_cells(cells, namespace, report) -> list:
+class CellTimeout(BaseException):
+    """Interrupts a cell that runs too long, as a kernel interrupt would."""
+
+
+def _interrupt(signum, frame):
+    raise CellTimeout("the cell ran too long and was interrupted")
+
+
+def run_cells(cells, namespace, report, cell_timeout: float) -> list:
+    """Run the cells in order; an error or an interrupted cell is noted and the next one runs.
+
+    A cell that ignores the interrupt is killed by the grader's side and skipped on the rerun.
+    """
     errors = []
+    signal.signal(signal.SIGALRM, _interrupt)
     for index, source in cells:
         report({"cell_started": index})
         try:
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
             code = compile(_python_source(source), f"<cell {index}>", "exec")
             exec(code, namespace)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on
             errors.append({"cell": index, "error": _describe(exc)})
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         _close_figures()
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     return errors
 
 
@@ -174,7 +192,7 @@ def main() -> None:
     start = wire.receive(cmd_fd)
     namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
     began = time.monotonic()
-    errors = run_cells(start["cells"], namespace, lambda m: wire.send(reply_fd, m))
+    errors = run_cells(start["cells"], namespace, lambda m: wire.send(reply_fd, m), start["cell_timeout"])
     session = Session(wire, recipes, namespace)
     session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "seconds": time.monotonic() - began})
     while True:

@@ -149,9 +149,10 @@ class StudentProcess:
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
         current = None
         try:
-            wire.send(self._cmd_w, {"cells": cells})
+            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout})
             while True:
-                deadline = min(time.monotonic() + self.cell_timeout, began + self.notebook_timeout)
+                # The child interrupts a long cell itself; this deadline catches one that ignores it.
+                deadline = min(time.monotonic() + 1.5 * self.cell_timeout + 2, began + self.notebook_timeout)
                 message = wire.receive(self._reply_r, deadline)
                 if "cell_started" in message:
                     current = message["cell_started"]

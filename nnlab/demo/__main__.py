@@ -1,0 +1,46 @@
+"""`python -m nnlab.demo [WORKDIR]`: run a whole course term and print the grade table."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from nnlab.course import PROJECT_ROOT, available_assignments
+from nnlab.demo.term import COURSE_ID, Term
+from nnlab.gradetable import format_table, read_grades
+
+
+def main(argv: list[str]) -> int:
+    workdir = Path(argv[0]) if argv else PROJECT_ROOT / "demo-output"
+    term = Term(workdir.resolve(), available_assignments())
+    began = time.monotonic()
+    print(f"Course term in {term.workdir}: assignments {', '.join(term.assignments)}")
+    for s in term.students:
+        print(f"  {s.id:<6} {s.about}")
+    term.step("set up the course and its students", term.set_up)
+    term.step("release the assignments", term.release)
+    term.step("students fetch, work and submit", term.hand_in)
+    term.step("collect the submissions", term.collect)
+    before = term.submitted_digest()
+    term.step("autograde (hidden graders included)", term.autograde)
+    term.step("generate feedback", term.feedback)
+    term.step("export grades", term.export)
+    unchanged = term.submitted_digest() == before
+
+    students, assignments, grades = read_grades("sqlite:///" + str(term.course / "gradebook.db"), COURSE_ID)
+    print("\nGrade table")
+    print(format_table(students, assignments, grades))
+    if term.problems:
+        print("\nProblems met while grading (every other submission was graded):")
+        print("\n".join(term.problems))
+    print(f"\nsubmitted/ unchanged by grading: {'yes' if unchanged else 'NO'}")
+    print(f"grades: {term.workdir / 'grades.csv'}")
+    print(f"feedback: {term.course / 'feedback'}")
+    for name, seconds in term.timings.items():
+        print(f"  {seconds:7.1f} s  {name}")
+    print(f"  {time.monotonic() - began:7.1f} s  in all")
+    return 0 if unchanged else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

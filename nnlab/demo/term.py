@@ -1,0 +1,159 @@
+"""A course term on one machine: release, students fetch and submit through nbgrader's
+exchange, the instructor collects, autogrades, generates feedback and exports grades."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from nnlab.course import available_assignments, copy_course, run_nbgrader
+from nnlab.demo import submissions
+from nnlab.demo.cheats import cheating_answers
+from nnlab.demo.mistakes import MISTAKES
+
+COURSE_ID = "nnlab"
+
+
+@dataclass
+class Student:
+    id: str
+    first_name: str
+    last_name: str
+    about: str
+    # (assignment, release notebook, source notebook) -> notebook or raw bytes to hand in
+    answer: Callable
+
+
+def _correct(a, release, source):
+    return submissions.correct(release, source)
+
+
+def _untouched(a, release, source):
+    return release
+
+
+def _mistakes(a, release, source):
+    return submissions.with_mistakes(release, source, MISTAKES.get(a, {}))
+
+
+def _cheat(a, release, source):
+    return submissions.fill(release, cheating_answers(submissions.solutions(source, code_only=True)))
+
+
+def _hostile(a, release, source):
+    """Right answers, then a top-level infinite loop and a function that kills the interpreter."""
+    nb = submissions.correct(release, source)
+    answers = list(submissions.solutions(source, code_only=True))
+    nb = submissions.append_to_cell(nb, answers[0], "while True:  # forgot the stopping condition\n    pass")
+    return submissions.append_to_cell(nb, answers[-1], "import os\nos._exit(1)")
+
+
+def _broken_first(a, release, source):
+    """Hands in a file that is not a notebook for the first assignment, right answers after."""
+    if a == available_assignments()[0]:
+        return b'{"cells": [ this is not JSON'
+    return submissions.correct(release, source)
+
+
+CLASS = [
+    Student("ada", "Ada", "Lovelace", "right answers everywhere", _correct),
+    Student("ben", "Ben", "Okafor", "hands in the release untouched", _untouched),
+    Student("cara", "Cara", "Silva", "typical mistakes", _mistakes),
+    Student("dan", "Dan", "Novak", "an endless loop and a crash in the notebook", _hostile),
+    Student("eve", "Eve", "Moreau", "cheats: lying objects and patched numpy", _cheat),
+    Student("finn", "Finn", "Berg", "a broken file for the first assignment", _broken_first),
+]
+
+
+@dataclass
+class Term:
+    workdir: Path
+    assignments: list[str]
+    students: list[Student] = field(default_factory=lambda: list(CLASS))
+    timings: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def course(self) -> Path:
+        return self.workdir / "course"
+
+    def env(self) -> dict:
+        return {"NNLAB_EXCHANGE": str(self.workdir / "exchange")}
+
+    def step(self, name: str, action: Callable[[], None]) -> None:
+        began = time.monotonic()
+        print(f"== {name}", flush=True)
+        action()
+        self.timings[name] = time.monotonic() - began
+
+    def nbgrader(self, *args, cwd: Path | None = None, check: bool = True):
+        return run_nbgrader(self.course, *args, env=self.env(), cwd=cwd, check=check)
+
+    # -- the instructor ---------------------------------------------------------------
+    def set_up(self) -> None:
+        if self.workdir.exists():
+            shutil.rmtree(self.workdir)
+        copy_course(self.course, include_release=False)
+        rows = ["id,first_name,last_name,email"]
+        rows += [f"{s.id},{s.first_name},{s.last_name},{s.id}@students.example.org" for s in self.students]
+        (self.course / "students.csv").write_text("\n".join(rows) + "\n")
+        self.nbgrader("db", "student", "import", "students.csv")
+
+    def release(self) -> None:
+        for a in self.assignments:
+            self.nbgrader("generate_assignment", a, "--force")
+            self.nbgrader("release_assignment", a, "--force")
+
+    def collect(self) -> None:
+        for a in self.assignments:
+            self.nbgrader("collect", a)
+
+    def autograde(self) -> None:
+        for a in self.assignments:
+            done = self.nbgrader("autograde", a, check=False)
+            if done.returncode != 0:
+                self.problems.append(f"autograde {a}: nbgrader reported errors (see the log lines below)")
+                self.problems += [f"  {line.strip()}" for line in done.stderr.splitlines()
+                                  if "[ERROR]" in line][:10]
+
+    def feedback(self) -> None:
+        for a in self.assignments:
+            self.nbgrader("generate_feedback", a, "--force", check=False)
+
+    def export(self) -> None:
+        self.nbgrader("export", "--to", str(self.workdir / "grades.csv"))
+
+    # -- the students -----------------------------------------------------------------
+    def student_home(self, student: Student) -> Path:
+        home = self.workdir / "students" / student.id
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "nbgrader_config.py").write_text(
+            "c = get_config()\n"
+            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+            f"c.Exchange.root = {str(self.workdir / 'exchange')!r}\n"
+        )
+        return home
+
+    def hand_in(self) -> None:
+        for student in self.students:
+            home = self.student_home(student)
+            for a in self.assignments:
+                self.nbgrader("fetch_assignment", a, cwd=home)
+                path = home / a / f"{a}.ipynb"
+                release = nbformat.read(path, as_version=4)
+                source = nbformat.read(self.course / "source" / a / f"{a}.ipynb", as_version=4)
+                work = student.answer(a, release, source)
+                path.write_bytes(work if isinstance(work, bytes) else submissions.to_bytes(work))
+                self.nbgrader("submit", a, f"--student={student.id}", cwd=home)
+
+    def submitted_digest(self) -> str:
+        digest = hashlib.sha256()
+        for path in sorted((self.course / "submitted").rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(self.course)).encode() + path.read_bytes())
+        return digest.hexdigest()

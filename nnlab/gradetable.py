@@ -1,0 +1,52 @@
+"""The grade table: every student against every assignment, read from the nbgrader gradebook."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nbgrader.api import Gradebook, MissingEntry
+
+
+@dataclass
+class Cell:
+    score: float | None   # None: no submission
+    max_score: float
+    needs_manual: bool = False
+
+    def text(self) -> str:
+        if self.score is None:
+            return "-"
+        mark = "*" if self.needs_manual else ""
+        return f"{self.score:g}/{self.max_score:g}{mark}"
+
+
+def read_grades(db_url: str, course_id: str) -> tuple[list[str], list[str], dict[tuple[str, str], Cell]]:
+    """(students, assignments, {(student, assignment): Cell})."""
+    with Gradebook(db_url, course_id) as gb:
+        assignments = [a.name for a in gb.assignments]
+        students = sorted(s.id for s in gb.students)
+        maxima = {a.name: a.max_score for a in gb.assignments}
+        grades = {}
+        for student in students:
+            for assignment in assignments:
+                try:
+                    sub = gb.find_submission(assignment, student)
+                except MissingEntry:
+                    grades[student, assignment] = Cell(None, maxima[assignment])
+                    continue
+                grades[student, assignment] = Cell(sub.score, sub.max_score, sub.needs_manual_grade)
+    return students, assignments, grades
+
+
+def format_table(students: list[str], assignments: list[str], grades: dict) -> str:
+    header = ["student", *assignments, "total"]
+    rows = []
+    for student in students:
+        cells = [grades[student, a] for a in assignments]
+        total = sum(c.score or 0.0 for c in cells)
+        possible = sum(c.max_score for c in cells)
+        rows.append([student, *(c.text() for c in cells), f"{total:g}/{possible:g}"])
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    line = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths))  # noqa: E731
+    out = [line(header), line(["-" * w for w in widths]), *map(line, rows)]
+    out.append("(* = has manually graded answers still to mark; '-' = nothing submitted)")
+    return "\n".join(out)

@@ -14,7 +14,6 @@ ASSIGNMENTS = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
 # --- course and layout -------------------------------------------------------
 c.CourseDirectory.course_id = "nnlab"
 c.CourseDirectory.root = HERE
-c.CourseDirectory.db_assignments = [{"name": name} for name in ASSIGNMENTS]
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 
 # --- local exchange: one machine, many students -----------------------------

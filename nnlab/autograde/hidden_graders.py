@@ -9,8 +9,6 @@ whatever the student's kernel did with the cell.
 """
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,9 +20,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Unicode
 
 from nnlab.graders.keys import secret_path_from_environment
+from nnlab.graders.run import GRADERS_DIR, GraderLimits, grade_notebook, graders_for
 from nnlab.runner.student_process import is_test_cell
 
-GRADERS_DIR = Path(__file__).resolve().parent.parent / "graders"
 MAX_NOTES = 5
 
 
@@ -38,12 +36,9 @@ class HiddenGraders(NbGraderPreprocessor):
     grading_timeout = Float(900.0, help="Seconds for all hidden tests of one notebook").tag(config=True)
     python = Unicode(sys.executable, help="Interpreter that runs the graders").tag(config=True)
 
-    def graders_for(self, assignment: str, notebook: str) -> Path:
-        return Path(self.graders_dir) / assignment / f"test_{notebook}.py"
-
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         info = resources["nbgrader"]
-        graders = self.graders_for(info["assignment"], info["notebook"])
+        graders = graders_for(info["assignment"], info["notebook"], Path(self.graders_dir))
         if not graders.exists():
             self.log.info("No hidden graders for %s/%s: nbgrader's own scoring applies", info["assignment"], info["notebook"])
             return nb, resources
@@ -57,25 +52,13 @@ class HiddenGraders(NbGraderPreprocessor):
         return nb, resources
 
     def run_graders(self, graders: Path, nb: NotebookNode, student: str) -> dict:
-        with tempfile.TemporaryDirectory(prefix="nnlab-grade-") as tmp:
+        limits = GraderLimits(self.call_timeout, self.cell_timeout, self.notebook_timeout, self.grading_timeout)
+        with tempfile.TemporaryDirectory(prefix="nnlab-submission-") as tmp:
             submission = Path(tmp) / "submission.ipynb"
             nbformat.write(nb, submission)
-            report_path = Path(tmp) / "report.json"
-            command = [
-                self.python, "-m", "pytest", str(graders), "-q", "-p", "no:cacheprovider",
-                "--submission", str(submission), "--student", student, "--secret", self.secret_path,
-                "--grade-report", str(report_path), "--call-timeout", str(self.call_timeout),
-                "--notebook-timeout", str(self.notebook_timeout), "--cell-timeout", str(self.cell_timeout),
-            ]
-            try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=self.grading_timeout,
-                                      cwd=str(Path(self.graders_dir).parent.parent))
-            except subprocess.TimeoutExpired:
-                raise RuntimeError(f"the hidden graders for {student} did not finish in {self.grading_timeout:g} s")
-            if not report_path.exists():
-                raise RuntimeError(f"the hidden graders could not run for {student}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-            self.log.info("Hidden graders for %s:\n%s", student, _summary(done.stdout))
-            return json.loads(report_path.read_text())
+            report, output = grade_notebook(graders, submission, student, self.secret_path, limits, self.python)
+        self.log.info("Hidden graders for %s:\n%s", student, _summary(output))
+        return report
 
 
 def _summary(pytest_output: str) -> str:

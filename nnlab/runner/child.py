@@ -173,7 +173,7 @@ class Session:
             self.wire.send(fd, reply, torch)
         except self.wire.WireError as exc:
             self.wire.send(fd, {"ok": False, "kind": "type", "error": f"returned {exc}; expected numbers, lists or arrays"})
-        except (TypeError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # e.g. RecursionError: a list that contains itself
             self.wire.send(fd, {"ok": False, "kind": "type", "error": f"returned data that cannot be sent: {_describe(exc)}"})
 
 

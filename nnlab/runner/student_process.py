@@ -74,6 +74,8 @@ def read_notebook(path: Path) -> dict:
         text = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise SubmissionError(f"{path}: no such notebook") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise SubmissionError(f"{path}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise SubmissionError(f"{path}: is not UTF-8 text") from None
     try:
@@ -82,6 +84,8 @@ def read_notebook(path: Path) -> dict:
         raise SubmissionError(f"{path}: is not a notebook (invalid JSON: {exc})") from None
     if not isinstance(notebook, dict) or notebook.get("nbformat") != 4:
         raise SubmissionError(f"{path}: is not an nbformat 4 notebook")
+    if not isinstance(notebook.get("cells"), list):
+        raise SubmissionError(f"{path}: has no list of cells")
     return notebook
 
 
@@ -149,11 +153,14 @@ class StudentProcess:
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
         current = None
         try:
-            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout})
+            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout},
+                      deadline=began + self.notebook_timeout)
             while True:
                 # The child interrupts a long cell itself; this deadline catches one that ignores it.
                 deadline = min(time.monotonic() + 1.5 * self.cell_timeout + 2, began + self.notebook_timeout)
                 message = wire.receive(self._reply_r, deadline)
+                if not isinstance(message, dict):  # the cell wrote into the channel itself
+                    raise wire.WireError("not a message")
                 if "cell_started" in message:
                     current = message["cell_started"]
                     continue
@@ -202,20 +209,25 @@ class StudentProcess:
             self.start()
         deadline = time.monotonic() + (timeout or self.call_timeout)
         try:
-            wire.send(self._cmd_w, message)
+            wire.send(self._cmd_w, message, deadline=deadline)
             reply = wire.receive(self._reply_r, deadline)
         except TimeoutError:
             self._kill()
             raise StudentCodeError("timeout", f"did not return within {timeout or self.call_timeout:g} s") from None
         except (EOFError, BrokenPipeError):
-            code = self._proc.wait() if self._proc else None
+            try:  # the student's code may have closed the channel and still be running
+                code = self._proc.wait(timeout=2.0) if self._proc else None
+            except subprocess.TimeoutExpired:
+                code = None
             self._kill()
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            how = ("closed its channel" if code is None else
+                   f"signal {-code}" if code < 0 else f"exit code {code}")
             raise StudentCodeError("crashed", f"stopped the Python process ({how})") from None
         except wire.WireError as exc:
             self._kill()
             raise StudentCodeError("type", f"sent back something that is not plain data ({exc})") from None
         if not isinstance(reply, dict) or "ok" not in reply:
+            self._kill()  # the real reply may still follow: never read it as the next call's
             raise StudentCodeError("type", "sent back something that is not plain data")
         if not reply["ok"]:
             raise StudentCodeError(str(reply.get("kind", "raised")), str(reply.get("error", "failed")))

@@ -52,7 +52,8 @@ def _encode_array(array: np.ndarray) -> dict:
     dtype = array.dtype.name
     if dtype not in ARRAY_DTYPES:
         raise WireError(f"an array of dtype {dtype} (expected numbers)")
-    data = np.ascontiguousarray(array).tobytes()
+    # Native byte order: the other side rebuilds the array with the native dtype of this name.
+    data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")).tobytes()
     return {"__ndarray__": base64.b64encode(data).decode("ascii"), "dtype": dtype, "shape": list(array.shape)}
 
 
@@ -70,7 +71,7 @@ def encode(value, torch=None):
     if isinstance(value, np.ndarray):
         return _encode_array(value)
     if torch is not None and isinstance(value, torch.Tensor):
-        return {"__tensor__": _encode_array(value.detach().cpu().numpy())}
+        return _encode_array(value.detach().cpu().numpy())
     if isinstance(value, Tensor):
         return {"__tensor__": _encode_array(value.array), "requires_grad": value.requires_grad}
     if isinstance(value, Handle):
@@ -100,6 +101,8 @@ def _hook(obj: dict):
     if "__ndarray__" in obj:
         return _decode_array(obj)
     if "__tensor__" in obj:
+        if not isinstance(obj["__tensor__"], np.ndarray):
+            raise WireError("a tensor without array data")
         return Tensor(obj["__tensor__"], bool(obj.get("requires_grad", False)))
     if "__tuple__" in obj:
         return tuple(obj["__tuple__"])
@@ -110,13 +113,23 @@ def _hook(obj: dict):
     return obj
 
 
-def send(fd: int, message, torch=None) -> None:
-    """Encode `message` (see `encode`) and write it as one frame."""
+def send(fd: int, message, torch=None, deadline: float | None = None) -> None:
+    """Encode `message` (see `encode`) and write it as one frame.
+
+    `deadline` (time.monotonic) bounds the wait for a reader that has stopped reading.
+    """
     payload = json.dumps(encode(message, torch), allow_nan=True, separators=(",", ":")).encode("utf-8")
     frame = _HEADER.pack(len(payload)) + payload
     view = memoryview(frame)
     while view:
-        written = os.write(fd, view)
+        if deadline is None:
+            written = os.write(fd, view)
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError("the other side stopped reading")
+            # A writable pipe takes PIPE_BUF bytes without blocking.
+            written = os.write(fd, view[:select.PIPE_BUF])
         view = view[written:]
 
 
@@ -142,5 +155,5 @@ def receive(fd: int, deadline: float | None = None):
         raise WireError(f"a message of {size} bytes (limit {MAX_MESSAGE_BYTES})")
     try:
         return json.loads(_read_exactly(fd, size, deadline).decode("utf-8"), object_hook=_hook)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
         raise WireError(f"malformed message: {exc}") from None

@@ -1,0 +1,25 @@
+"""Typical wrong answers, one module per assignment, each a list of MistakeSet.
+
+A mistake set replaces some solution cells (by grade_id) with what a student typically
+writes, and states the score every auto-graded test cell must then get. The demo's student
+who makes mistakes hands in the first set; the grader tests check every set.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MistakeSet:
+    name: str
+    answers: dict[str, str]      # solution cell grade_id -> the student's code
+    expected: dict[str, float]   # test cell grade_id -> score with these answers (all auto-graded cells)
+
+
+def mistake_sets(assignment: str) -> list[MistakeSet]:
+    try:
+        module = importlib.import_module(f"nnlab.demo.mistakes.{assignment}")
+    except ModuleNotFoundError:
+        return []
+    return list(module.MISTAKE_SETS)

@@ -22,9 +22,9 @@ c.Exchange.path_includes_course = True
 c.Exchange.assignment_dir = os.environ.get("NNLAB_STUDENT_DIR", ".")
 
 # --- execution ---------------------------------------------------------------
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
-c.Execute.kernel_name = "python3"
+c.ResilientExecute.timeout = 60               # seconds per cell in the nbgrader kernel
+c.ResilientExecute.interrupt_on_timeout = True
+c.ResilientExecute.kernel_name = "python3"
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
@@ -38,16 +38,18 @@ c.HiddenGraders.call_timeout = 30.0        # seconds for one call into the stude
 c.HiddenGraders.cell_timeout = 30.0        # seconds for one notebook cell in the grader's child
 c.HiddenGraders.notebook_timeout = 180.0   # seconds to run the student's notebook in the grader's child
 
-# The autograde pipeline: nbgrader's own, with the hidden graders scoring every
-# test cell after the kernel has run (their report replaces the cell's output).
+# The autograde pipeline: nbgrader's own, with two changes: a kernel that dies costs one
+# cell (ResilientExecute), and the hidden graders score every test cell after the kernel
+# has run (their report replaces the cell's output).
 from nbgrader.preprocessors import (  # noqa: E402
-    Execute, IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 )
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nnlab.autograde.execute import ResilientExecute  # noqa: E402
 from nnlab.autograde.hidden_graders import HiddenGraders  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    ResilientExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Callable
 
 import nbformat
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+from traitlets.config import Config
 
 from nnlab.course import available_assignments, copy_course, run_nbgrader
 from nnlab.demo import submissions
@@ -130,27 +134,31 @@ class Term:
         self.nbgrader("export", "--to", str(self.workdir / "grades.csv"))
 
     # -- the students -----------------------------------------------------------------
-    def student_home(self, student: Student) -> Path:
+    def exchange(self, action, student: Student, assignment: str) -> None:
+        """What `nbgrader fetch_assignment` / `nbgrader submit --student=ID` do, in this process
+        (the command line would start a new interpreter for each of the class's hand-ins)."""
         home = self.workdir / "students" / student.id
         home.mkdir(parents=True, exist_ok=True)
-        (home / "nbgrader_config.py").write_text(
-            "c = get_config()\n"
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-            f"c.Exchange.root = {str(self.workdir / 'exchange')!r}\n"
-        )
-        return home
+        config = Config()
+        config.CourseDirectory.course_id = COURSE_ID
+        config.CourseDirectory.root = str(home)
+        config.CourseDirectory.assignment_id = assignment
+        config.CourseDirectory.student_id = student.id
+        config.Exchange.root = str(self.workdir / "exchange")
+        config.Exchange.assignment_dir = str(home)
+        coursedir = CourseDirectory(config=config)
+        action(coursedir=coursedir, authenticator=Authenticator(config=config), config=config).start()
 
     def hand_in(self) -> None:
         for student in self.students:
-            home = self.student_home(student)
             for a in self.assignments:
-                self.nbgrader("fetch_assignment", a, cwd=home)
-                path = home / a / f"{a}.ipynb"
+                self.exchange(ExchangeFetchAssignment, student, a)
+                path = self.workdir / "students" / student.id / a / f"{a}.ipynb"
                 release = nbformat.read(path, as_version=4)
                 source = nbformat.read(self.course / "source" / a / f"{a}.ipynb", as_version=4)
                 work = student.answer(a, release, source)
                 path.write_bytes(work if isinstance(work, bytes) else submissions.to_bytes(work))
-                self.nbgrader("submit", a, f"--student={student.id}", cwd=home)
+                self.exchange(ExchangeSubmit, student, a)
 
     def submitted_digest(self) -> str:
         digest = hashlib.sha256()

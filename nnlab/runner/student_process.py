@@ -22,6 +22,9 @@ from pathlib import Path
 from . import wire
 
 CHILD = Path(__file__).with_name("child.py")
+# A cell interrupted once for running too long gets only this long when the notebook is rerun
+# after a crash, so one endless loop is not paid for again at every restart.
+SLOW_CELL_TIMEOUT = 2.0
 
 
 class StudentCodeError(Exception):
@@ -107,6 +110,7 @@ class StudentProcess:
         self.notebook_timeout = notebook_timeout
         self.python = python
         self.skipped: list[int] = []
+        self.slow_cells: set[int] = set()  # interrupted once: a restart gives them little time
         self.run: NotebookRun | None = None
         self.restarts = 0
         self._proc: subprocess.Popen | None = None
@@ -153,7 +157,9 @@ class StudentProcess:
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
         current = None
         try:
-            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout},
+            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout,
+                                    "slow_cells": sorted(self.slow_cells),
+                                    "slow_timeout": min(SLOW_CELL_TIMEOUT, self.cell_timeout)},
                       deadline=began + self.notebook_timeout)
             while True:
                 # The child interrupts a long cell itself; this deadline catches one that ignores it.
@@ -163,6 +169,9 @@ class StudentProcess:
                     raise wire.WireError("not a message")
                 if "cell_started" in message:
                     current = message["cell_started"]
+                    continue
+                if "cell_interrupted" in message:
+                    self.slow_cells.add(message["cell_interrupted"])
                     continue
                 errors = list(message.get("cell_errors", []))
                 errors += [{"cell": i, "error": "skipped: it did not finish or stopped the interpreter"}

@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     print("\nGrade table")
     print(format_table(students, assignments, grades))
     if term.problems:
-        print("\nProblems met while grading (every other submission was graded):")
+        print("\nProblems found while grading:")
         print("\n".join(term.problems))
     print(f"\nsubmitted/ unchanged by grading: {'yes' if unchanged else 'NO'}")
     print(f"grades: {term.workdir / 'grades.csv'}")

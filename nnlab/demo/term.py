@@ -19,6 +19,7 @@ from nnlab.course import available_assignments, copy_course, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.cheats import cheating_answers
 from nnlab.demo.mistakes import mistake_sets
+from nnlab.diagnose import diagnose_assignment
 
 COURSE_ID = "nnlab"
 
@@ -80,6 +81,7 @@ class Term:
     workdir: Path
     assignments: list[str]
     students: list[Student] = field(default_factory=lambda: list(CLASS))
+    extra_config: str = ""  # appended to the course's course_config.py (e.g. shorter timeouts)
     timings: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -104,6 +106,9 @@ class Term:
         if self.workdir.exists():
             shutil.rmtree(self.workdir)
         copy_course(self.course, include_release=False)
+        if self.extra_config:
+            with open(self.course / "course_config.py", "a") as config:
+                config.write("\n" + self.extra_config + "\n")
         rows = ["id,first_name,last_name,email"]
         rows += [f"{s.id},{s.first_name},{s.last_name},{s.id}@students.example.org" for s in self.students]
         (self.course / "students.csv").write_text("\n".join(rows) + "\n")
@@ -120,11 +125,13 @@ class Term:
 
     def autograde(self) -> None:
         for a in self.assignments:
+            for student, problems in diagnose_assignment(self.course, a, [a]).items():
+                self.problems += [f"{student}, {a}: {problem}" for problem in problems]
             done = self.nbgrader("autograde", a, check=False)
             if done.returncode != 0:
-                self.problems.append(f"autograde {a}: nbgrader reported errors (see the log lines below)")
-                self.problems += [f"  {line.strip()}" for line in done.stderr.splitlines()
-                                  if "[ERROR]" in line][:10]
+                errors = [line.strip() for line in done.stderr.splitlines() if "[ERROR]" in line]
+                self.problems.append(f"nbgrader autograde {a} reported {len(errors)} error line(s); "
+                                     "every other submission was graded")
 
     def feedback(self) -> None:
         for a in self.assignments:
@@ -157,6 +164,8 @@ class Term:
                 release = nbformat.read(path, as_version=4)
                 source = nbformat.read(self.course / "source" / a / f"{a}.ipynb", as_version=4)
                 work = student.answer(a, release, source)
+                if work is None:  # this student hands nothing in for this assignment
+                    continue
                 path.write_bytes(work if isinstance(work, bytes) else submissions.to_bytes(work))
                 self.exchange(ExchangeSubmit, student, a)
 

@@ -1,0 +1,37 @@
+"""Say what is wrong with each collected submission before grading, in one line a student.
+
+nbgrader grades what it can and logs a traceback for the rest; the instructor wants a line
+per student that names the notebook and the problem.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnlab.runner.student_process import SubmissionError, read_notebook
+
+
+def diagnose_submission(folder: Path, assignment: str, notebooks: list[str]) -> list[str]:
+    """Problems of one student's submitted folder (empty when every notebook can be graded)."""
+    problems = []
+    for name in notebooks:
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            others = sorted(p.name for p in folder.glob("*.ipynb"))
+            hint = f" (found: {', '.join(others)})" if others else ""
+            problems.append(f"no {name}.ipynb in the submission{hint}")
+            continue
+        try:
+            read_notebook(path)
+        except SubmissionError as exc:
+            problems.append(f"{name}.ipynb {str(exc).split(': ', 1)[-1]}")
+    return problems
+
+
+def diagnose_assignment(course: Path, assignment: str, notebooks: list[str]) -> dict[str, list[str]]:
+    """{student: problems} for every collected submission of `assignment` that has any."""
+    found = {}
+    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
+        problems = diagnose_submission(folder, assignment, notebooks)
+        if problems:
+            found[folder.parent.name] = problems
+    return found

@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# nbgrader calls `alembic` and `jupyter` by name: the environment's bin comes first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: demo test venv release clean
 

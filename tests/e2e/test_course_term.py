@@ -1,0 +1,125 @@
+"""A term of the course driven through real nbgrader commands on a temporary course:
+release, fetch and submit through the exchange, collect, autograde with the hidden graders,
+feedback, export. One term is run for the module; the tests read what it left on disk."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from nnlab.course import available_assignments
+from nnlab.demo.mistakes import mistake_sets
+from nnlab.demo.term import CLASS, Student, Term
+from nnlab.graders.run import graders_for
+
+GRADED = [a for a in available_assignments() if graders_for(a, a).exists()]
+FIRST = GRADED[0]
+BY_ID = {s.id: s for s in CLASS}
+# Short limits: the hostile student's endless loop costs seconds, not minutes.
+FAST_CONFIG = """
+c.ResilientExecute.timeout = 15
+c.HiddenGraders.cell_timeout = 5.0
+c.HiddenGraders.call_timeout = 10.0
+"""
+
+
+def only_first(student: Student) -> Student:
+    """The student hands in the first assignment only (keeps the term short)."""
+    answer = student.answer
+    return Student(student.id, student.first_name, student.last_name, student.about,
+                   lambda a, release, source: answer(a, release, source) if a == FIRST else None)
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory) -> Term:
+    students = [BY_ID["ada"], BY_ID["ben"], BY_ID["cara"], *map(only_first, [BY_ID["dan"], BY_ID["eve"], BY_ID["finn"]])]
+    term = Term(tmp_path_factory.mktemp("term"), GRADED, students, extra_config=FAST_CONFIG)
+    term.set_up()
+    term.release()
+    term.hand_in()
+    term.collect()
+    term.digest_before = term.submitted_digest()
+    term.autograde()
+    term.feedback()
+    term.export()
+    return term
+
+
+def source(assignment: str):
+    return nbformat.read(Path("source") / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def test_cells(assignment: str) -> dict[str, float]:
+    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in source(assignment).cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+
+
+def scores(term: Term, assignment: str, student: str) -> dict[str, float]:
+    """{test cell: auto score} recorded in the gradebook."""
+    cells = test_cells(assignment)
+    with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), "nnlab") as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+        return {g.name: (g.auto_score or 0.0) for g in notebook.grades if g.name in cells}
+
+
+test_cells.__test__ = False  # a helper, not a test
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_solution_gets_full_marks(term, assignment):
+    assert scores(term, assignment, "ada") == pytest.approx(test_cells(assignment))
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_untouched_release_gets_zero(term, assignment):
+    assert scores(term, assignment, "ben") == pytest.approx({cell: 0.0 for cell in test_cells(assignment)})
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_typical_mistakes_get_documented_marks(term, assignment):
+    expected = mistake_sets(assignment)[0].expected
+    assert scores(term, assignment, "cara") == pytest.approx(expected)
+
+
+def test_cheats_score_nothing(term):
+    assert sum(scores(term, FIRST, "eve").values()) == 0.0
+
+
+def test_endless_loop_and_crash_cost_only_their_questions(term):
+    got = scores(term, FIRST, "dan")
+    # the loop sits in the first answer cell after its function: interrupted, the function stays;
+    # the crash ends the last answer cell: only that question is lost.
+    lost = [cell for cell, score in got.items() if score < test_cells(FIRST)[cell]]
+    assert lost == [list(test_cells(FIRST))[-1]], got
+
+
+def test_broken_submission_is_named_and_the_class_still_graded(term):
+    assert any(p.startswith(f"finn, {FIRST}: {FIRST}.ipynb is not a notebook") for p in term.problems), term.problems
+    assert scores(term, FIRST, "ada") == pytest.approx(test_cells(FIRST))
+
+
+def test_grading_never_changes_submitted_files(term):
+    assert term.submitted_digest() == term.digest_before
+
+
+def test_feedback_lists_hidden_tests_without_answers(term):
+    html = (term.course / "feedback" / "cara" / FIRST / f"{FIRST}.html").read_text()
+    assert "Hidden tests:" in html and "PASS" in html and "FAIL" in html
+    for secret in ["BEGIN HIDDEN TESTS", "_expected", "nnlab.reference", "checks.close", "pytest.mark.grade"]:
+        assert secret not in html, secret
+    graders = graders_for(FIRST, FIRST).read_text()
+    docstrings = [line.strip().strip('"') for line in graders.splitlines() if line.strip().startswith('"""') and line.strip().endswith('"""') and len(line.strip()) > 6]
+    import html as html_lib
+    text = html_lib.unescape(html)
+    assert all(doc in text for doc in docstrings[1:]), "every hidden test's hint appears in the feedback"
+
+
+def test_export_has_every_student_and_assignment(term):
+    rows = list(csv.DictReader(open(term.workdir / "grades.csv")))
+    pairs = {(r["student_id"], r["assignment"]) for r in rows}
+    assert {("ada", a) for a in GRADED} <= pairs
+    ada_first = next(r for r in rows if r["student_id"] == "ada" and r["assignment"] == FIRST)
+    assert float(ada_first["raw_score"]) == pytest.approx(sum(test_cells(FIRST).values()))

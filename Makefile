@@ -26,7 +26,7 @@ test: $(STAMP)
 
 # Regenerate release/ from source/ after editing a source notebook.
 release: $(STAMP)
-	$(BIN)/python -m nnlab.cli release-all
+	$(BIN)/python -m nnlab.cli release
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded/*/ feedback .exchange .nnlab

@@ -1,0 +1,374 @@
+"""Typical mistakes in the backprop notebook (see the package docstring).
+
+The gate and `Value` cells are long, so each wrong answer is written as a right answer
+(below, in a student's own words) with one or two lines changed by `_wrong`, which fails
+loudly if the line to change is not there.
+
+Cascades: `sigmoid_neuron` is built from the student's own AddGate, MultiplyGate,
+MultiplyConstantGate, ExpGate, AddConstantGate and ReciprocalGate, so a mistake in one of
+those also costs the neuron's value tests (never its types-and-inputs test, unless a gate
+raises). MaxGate, SigmoidGate, Value, torch_sigmoid_neuron and the ReLU functions call
+nothing the student wrote elsewhere.
+"""
+from nnlab.demo.mistakes import MistakeSet
+
+FULL = {"test_worked_example": 1.0, "test_binary_gates": 3.0, "test_unary_gates": 3.0,
+        "test_sigmoid_neuron": 3.0, "test_value": 4.0, "test_torch_sigmoid_neuron": 2.0,
+        "test_relu_backward": 2.0}
+
+
+def _wrong(right: str, *changes: tuple[str, str]) -> str:
+    for old, new in changes:
+        if right.count(old) != 1:
+            raise ValueError(f"the line to change must occur exactly once: {old!r}")
+        right = right.replace(old, new)
+    return right
+
+
+def _worked_example(df_dq: str, df_dz: str, df_dx: str, df_dy: str) -> str:
+    return ("x, y, z = -2, 5, -4\n\nq = x + y\nf = q * z\n"
+            f"df_dq = {df_dq}\ndf_dz = {df_dz}\ndf_dx = {df_dx}\ndf_dy = {df_dy}\n")
+
+
+BINARY_GATES = '''\
+class AddGate:
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return dout, dout
+
+
+class MultiplyGate:
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        return x * y
+
+    def backward(self, dout):
+        return self.y * dout, self.x * dout
+
+
+class MaxGate:
+    def __init__(self):
+        self.x_wins = None
+
+    def forward(self, x, y):
+        self.x_wins = x >= y
+        return x if self.x_wins else y
+
+    def backward(self, dout):
+        if self.x_wins:
+            return dout, 0.0
+        return 0.0, dout
+'''
+
+UNARY_GATES = '''\
+class ExpGate:
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        self.out = math.exp(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out
+
+
+class ReciprocalGate:
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return 1.0 / x
+
+    def backward(self, dout):
+        return -dout / self.x ** 2
+
+
+class AddConstantGate:
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, dout):
+        return dout
+
+
+class MultiplyConstantGate:
+    def __init__(self, a):
+        self.a = a
+
+    def forward(self, x):
+        return self.a * x
+
+    def backward(self, dout):
+        return self.a * dout
+
+
+class SigmoidGate:
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        if x >= 0:
+            self.out = 1.0 / (1.0 + math.exp(-x))
+        else:
+            self.out = math.exp(x) / (1.0 + math.exp(x))
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (1.0 - self.out)
+'''
+
+SIGMOID_NEURON = '''\
+def sigmoid_neuron(w, x):
+    gates = [MultiplyGate(), MultiplyGate(), AddGate(), AddGate(),
+             MultiplyConstantGate(-1.0), ExpGate(), AddConstantGate(1.0), ReciprocalGate()]
+    mul0, mul1, add, add_bias, neg, exp, plus1, rec = gates
+    a = mul0.forward(w[0], x[0])
+    b = mul1.forward(w[1], x[1])
+    s = add.forward(a, b)
+    z = add_bias.forward(s, w[2])
+    out = rec.forward(plus1.forward(exp.forward(neg.forward(z))))
+
+    dz = neg.backward(exp.backward(plus1.backward(rec.backward(1.0))))
+    ds, dw2 = add_bias.backward(dz)
+    da, db = add.backward(ds)
+    dw0, dx0 = mul0.backward(da)
+    dw1, dx1 = mul1.backward(db)
+    return float(out), np.array([dw0, dw1, dw2]), np.array([dx0, dx1])
+'''
+
+VALUE = '''\
+class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    @staticmethod
+    def _wrap(other):
+        return other if isinstance(other, Value) else Value(other)
+
+    def __add__(self, other):
+        other = Value._wrap(other)
+        out = Value(self.data + other.data, (self, other), "+")
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = Value._wrap(other)
+        out = Value(self.data * other.data, (self, other), "*")
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        out = Value(self.data ** k, (self,), "**")
+        def _backward():
+            self.grad += k * self.data ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), "exp")
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(max(0.0, self.data), (self,), "relu")
+        def _backward():
+            self.grad += (self.data >= 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        if self.data >= 0:
+            s = 1.0 / (1.0 + math.exp(-self.data))
+        else:
+            s = math.exp(self.data) / (1.0 + math.exp(self.data))
+        out = Value(s, (self,), "sigmoid")
+        def _backward():
+            self.grad += s * (1.0 - s) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo, seen = [], set()
+        def build(node):
+            if node not in seen:
+                seen.add(node)
+                for child in node._prev:
+                    build(child)
+                topo.append(node)
+        build(self)
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other ** -1
+
+    def __rtruediv__(self, other):
+        return other * self ** -1
+'''
+
+TORCH_SIGMOID_NEURON = '''\
+def torch_sigmoid_neuron(w, x):
+    w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    x_t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = torch.sigmoid(w_t[0] * x_t[0] + w_t[1] * x_t[1] + w_t[2])
+    out.backward()
+    return out.item(), w_t.grad.numpy(), x_t.grad.numpy()
+'''
+
+RELU_BACKWARD = '''\
+def relu_backward(x, dout):
+    grad = np.array(dout, dtype=float)
+    grad[np.asarray(x) < 0] = 0.0
+    return grad
+
+
+def relu_jacobian(x):
+    return np.diag((np.asarray(x) >= 0).astype(float))
+'''
+
+MISTAKE_SETS = [
+    MistakeSet(
+        name="local gradients without the upstream one, PyTorch's conventions, tensors handed back",
+        answers={
+            # dq/dx = 1 written down as the answer: the chain rule's upstream df/dq = z is forgotten.
+            "worked_example": _worked_example("z", "q", "1", "1"),
+            # strict >: on a tie the gradient goes to y.
+            "binary_gates": _wrong(BINARY_GATES, ("self.x_wins = x >= y", "self.x_wins = x > y")),
+            # the textbook formula: math.exp(1000) raises OverflowError at x = -1000.
+            "unary_gates": _wrong(UNARY_GATES, (
+                "        if x >= 0:\n            self.out = 1.0 / (1.0 + math.exp(-x))\n"
+                "        else:\n            self.out = math.exp(x) / (1.0 + math.exp(x))\n",
+                "        self.out = 1.0 / (1.0 + math.exp(-x))\n")),
+            # the backward pass starts from the output value instead of df/df = 1: every gradient
+            # is out times too small (out = 0.5 for zero weights, so no case is accidentally right).
+            "sigmoid_neuron": _wrong(SIGMOID_NEURON, ("rec.backward(1.0)", "rec.backward(out)")),
+            # PyTorch's convention at 0: relu blocks the gradient at exactly 0.
+            "value": _wrong(VALUE, ("(self.data >= 0) * out.grad", "(self.data > 0) * out.grad")),
+            # the tensors themselves are returned: right numbers, wrong types.
+            "torch_sigmoid_neuron": _wrong(TORCH_SIGMOID_NEURON,
+                                           ("return out.item(), w_t.grad.numpy(), x_t.grad.numpy()",
+                                            "return out, w_t.grad, x_t.grad")),
+            # zeroes the caller's dout in place and returns it.
+            "relu_backward": _wrong(RELU_BACKWARD, ("grad = np.array(dout, dtype=float)", "grad = dout")),
+        },
+        expected={**FULL, "test_worked_example": 0.75, "test_binary_gates": 2.75, "test_unary_gates": 2.5,
+                  "test_sigmoid_neuron": 0.5, "test_value": 3.5, "test_torch_sigmoid_neuron": 1.5,
+                  "test_relu_backward": 1.5},
+    ),
+    MistakeSet(
+        name="each factor's own derivative, gates that drop dout, assignments instead of sums, float32",
+        answers={
+            # d(q*z)/dq taken as q itself (and d/dz as z): only the forward values are right.
+            "worked_example": _worked_example("q", "z", "df_dq", "df_dq"),
+            # the add gate returns its local gradients (1, 1) and drops dout ...
+            "binary_gates": _wrong(BINARY_GATES, ("        return dout, dout\n", "        return 1.0, 1.0\n")),
+            # ... and so does the exp gate. Cascade: sigmoid_neuron's gradients are all wrong, its
+            # output is still right (types-and-inputs test only).
+            "unary_gates": _wrong(UNARY_GATES, ("return dout * self.out\n", "return self.out\n")),
+            # `=` instead of `+=` in +, * and **: a value used twice keeps only the gradient of the
+            # use that ran last. Right wherever every node is used once (the lecture's graph, the
+            # operators, exp/relu/sigmoid); wrong at branches, in the diamond and in the long expression.
+            "value": _wrong(VALUE, ("            self.grad += out.grad\n            other.grad += out.grad\n",
+                                    "            self.grad = out.grad\n            other.grad = out.grad\n"),
+                            ("            self.grad += other.data * out.grad\n"
+                             "            other.grad += self.data * out.grad\n",
+                             "            self.grad = other.data * out.grad\n"
+                             "            other.grad = self.data * out.grad\n"),
+                            ("self.grad += k * self.data", "self.grad = k * self.data")),
+            # torch's default float32: about 7 correct digits, enough for the lecture's numbers only.
+            "torch_sigmoid_neuron": TORCH_SIGMOID_NEURON.replace("torch.float64", "torch.float32"),
+            # PyTorch's convention at 0 in both functions.
+            "relu_backward": _wrong(RELU_BACKWARD, ("np.asarray(x) < 0", "np.asarray(x) <= 0"),
+                                    ("np.asarray(x) >= 0", "np.asarray(x) > 0")),
+        },
+        expected={**FULL, "test_worked_example": 0.5, "test_binary_gates": 2.0, "test_unary_gates": 2.5,
+                  "test_sigmoid_neuron": 0.5, "test_value": 1.75, "test_torch_sigmoid_neuron": 1.0,
+                  "test_relu_backward": 1.0},
+    ),
+    MistakeSet(
+        name="the slide's MultiplyGate, a sign error in 1/x, backward without a topological order",
+        answers={
+            # as on the lecture slide: forward never stores x and y, so backward multiplies None.
+            # Cascade: sigmoid_neuron raises at its first backward call and scores 0.
+            "binary_gates": _wrong(BINARY_GATES, ("        self.x = x\n        self.y = y\n        return x * y\n",
+                                                  "        return x * y\n")),
+            # d(1/x)/dx written as +1/x**2 (sigmoid_neuron is already lost through MultiplyGate).
+            "unary_gates": _wrong(UNARY_GATES, ("return -dout / self.x ** 2", "return dout / self.x ** 2")),
+            # recursion instead of a topological order: a node passes its gradient on before all
+            # of its uses have added theirs (right on trees and when only leaves are reused).
+            "value": _wrong(VALUE, (
+                "        topo, seen = [], set()\n        def build(node):\n            if node not in seen:\n"
+                "                seen.add(node)\n                for child in node._prev:\n"
+                "                    build(child)\n                topo.append(node)\n        build(self)\n"
+                "        self.grad = 1.0\n        for node in reversed(topo):\n            node._backward()\n",
+                "        self.grad = 1.0\n        def run(node):\n            node._backward()\n"
+                "            for child in node._prev:\n                run(child)\n        run(self)\n")),
+            # the Jacobian as a boolean matrix.
+            "relu_backward": _wrong(RELU_BACKWARD, ("np.diag((np.asarray(x) >= 0).astype(float))",
+                                                    "np.diag(np.asarray(x) >= 0)")),
+        },
+        expected={**FULL, "test_binary_gates": 1.5, "test_unary_gates": 2.5, "test_sigmoid_neuron": 0.0,
+                  "test_value": 2.25, "test_relu_backward": 1.0},
+    ),
+    MistakeSet(
+        name="no bias gradient, a sigmoid gate that keeps its input, a Value sigmoid that overflows",
+        answers={
+            # w2 treated as a constant: dw has two entries instead of three.
+            "sigmoid_neuron": _wrong(SIGMOID_NEURON, ("np.array([dw0, dw1, dw2])", "np.array([dw0, dw1])")),
+            # stores x instead of sigma(x), so backward computes x * (1 - x).
+            "unary_gates": _wrong(UNARY_GATES, ("        return dout * self.out * (1.0 - self.out)\n",
+                                                "        x = self.x\n        return dout * x * (1.0 - x)\n"),
+                                  ("    def forward(self, x):\n        if x >= 0:",
+                                   "    def forward(self, x):\n        self.x = x\n        if x >= 0:")),
+            # the textbook formula in Value.sigmoid: OverflowError at -1000.
+            "value": _wrong(VALUE, (
+                "        if self.data >= 0:\n            s = 1.0 / (1.0 + math.exp(-self.data))\n"
+                "        else:\n            s = math.exp(self.data) / (1.0 + math.exp(self.data))\n",
+                "        s = 1.0 / (1.0 + math.exp(-self.data))\n")),
+        },
+        expected={**FULL, "test_unary_gates": 1.75, "test_sigmoid_neuron": 0.0, "test_value": 3.5},
+    ),
+]

@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/python -m nnlab.demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Regenerate release/ from source/ after editing a source notebook.
 release: $(STAMP)

@@ -37,6 +37,10 @@ c.HiddenGraders.secret_path = os.environ.get(
 c.HiddenGraders.call_timeout = 30.0        # seconds for one call into the student's code
 c.HiddenGraders.cell_timeout = 30.0        # seconds for one notebook cell in the grader's child
 c.HiddenGraders.notebook_timeout = 180.0   # seconds to run the student's notebook in the grader's child
+# The student's process: no network, no view of the project, the course, the secret or the
+# instructor's home (bubblewrap), at most 3 GiB of address space and 64 processes.
+c.HiddenGraders.sandbox = True
+c.HiddenGraders.memory_mb = 3072
 
 # The autograde pipeline: nbgrader's own, with two changes: a kernel that dies costs one
 # cell (ResilientExecute), and the hidden graders score every test cell after the kernel

@@ -17,7 +17,7 @@ import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from nnlab.graders.keys import secret_path_from_environment
 from nnlab.graders.run import GRADERS_DIR, GraderLimits, grade_notebook, graders_for
@@ -34,6 +34,8 @@ class HiddenGraders(NbGraderPreprocessor):
     cell_timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
     notebook_timeout = Float(300.0, help="Seconds to run the student's notebook").tag(config=True)
     grading_timeout = Float(900.0, help="Seconds for all hidden tests of one notebook").tag(config=True)
+    memory_mb = Integer(3072, help="Address-space limit of the student's process, in MiB").tag(config=True)
+    sandbox = Bool(True, help="Isolate the student's process with bubblewrap where it is installed").tag(config=True)
     python = Unicode(sys.executable, help="Interpreter that runs the graders").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
@@ -52,11 +54,14 @@ class HiddenGraders(NbGraderPreprocessor):
         return nb, resources
 
     def run_graders(self, graders: Path, nb: NotebookNode, student: str) -> dict:
-        limits = GraderLimits(self.call_timeout, self.cell_timeout, self.notebook_timeout, self.grading_timeout)
+        limits = GraderLimits(self.call_timeout, self.cell_timeout, self.notebook_timeout, self.grading_timeout,
+                              self.memory_mb, self.sandbox)
         with tempfile.TemporaryDirectory(prefix="nnlab-submission-") as tmp:
             submission = Path(tmp) / "submission.ipynb"
             nbformat.write(nb, submission)
-            report, output = grade_notebook(graders, submission, student, self.secret_path, limits, self.python)
+            # the course folder nbgrader runs in holds every student's work and the gradebook
+            report, output = grade_notebook(graders, submission, student, self.secret_path, limits, self.python,
+                                            hide=[Path.cwd()])
         self.log.info("Hidden graders for %s:\n%s", student, _summary(output))
         return report
 

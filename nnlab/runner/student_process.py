@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
+from .sandbox import Sandbox, release_pids_cgroup
 
 CHILD = Path(__file__).with_name("child.py")
+RUNNER_FILES = ("child.py", "wire.py", "recipes.py")
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
 SLOW_CELL_TIMEOUT = 2.0
@@ -103,8 +105,9 @@ def _child_environment(home: str) -> dict:
 class StudentProcess:
     def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = 30.0,
                  cell_timeout: float = 60.0, notebook_timeout: float = 300.0,
-                 python: str = sys.executable):
+                 python: str = sys.executable, sandbox: Sandbox | None = None):
         self.cells = cells
+        self.sandbox = sandbox or Sandbox(isolate=False)
         self.call_timeout = call_timeout
         self.cell_timeout = cell_timeout
         self.notebook_timeout = notebook_timeout
@@ -142,11 +145,17 @@ class StudentProcess:
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         log = os.path.join(self._workdir, "output.log")
+        # The child runs from copies: inside the sandbox the project folder is empty.
+        runner = Path(self._workdir) / ".runner"
+        runner.mkdir()
+        for name in RUNNER_FILES:
+            shutil.copy(CHILD.with_name(name), runner / name)
+        argv = [self.python, "-I", str(runner / "child.py"), str(cmd_r), str(reply_w), log]
         self._proc = subprocess.Popen(
-            [self.python, "-I", str(CHILD), str(cmd_r), str(reply_w), log],
+            self.sandbox.command(argv, Path(self._workdir)),
             pass_fds=(cmd_r, reply_w), cwd=self._workdir, env=_child_environment(self._workdir),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=self.sandbox.preexec(),
         )
         os.close(cmd_r)
         os.close(reply_w)
@@ -192,6 +201,7 @@ class StudentProcess:
             except (ProcessLookupError, PermissionError):
                 pass
             proc.wait()
+            release_pids_cgroup(proc.pid)
         for fd in ("_cmd_w", "_reply_r"):
             try:
                 os.close(getattr(self, fd))

@@ -1,0 +1,195 @@
+"""Typical mistakes in the activations notebook (see the package docstring).
+
+Each answer cell holds several functions, so each wrong answer is a right answer (below, in a
+student's own words) with a line or two changed by `_wrong`, which fails loudly if the line to
+change is not there.
+
+Cascades: `d_softplus` (rectifiers cell) returns the student's own `logistic` (smooth cell), so
+a `logistic` that overflows also costs the softplus large-input test. Within a cell, `d_logistic`
+calls `logistic`, `d_tanh` calls `tanh` and `d_elu` calls `elu`. The derivative tools are graded
+with library functions (numpy.exp, torch.sin, ...), never with the student's activations, so no
+mistake in Questions 1-3 reaches them.
+"""
+from nnlab.demo.mistakes import MistakeSet
+
+FULL = {"test_step_like": 2.0, "test_smooth": 3.0, "test_rectifiers": 4.0, "test_derivative_tools": 3.0}
+
+
+def _wrong(right: str, *changes: tuple[str, str]) -> str:
+    for old, new in changes:
+        if right.count(old) != 1:
+            raise ValueError(f"the line to change must occur exactly once: {old!r}")
+        right = right.replace(old, new)
+    return right
+
+
+STEP_LIKE = '''\
+def identity(x):
+    return scalar_or_array(np.array(x, dtype=float))
+
+
+def d_identity(x):
+    x = as_float_array(x)
+    return scalar_or_array(np.ones(x.shape))
+
+
+def binary_step(x):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, 1.0, 0.0))
+
+
+def d_binary_step(x):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x == 0, np.nan, 0.0))
+'''
+
+SMOOTH = '''\
+def logistic(x):
+    x = as_float_array(x)
+    small = np.exp(-np.abs(x))
+    return scalar_or_array(np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small)))
+
+
+def d_logistic(x):
+    f = as_float_array(logistic(x))
+    return scalar_or_array(f * (1.0 - f))
+
+
+def tanh(x):
+    return scalar_or_array(np.tanh(as_float_array(x)))
+
+
+def d_tanh(x):
+    f = as_float_array(tanh(x))
+    return scalar_or_array(1.0 - f ** 2)
+
+
+def arctan(x):
+    return scalar_or_array(np.arctan(as_float_array(x)))
+
+
+def d_arctan(x):
+    x = as_float_array(x)
+    return scalar_or_array(1.0 / (1.0 + x ** 2))
+'''
+
+RECTIFIERS = '''\
+def relu(x):
+    x = as_float_array(x)
+    return scalar_or_array(np.maximum(x, 0.0))
+
+
+def d_relu(x):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, 1.0, 0.0))
+
+
+def prelu(x, alpha=0.25):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, x, alpha * x))
+
+
+def d_prelu(x, alpha=0.25):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, 1.0, alpha))
+
+
+def elu(x, alpha=1.0):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
+
+
+def d_elu(x, alpha=1.0):
+    x = as_float_array(x)
+    return scalar_or_array(np.where(x >= 0, 1.0, as_float_array(elu(x, alpha)) + alpha))
+
+
+def softplus(x):
+    return scalar_or_array(np.logaddexp(0.0, as_float_array(x)))
+
+
+def d_softplus(x):
+    return logistic(x)
+'''
+
+DERIVATIVE_TOOLS = '''\
+def numerical_derivative(f, x, h=1e-5):
+    x = as_float_array(x)
+    return scalar_or_array((as_float_array(f(x + h)) - as_float_array(f(x - h))) / (2 * h))
+
+
+def autograd_derivative(torch_fn, x):
+    t = torch.tensor(as_float_array(x), dtype=torch.float64, requires_grad=True)
+    torch_fn(t).sum().backward()
+    return scalar_or_array(t.grad.detach().numpy())
+'''
+
+MISTAKE_SETS = [
+    MistakeSet(
+        name="strict thresholds at 0, an overflowing logistic, a tensor handed back",
+        answers={
+            # binary_step(0) gives 0: "> 0" instead of ">= 0".
+            "step_like": _wrong(STEP_LIKE, ("np.where(x >= 0, 1.0, 0.0))\n\n\ndef d_binary_step",
+                                            "np.where(x > 0, 1.0, 0.0))\n\n\ndef d_binary_step")),
+            # the literal formula: exp(-x) overflows (with a RuntimeWarning) for x < -709.
+            "smooth": _wrong(SMOOTH, ("    small = np.exp(-np.abs(x))\n"
+                                      "    return scalar_or_array(np.where(x >= 0, 1.0 / (1.0 + small), "
+                                      "small / (1.0 + small)))\n",
+                                      "    return scalar_or_array(1.0 / (1.0 + np.exp(-x)))\n")),
+            # PyTorch's convention at the kink (derivative 0 or alpha at x = 0), not the lecture's.
+            "rectifiers": _wrong(RECTIFIERS, ("np.where(x >= 0, 1.0, 0.0)", "np.where(x > 0, 1.0, 0.0)"),
+                                 ("np.where(x >= 0, 1.0, alpha)", "np.where(x > 0, 1.0, alpha)"),
+                                 ("np.where(x >= 0, 1.0, as_float_array", "np.where(x > 0, 1.0, as_float_array")),
+            # returns x's gradient as it is: a torch tensor (a 0-d tensor for a number).
+            "derivative_tools": _wrong(DERIVATIVE_TOOLS, ("    return scalar_or_array(t.grad.detach().numpy())\n",
+                                                          "    return t.grad\n")),
+        },
+        # binary_step(0): only its at-zero test. The naive logistic warns for |x| up to 1e4: its
+        # large-input test, and through d_softplus = logistic (a cascade) softplus's too. The
+        # rectifiers lose the conventions-at-0 test only (the other tests keep x away from 0).
+        # The tensor fails "a number for a number" (lecture values) and "a numpy float64 array".
+        expected={"test_step_like": 1.5, "test_smooth": 2.5, "test_rectifiers": 3.25, "test_derivative_tools": 2.0},
+    ),
+    MistakeSet(
+        name="a derivative that is never undefined, tanh' from x, a naive softplus, a one-sided difference",
+        answers={
+            # d_binary_step is 0 everywhere, also at the jump where it should be nan.
+            "step_like": _wrong(STEP_LIKE, ("np.where(x == 0, np.nan, 0.0)", "np.zeros(x.shape)")),
+            # 1 - x^2 instead of 1 - f(x)^2: right at 0 only.
+            "smooth": _wrong(SMOOTH, ("    f = as_float_array(tanh(x))\n    return scalar_or_array(1.0 - f ** 2)\n",
+                                      "    x = as_float_array(x)\n    return scalar_or_array(1.0 - x ** 2)\n")),
+            # ln(1 + e^x) as written: inf (and an overflow warning) from x = 710 on.
+            "rectifiers": _wrong(RECTIFIERS, ("np.logaddexp(0.0, as_float_array(x))",
+                                              "np.log(1.0 + np.exp(as_float_array(x)))")),
+            # the forward difference (f(x + h) - f(x)) / h: right to about h, not h^2.
+            "derivative_tools": _wrong(DERIVATIVE_TOOLS,
+                                       ("(as_float_array(f(x + h)) - as_float_array(f(x - h))) / (2 * h)",
+                                        "(as_float_array(f(x + h)) - as_float_array(f(x))) / h")),
+        },
+        # d_tanh: the lecture's d_tanh(0) = 1 still holds; the random and the large-input tests of
+        # tanh/arctan fail. The one-sided difference is within 1e-4 of the derivative (the values
+        # tests) but not the central difference the exact-h test asks for.
+        expected={"test_step_like": 1.5, "test_smooth": 2.0, "test_rectifiers": 3.75, "test_derivative_tools": 2.5},
+    ),
+    MistakeSet(
+        name="identity hands back its input, a precedence slip, ReLU in place, a fixed alpha, float32 autograd",
+        answers={
+            # returns the very object it was given: the caller's array, not a new one.
+            "step_like": _wrong(STEP_LIKE, ("    return scalar_or_array(np.array(x, dtype=float))\n",
+                                            "    return x\n")),
+            # 1 / 1 + x ** 2 is 1 + x^2.
+            "smooth": _wrong(SMOOTH, ("1.0 / (1.0 + x ** 2)", "1.0 / 1.0 + x ** 2")),
+            # relu zeroes the negative entries of the caller's array; prelu ignores its alpha.
+            "rectifiers": _wrong(RECTIFIERS, ("    return scalar_or_array(np.maximum(x, 0.0))\n",
+                                              "    x[x < 0] = 0.0\n    return scalar_or_array(x)\n"),
+                                 ("np.where(x >= 0, x, alpha * x)", "np.where(x >= 0, x, 0.25 * x)")),
+            # float32 tensors: the derivative is right to about 1e-7 only.
+            "derivative_tools": _wrong(DERIVATIVE_TOOLS, ("dtype=torch.float64", "dtype=torch.float32")),
+        },
+        # identity: its own test only (arrays come back aliased). d_arctan is wrong everywhere but
+        # at 0: lecture values, random and large-input tests of tanh/arctan. relu's values are right
+        # (inputs-kept test fails); prelu with alpha = 0.1 or a random alpha fails the lecture and
+        # random tests. float32 fails only the float64 test (values agree to 1e-5 elsewhere).
+        expected={"test_step_like": 1.5, "test_smooth": 1.5, "test_rectifiers": 2.5, "test_derivative_tools": 2.5},
+    ),
+]

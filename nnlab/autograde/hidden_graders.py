@@ -9,6 +9,7 @@ whatever the student's kernel did with the cell.
 """
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +46,7 @@ class HiddenGraders(NbGraderPreprocessor):
             self.log.info("No hidden graders for %s/%s: nbgrader's own scoring applies", info["assignment"], info["notebook"])
             return nb, resources
         report = self.run_graders(graders, nb, str(info["student"]))
+        save_report(report, Path.cwd(), info["assignment"], str(info["student"]), info["notebook"])
         cells = report.get("cells", {})
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -64,6 +66,20 @@ class HiddenGraders(NbGraderPreprocessor):
                                             hide=[Path.cwd()])
         self.log.info("Hidden graders for %s:\n%s", student, _summary(output))
         return report
+
+
+REPORTS_DIR = Path(".nnlab") / "grader-reports"
+
+
+def report_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
+    """Where the hidden graders' full report of one submission is kept (instructor-only)."""
+    return Path(course) / REPORTS_DIR / assignment / student / f"{notebook}.json"
+
+
+def save_report(report: dict, course: Path, assignment: str, student: str, notebook: str) -> None:
+    path = report_path(course, assignment, student, notebook)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1))
 
 
 def _summary(pytest_output: str) -> str:

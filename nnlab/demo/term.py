@@ -20,6 +20,7 @@ from nnlab.demo import submissions
 from nnlab.demo.cheats import cheating_answers
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.diagnose import diagnose_assignment
+from nnlab.resume import clear_unfinished_autogrades
 
 COURSE_ID = "nnlab"
 
@@ -125,6 +126,8 @@ class Term:
 
     def autograde(self) -> None:
         for a in self.assignments:
+            for student in clear_unfinished_autogrades(self.course, a, [a]):
+                self.problems.append(f"{student}, {a}: an earlier grading run stopped midway; graded again")
             for student, problems in diagnose_assignment(self.course, a, [a]).items():
                 self.problems += [f"{student}, {a}: {problem}" for problem in problems]
             done = self.nbgrader("autograde", a, check=False)

@@ -1,0 +1,201 @@
+"""Typical mistakes in the hinge_loss notebook (see the package docstring).
+
+No function of these answers calls another notebook function, so each mistake costs its own
+question only (the graders of numerical_gradient use library functions, never the notebook's).
+"""
+from nnlab.demo.mistakes import MistakeSet
+
+FULL = {"test_linear_scores": 2.0, "test_bias_trick": 1.0, "test_hinge_loss_i": 2.0, "test_hinge_loss_naive": 2.0,
+        "test_hinge_loss_vectorized": 3.0, "test_numerical_gradient": 2.0, "test_svm_loss": 4.0,
+        "test_squared_error": 1.0}
+
+MISTAKE_SETS = [
+    MistakeSet(
+        name="written for one image only, delta hard-coded, true class not removed, forward difference",
+        answers={
+            # the formula of the slide: right for one image (D,), a batch (N, D) does not even multiply.
+            "linear_scores": "def linear_scores(W, b, x):\n    return W @ x + b\n",
+            # the margin is always 1: the delta argument is ignored.
+            "hinge_loss_i": (
+                "def hinge_loss_i(s, y, delta=1.0):\n"
+                "    s = np.asarray(s, dtype=float)\n"
+                "    margins = np.maximum(0.0, s - s[y] + 1.0)\n"
+                "    margins[y] = 0.0\n"
+                "    return float(margins.sum())\n"
+            ),
+            # the true class stays in the sum: every image pays delta too much.
+            "hinge_loss_vectorized": (
+                "def hinge_loss_vectorized(S, y, delta=1.0):\n"
+                "    S = np.asarray(S, dtype=float)\n"
+                "    correct = S[np.arange(S.shape[0]), y]\n"
+                "    return float(np.maximum(0.0, S - correct[:, None] + delta).sum() / S.shape[0])\n"
+            ),
+            # one-sided difference (f(A + h) - f(A)) / h: right for linear f only.
+            "numerical_gradient": (
+                "def numerical_gradient(f, A, h=1e-5):\n"
+                "    point = np.array(A, dtype=float)\n"
+                "    grad = np.zeros_like(point)\n"
+                "    f_here = float(f(point))\n"
+                "    for index in np.ndindex(point.shape):\n"
+                "        original = point[index]\n"
+                "        point[index] = original + h\n"
+                "        grad[index] = (float(f(point)) - f_here) / h\n"
+                "        point[index] = original\n"
+                "    return grad\n"
+            ),
+            # a margin of exactly 0 counted as active: only the lecture's automobile image shows it.
+            "svm_loss": (
+                "def svm_loss(W, b, X, y, reg=0.0, delta=1.0):\n"
+                "    W, X = np.asarray(W, dtype=float), np.asarray(X, dtype=float)\n"
+                "    n = X.shape[0]\n"
+                "    rows = np.arange(n)\n"
+                "    S = X @ W.T + b\n"
+                "    margins = S - S[rows, y][:, None] + delta\n"
+                "    active = margins >= 0.0\n"
+                "    active[rows, y] = False\n"
+                "    loss = float(np.sum(margins[active]) / n + reg * np.sum(W ** 2))\n"
+                "    dS = active.astype(float)\n"
+                "    dS[rows, y] = -active.sum(axis=1)\n"
+                "    dS /= n\n"
+                "    return loss, dS.T @ X + 2.0 * reg * W, dS.sum(axis=0)\n"
+            ),
+            # the mean instead of the sum: right for two numbers only (and warns on empty arrays).
+            "squared_error": "def squared_error(y, t):\n    return 0.5 * np.mean((np.asarray(y) - np.asarray(t)) ** 2)\n",
+        },
+        expected={**FULL, "test_linear_scores": 1.0, "test_hinge_loss_i": 1.5, "test_hinge_loss_vectorized": 0.0,
+                  "test_numerical_gradient": 1.5, "test_svm_loss": 3.0, "test_squared_error": 0.25},
+    ),
+    MistakeSet(
+        name="column-vector scores, bias first, sum not mean, inputs changed in place, reg gradient forgotten",
+        answers={
+            # written for batches with b as a column: one image (D,) gets a (C, C) matrix.
+            "linear_scores": "def linear_scores(W, b, x):\n    return (W @ x.T + b[:, None]).T\n",
+            # the bias in the first column: W' @ [x, 1] no longer equals W @ x + b.
+            "bias_trick": "def bias_trick(W, b):\n    return np.hstack([np.asarray(b, dtype=float)[:, None], W])\n",
+            # the sum over the batch, not the mean: right for a batch of one image only.
+            "hinge_loss_naive": (
+                "def hinge_loss_naive(S, y, delta=1.0):\n"
+                "    total = 0.0\n"
+                "    for i in range(S.shape[0]):\n"
+                "        for j in range(S.shape[1]):\n"
+                "            if j != y[i]:\n"
+                "                total += max(0.0, S[i, j] - S[i, y[i]] + delta)\n"
+                "    return total\n"
+            ),
+            # right value, but np.asarray does not copy a float array: the caller's S is overwritten.
+            "hinge_loss_vectorized": (
+                "def hinge_loss_vectorized(S, y, delta=1.0):\n"
+                "    S = np.asarray(S, dtype=float)\n"
+                "    rows = np.arange(S.shape[0])\n"
+                "    S -= S[rows, y][:, None]\n"
+                "    S += delta\n"
+                "    S[rows, y] = 0.0\n"
+                "    np.maximum(S, 0.0, out=S)\n"
+                "    return float(S.sum() / S.shape[0])\n"
+            ),
+            # perturbs the caller's A itself (put back afterwards): f sees a changed A, and an integer A
+            # cannot hold A + h at all.
+            "numerical_gradient": (
+                "def numerical_gradient(f, A, h=1e-5):\n"
+                "    grad = np.zeros(np.shape(A))\n"
+                "    for index in np.ndindex(A.shape):\n"
+                "        original = A[index]\n"
+                "        A[index] = original + h\n"
+                "        f_plus = f(A)\n"
+                "        A[index] = original - h\n"
+                "        f_minus = f(A)\n"
+                "        A[index] = original\n"
+                "        grad[index] = (f_plus - f_minus) / (2 * h)\n"
+                "    return grad\n"
+            ),
+            # reg * sum(W**2) in the loss, but its gradient 2 * reg * W left out of dW.
+            "svm_loss": (
+                "def svm_loss(W, b, X, y, reg=0.0, delta=1.0):\n"
+                "    n = X.shape[0]\n"
+                "    rows = np.arange(n)\n"
+                "    S = X @ W.T + b\n"
+                "    margins = S - S[rows, y][:, None] + delta\n"
+                "    margins[rows, y] = 0.0\n"
+                "    active = margins > 0.0\n"
+                "    loss = float(np.sum(margins[active]) / n + reg * np.sum(W ** 2))\n"
+                "    dS = active.astype(float)\n"
+                "    dS[rows, y] = -active.sum(axis=1)\n"
+                "    dS /= n\n"
+                "    return loss, dS.T @ X, dS.sum(axis=0)\n"
+            ),
+            # the 1/2 forgotten.
+            "squared_error": "def squared_error(y, t):\n    return float(np.sum((np.asarray(y) - np.asarray(t)) ** 2))\n",
+        },
+        expected={**FULL, "test_linear_scores": 1.0, "test_bias_trick": 0.0, "test_hinge_loss_naive": 0.5,
+                  "test_hinge_loss_vectorized": 2.5, "test_numerical_gradient": 1.0, "test_svm_loss": 3.25,
+                  "test_squared_error": 0.0},
+    ),
+    MistakeSet(
+        name="transposed W', true class in the sum, loops where none are allowed, perturbations not undone",
+        answers={
+            # [W | b] built as rows and never transposed back: shape (D+1, C).
+            "bias_trick": "def bias_trick(W, b):\n    return np.vstack([np.asarray(W).T, b])\n",
+            # the true class is not left out: it always adds delta.
+            "hinge_loss_i": (
+                "def hinge_loss_i(s, y, delta=1.0):\n"
+                "    s = np.asarray(s, dtype=float)\n"
+                "    return float(np.sum(np.maximum(0.0, s - s[y] + delta)))\n"
+            ),
+            # the margin written as + 1: delta ignored.
+            "hinge_loss_naive": (
+                "def hinge_loss_naive(S, y, delta=1.0):\n"
+                "    S = np.asarray(S, dtype=float)\n"
+                "    total = 0.0\n"
+                "    for i in range(S.shape[0]):\n"
+                "        for j in range(S.shape[1]):\n"
+                "            if j != y[i]:\n"
+                "                total += max(0.0, S[i, j] - S[i, y[i]] + 1.0)\n"
+                "    return total / S.shape[0]\n"
+            ),
+            # right values, but a comprehension over the images is still a Python loop.
+            "hinge_loss_vectorized": (
+                "def hinge_loss_vectorized(S, y, delta=1.0):\n"
+                "    S = np.asarray(S, dtype=float)\n"
+                "    losses = [np.sum(np.maximum(0.0, S[i] - S[i, y[i]] + delta)) - delta for i in range(S.shape[0])]\n"
+                "    return float(np.mean(losses))\n"
+            ),
+            # each element is left at a - h: later elements are differentiated at a shifted point
+            # (invisible for linear f).
+            "numerical_gradient": (
+                "def numerical_gradient(f, A, h=1e-5):\n"
+                "    point = np.array(A, dtype=float)\n"
+                "    grad = np.zeros_like(point)\n"
+                "    for index in np.ndindex(point.shape):\n"
+                "        point[index] += h\n"
+                "        f_plus = f(point)\n"
+                "        point[index] -= 2 * h\n"
+                "        f_minus = f(point)\n"
+                "        grad[index] = (f_plus - f_minus) / (2 * h)\n"
+                "    return grad\n"
+            ),
+            # right values, one image at a time: not vectorized.
+            "svm_loss": (
+                "def svm_loss(W, b, X, y, reg=0.0, delta=1.0):\n"
+                "    W, X, b = np.asarray(W, dtype=float), np.asarray(X, dtype=float), np.asarray(b, dtype=float)\n"
+                "    n = X.shape[0]\n"
+                "    loss, dW, db = 0.0, np.zeros_like(W), np.zeros_like(b)\n"
+                "    for i in range(n):\n"
+                "        s = W @ X[i] + b\n"
+                "        margins = s - s[y[i]] + delta\n"
+                "        margins[y[i]] = 0.0\n"
+                "        active = margins > 0.0\n"
+                "        loss += margins[active].sum()\n"
+                "        ds = active.astype(float)\n"
+                "        ds[y[i]] = -active.sum()\n"
+                "        dW += np.outer(ds, X[i])\n"
+                "        db += ds\n"
+                "    return float(loss / n + reg * np.sum(W ** 2)), dW / n + 2.0 * reg * W, db / n\n"
+            ),
+            # the square of the sum instead of the sum of the squares: right for two numbers only.
+            "squared_error": "def squared_error(y, t):\n    return 0.5 * np.sum(np.asarray(y) - np.asarray(t)) ** 2\n",
+        },
+        expected={**FULL, "test_bias_trick": 0.0, "test_hinge_loss_i": 0.0, "test_hinge_loss_naive": 1.5,
+                  "test_hinge_loss_vectorized": 2.25, "test_numerical_gradient": 1.5, "test_svm_loss": 3.5,
+                  "test_squared_error": 0.25},
+    ),
+]

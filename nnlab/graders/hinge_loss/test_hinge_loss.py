@@ -1,0 +1,524 @@
+"""Hidden graders for the hinge_loss notebook. Points per test cell match the notebook.
+
+Every call into the student's notebook goes through the runner's `call_strictly` recipe: the
+function runs with warnings (and numpy's overflow / invalid / divide-by-zero) raised as errors, as
+a graded cell sees them under nbgrader, and the reply carries the result's type and the array
+arguments as the call left them (to see changes to the inputs).
+
+`numerical_gradient(f, A)` gets library functions (numpy.var, numpy.sum, functools.partial of
+numpy.vdot, ...) made inside the student's process and passed by handle: never the notebook's own
+functions, so a mistake in the loss never costs the gradient tool.
+
+"No Python loop" (hinge_loss_vectorized, svm_loss) is read from the submitted notebook's source
+with `ast` (parsed, never run): loops and comprehensions in the function, or in any function of the
+notebook it refers to, count.
+Expected values come from `nnlab.reference.hinge_loss`.
+"""
+import ast
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnlab.graders import checks
+from nnlab.reference import hinge_loss as ref
+from nnlab.runner.student_process import SubmissionError, read_notebook, student_cells
+
+# The lecture's linear classifier (three classes, a four-pixel image) and its scores.
+LECTURE_W = np.array([[0.2, -0.5, 0.1, 2.0], [1.5, 1.5, 2.1, 0.0], [0.0, 0.25, 0.2, -0.3]])
+LECTURE_B = np.array([6.0, -20.0, 4.0])
+LECTURE_X = np.array([56.0, 220.0, 8.0, 109.0])
+LECTURE_SCORES = [126.0, 410.8, 27.9]
+# The lecture's three images (airplane, automobile, cat scores) and their true classes.
+LECTURE_S = np.array([[-2.0, 5.0, 3.0], [5.0, 6.0, 3.0], [-2.0, 3.0, 4.0]])
+LECTURE_Y = np.array([2, 1, 0])
+LECTURE_LOSSES = [3.0, 0.0, 13.0]
+
+
+class RuleBroken(checks.AnswerTypeError):
+    """The answer breaks a rule of the exercise (e.g. a loop where none is allowed). Safe to show."""
+
+
+# -- talking to the student's process ---------------------------------------------------------
+def _call(student, name, *args, **kwargs) -> dict:
+    return student.recipe("call_strictly", name, list(args), kwargs)
+
+
+def number_of(student, name, *args, **kwargs) -> tuple[float, dict]:
+    """name(...) must return one number (a Python or numpy scalar)."""
+    reply = _call(student, name, *args, **kwargs)
+    if reply["type"].startswith("torch."):
+        raise checks.AnswerTypeError(f"{name} should return a number, got a {reply['type']}")
+    return checks.number(reply["value"], name), reply
+
+
+def array_of(student, name, *args, shape, **kwargs) -> tuple[np.ndarray, dict]:
+    """name(...) must return a numpy array of the given shape."""
+    reply = _call(student, name, *args, **kwargs)
+    if reply["type"] != "numpy.ndarray":
+        raise checks.AnswerTypeError(f"{name} should return a numpy array, got a {reply['type']}")
+    return checks.array(reply["value"], name, shape), reply
+
+
+def unchanged(name, before, reply, position):
+    after = reply["arrays"][position]
+    assert after is not None and np.array_equal(before, after), f"{name} must not modify its inputs"
+
+
+def svm_of(student, W, b, X, y, **kwargs) -> tuple[float, np.ndarray, np.ndarray, dict]:
+    """svm_loss(W, b, X, y, ...) must return (loss, dW, db): a number and arrays shaped like W and b."""
+    reply = _call(student, "svm_loss", W, b, X, y, **kwargs)
+    value = reply["value"]
+    if type(value) not in (tuple, list) or len(value) != 3:
+        raise checks.AnswerTypeError(f"svm_loss should return a tuple (loss, dW, db), got {checks._kind(value)}")
+    loss = checks.number(value[0], "svm_loss's loss")
+    dW = checks.array(value[1], "svm_loss's dW", W.shape)
+    db = checks.array(value[2], "svm_loss's db", b.shape)
+    return loss, dW, db, reply
+
+
+def check_svm(student, W, b, X, y, **kwargs) -> dict:
+    loss, dW, db, reply = svm_of(student, W, b, X, y, **kwargs)
+    loss_ref, dW_ref, db_ref = ref.svm_loss(W, b, X, y, **kwargs)
+    checks.close(loss, loss_ref, "svm_loss: loss")
+    checks.close(dW, dW_ref, "svm_loss: dW")
+    checks.close(db, db_ref, "svm_loss: db")
+    return reply
+
+
+def library_module(student, name: str):
+    """A handle to a library module (numpy, functools, ...) imported in the student's process."""
+    builtins = student.get("__builtins__", keep=True)
+    return student.call_method(builtins, "__import__", name, None, None, ["__name__"], keep=True)
+
+
+def library_function(student, dotted: str):
+    """A handle to a library function (numpy.var, numpy.linalg.norm, ...) of the student's process."""
+    module_name, attribute = dotted.rsplit(".", 1)
+    builtins = student.get("__builtins__", keep=True)
+    return student.call_method(builtins, "getattr", library_module(student, module_name), attribute, keep=True)
+
+
+def partial_in_student(student, dotted: str, *args):
+    """A handle to functools.partial(<dotted>, *args) made in the student's process (args may be handles)."""
+    functools_module = library_module(student, "functools")
+    return student.call_method(functools_module, "partial", library_function(student, dotted), *args, keep=True)
+
+
+def array_in_student(student, array: np.ndarray):
+    """A handle to a copy of `array` that lives in the student's process (to share it between two arguments)."""
+    return student.call_method(library_module(student, "numpy"), "array", array, keep=True)
+
+
+# -- "no Python loop", read from the submitted source -------------------------------------------
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter", "map"}
+
+
+@pytest.fixture(scope="module")
+def notebook_definitions(pytestconfig) -> dict[str, ast.AST]:
+    """The last top-level definition of every function of the submitted notebook (def, lambda or alias)."""
+    try:
+        cells = student_cells(read_notebook(Path(pytestconfig.getoption("--submission"))))
+    except SubmissionError:
+        return {}
+    definitions: dict[str, ast.AST] = {}
+    for _, source in cells:
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                definitions[node.name] = node
+            elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Lambda, ast.Name)):
+                # `f = lambda ...` or `f = other_function`: followed; data assignments are not functions
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        definitions[target.id] = node
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        definitions.pop(target.id, None)
+    return definitions
+
+
+def loops_in(definitions: dict, name: str, seen: set | None = None) -> bool:
+    """Whether `name` loops in Python itself or through another notebook function it refers to."""
+    seen = set() if seen is None else seen
+    if name in seen or name not in definitions:
+        return False
+    seen.add(name)
+    for node in ast.walk(definitions[name]):
+        if isinstance(node, LOOP_NODES):
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in LOOPING_CALLS:
+            return True
+        if isinstance(node, ast.Name) and (node.id in LOOPING_CALLS or loops_in(definitions, node.id, seen)):
+            return True
+    return False
+
+
+def no_python_loop(definitions, name: str) -> None:
+    if loops_in(definitions, name):
+        raise RuleBroken(f"{name} must not use a Python loop (for, while, a comprehension, map or np.vectorize), "
+                         "neither itself nor through the notebook's other functions")
+
+
+# -- hidden inputs ----------------------------------------------------------------------------
+def classifier(rng, n_classes=None, n_features=None, scale=1.0):
+    C = n_classes or int(rng.integers(2, 8))
+    D = n_features or int(rng.integers(2, 9))
+    return rng.normal(scale=scale, size=(C, D)), rng.normal(scale=scale, size=C)
+
+
+def scores_and_labels(rng, n=None, c=None, scale=2.0):
+    N, C = n or int(rng.integers(5, 40)), c or int(rng.integers(2, 11))
+    return rng.normal(scale=scale, size=(N, C)), rng.integers(0, C, size=N)
+
+
+# == Exercise 1: linear_scores (2 points) =====================================================
+@pytest.mark.grade("test_linear_scores", points=0.5)
+def test_linear_scores_lecture(student):
+    """the lecture's example: one image of shape (D,) gives the C scores [126, 410.8, 27.9] as an array"""
+    s, _ = array_of(student, "linear_scores", LECTURE_W, LECTURE_B, LECTURE_X, shape=(3,))
+    checks.close(s, LECTURE_SCORES, "linear_scores(W, b, x)")
+
+
+@pytest.mark.grade("test_linear_scores", points=0.5)
+def test_linear_scores_batch(student, rng):
+    """a batch X of shape (N, D) gives (N, C) scores whose row i belongs to image i (also when N == C)"""
+    for n_images in (3, int(rng.integers(10, 20))):  # the first batch has N == C, the second does not
+        W, b = classifier(rng, n_classes=3, n_features=int(rng.integers(4, 9)))
+        X = rng.normal(scale=50.0, size=(n_images, W.shape[1]))
+        S, _ = array_of(student, "linear_scores", W, b, X, shape=(n_images, 3))
+        checks.close(S, ref.linear_scores(W, b, X), "linear_scores(W, b, X)")
+    S, _ = array_of(student, "linear_scores", LECTURE_W, LECTURE_B, np.stack([LECTURE_X, 2 * LECTURE_X]), shape=(2, 3))
+    checks.close(S, ref.linear_scores(LECTURE_W, LECTURE_B, np.stack([LECTURE_X, 2 * LECTURE_X])), "linear_scores")
+
+
+@pytest.mark.grade("test_linear_scores", points=0.5)
+def test_linear_scores_batch_edges(student, rng):
+    """a batch of one image keeps its batch axis, an empty batch gives (0, C), pixel values up to 1e4 work"""
+    W, b = classifier(rng)
+    C, D = W.shape
+    one = rng.normal(size=(1, D))
+    checks.close(array_of(student, "linear_scores", W, b, one, shape=(1, C))[0], ref.linear_scores(W, b, one), "scores")
+    empty = np.empty((0, D))
+    array_of(student, "linear_scores", W, b, empty, shape=(0, C))
+    big = rng.uniform(-1e4, 1e4, size=(int(rng.integers(4, 9)), D))
+    checks.close(array_of(student, "linear_scores", W, b, big, shape=(big.shape[0], C))[0],
+                 ref.linear_scores(W, b, big), "linear_scores of large pixel values")
+
+
+@pytest.mark.grade("test_linear_scores", points=0.5)
+def test_linear_scores_images_and_inputs_kept(student, rng):
+    """single images of any size give W @ x + b, and W, b and x are not modified"""
+    for _ in range(3):
+        W, b = classifier(rng)
+        x = rng.normal(scale=10.0, size=W.shape[1])
+        s, reply = array_of(student, "linear_scores", W, b, x, shape=(W.shape[0],))
+        checks.close(s, ref.linear_scores(W, b, x), "linear_scores(W, b, x)")
+        for position, before in enumerate((W, b, x)):
+            unchanged("linear_scores", before, reply, position)
+
+
+# == Exercise 2: bias_trick (1 point) =========================================================
+@pytest.mark.grade("test_bias_trick", points=0.5)
+def test_bias_trick_lecture(student):
+    """the lecture's W and b give W' of shape (3, 5) with W' @ [x, 1] = [126, 410.8, 27.9]"""
+    Wp, _ = array_of(student, "bias_trick", LECTURE_W, LECTURE_B, shape=(3, 5))
+    checks.close(Wp @ np.append(LECTURE_X, 1.0), LECTURE_SCORES, "W' @ [x, 1]")
+
+
+@pytest.mark.grade("test_bias_trick", points=0.25)
+def test_bias_trick_any_size(student, rng):
+    """W' = [W | b]: W unchanged in the first D columns and b in the last, for any C and D (one class or one pixel too)"""
+    for C, D in [(int(rng.integers(4, 11)), int(rng.integers(2, 4))), (1, int(rng.integers(2, 6))), (int(rng.integers(3, 7)), 1)]:
+        W, b = classifier(rng, n_classes=C, n_features=D)
+        Wp, _ = array_of(student, "bias_trick", W, b, shape=(C, D + 1))
+        checks.close(Wp, ref.bias_trick(W, b), "bias_trick(W, b)")
+        X = rng.normal(size=(5, D))
+        checks.close(np.hstack([X, np.ones((5, 1))]) @ Wp.T, ref.linear_scores(W, b, X), "[X, 1] @ W'.T")
+
+
+@pytest.mark.grade("test_bias_trick", points=0.25)
+def test_bias_trick_inputs_kept(student, rng):
+    """bias_trick returns a new array and leaves W and b unchanged"""
+    W, b = classifier(rng, n_classes=int(rng.integers(3, 8)), n_features=int(rng.integers(9, 14)))
+    Wp, reply = array_of(student, "bias_trick", W, b, shape=(W.shape[0], W.shape[1] + 1))
+    checks.close(Wp, ref.bias_trick(W, b), "bias_trick(W, b)")
+    unchanged("bias_trick", W, reply, 0)
+    unchanged("bias_trick", b, reply, 1)
+
+
+# == Exercise 3: hinge_loss_i (2 points) ======================================================
+@pytest.mark.grade("test_hinge_loss_i", points=0.75)
+def test_hinge_loss_i_lecture(student):
+    """the lecture's three images: losses 3 (cat), 0 (automobile: a margin of exactly delta) and 13 (airplane)"""
+    for s, y, expected in zip(LECTURE_S, LECTURE_Y, LECTURE_LOSSES):
+        loss, _ = number_of(student, "hinge_loss_i", s, int(y))
+        checks.close(loss, expected, "hinge_loss_i(s, y)")
+
+
+@pytest.mark.grade("test_hinge_loss_i", points=0.5)
+def test_hinge_loss_i_delta(student, rng):
+    """delta is the required margin (0 included); with equal scores each of the C-1 wrong classes pays delta"""
+    for delta in (0.0, float(rng.uniform(0.2, 0.9)), float(rng.uniform(1.5, 4.0))):
+        s = rng.normal(scale=2.0, size=int(rng.integers(3, 9)))
+        y = int(rng.integers(0, s.size))
+        checks.close(number_of(student, "hinge_loss_i", s, y, delta=delta)[0], ref.hinge_loss_i(s, y, delta),
+                     "hinge_loss_i(s, y, delta)")
+    C, delta = int(rng.integers(3, 12)), float(rng.uniform(1.5, 4.0))
+    y = int(rng.integers(0, C))
+    checks.close(number_of(student, "hinge_loss_i", np.zeros(C), y, delta)[0], ref.hinge_loss_i(np.zeros(C), y, delta),
+                 "hinge_loss_i(equal scores, y, delta)")
+
+
+@pytest.mark.grade("test_hinge_loss_i", points=0.5)
+def test_hinge_loss_i_random(student, rng):
+    """scores of any number of classes (two classes too) and any size (up to 1e4), any true class"""
+    for C, scale in [(2, 1.0), (int(rng.integers(3, 11)), 2.0), (int(rng.integers(3, 11)), 1.0), (10, 1e4)]:
+        s = rng.normal(scale=scale, size=C)
+        y = int(rng.integers(0, C))
+        checks.close(number_of(student, "hinge_loss_i", s, y)[0], ref.hinge_loss_i(s, y), "hinge_loss_i(s, y)")
+
+
+@pytest.mark.grade("test_hinge_loss_i", points=0.25)
+def test_hinge_loss_i_inputs_kept(student, rng):
+    """hinge_loss_i leaves the scores s unchanged"""
+    s = rng.normal(scale=2.0, size=int(rng.integers(4, 9)))
+    y = int(rng.integers(0, s.size))
+    loss, reply = number_of(student, "hinge_loss_i", s, y)
+    checks.close(loss, ref.hinge_loss_i(s, y), "hinge_loss_i(s, y)")
+    unchanged("hinge_loss_i", s, reply, 0)
+
+
+# == Exercise 4: hinge_loss_naive (2 points) ==================================================
+@pytest.mark.grade("test_hinge_loss_naive", points=0.5)
+def test_naive_lecture(student):
+    """the lecture's batch of three images has the mean loss (3 + 0 + 13) / 3 = 16/3"""
+    checks.close(number_of(student, "hinge_loss_naive", LECTURE_S, LECTURE_Y)[0], 16 / 3, "hinge_loss_naive(S, y)")
+
+
+@pytest.mark.grade("test_hinge_loss_naive", points=0.5)
+def test_naive_random_batches(student, rng):
+    """the mean (not the sum) of the per-image losses, for batches of any N and C"""
+    for _ in range(3):
+        S, y = scores_and_labels(rng)
+        checks.close(number_of(student, "hinge_loss_naive", S, y)[0], ref.hinge_loss_naive(S, y), "hinge_loss_naive")
+
+
+@pytest.mark.grade("test_hinge_loss_naive", points=0.5)
+def test_naive_delta(student, rng):
+    """delta is the required margin for every image of the batch"""
+    for delta in (float(rng.uniform(0.1, 0.9)), float(rng.uniform(1.5, 5.0))):
+        S, y = scores_and_labels(rng)
+        checks.close(number_of(student, "hinge_loss_naive", S, y, delta=delta)[0], ref.hinge_loss_naive(S, y, delta),
+                     "hinge_loss_naive(S, y, delta)")
+
+
+@pytest.mark.grade("test_hinge_loss_naive", points=0.5)
+def test_naive_single_image_and_inputs_kept(student, rng):
+    """a batch of one image (also with scores up to 1e4), and S and y are not modified"""
+    for scale in (2.0, 1e4):
+        S, y = scores_and_labels(rng, n=1, scale=scale)
+        loss, reply = number_of(student, "hinge_loss_naive", S, y)
+        checks.close(loss, ref.hinge_loss_naive(S, y), "hinge_loss_naive(S[:1], y[:1])")
+        unchanged("hinge_loss_naive", S, reply, 0)
+        unchanged("hinge_loss_naive", y, reply, 1)
+
+
+# == Exercise 5: hinge_loss_vectorized (3 points) =============================================
+@pytest.mark.grade("test_hinge_loss_vectorized", points=0.5)
+def test_vectorized_lecture(student):
+    """the lecture's batch of three images has the mean loss 16/3"""
+    checks.close(number_of(student, "hinge_loss_vectorized", LECTURE_S, LECTURE_Y)[0], 16 / 3, "hinge_loss_vectorized")
+
+
+@pytest.mark.grade("test_hinge_loss_vectorized", points=0.75)
+def test_vectorized_random_batches(student, rng):
+    """the same mean loss as the loops for batches of any N and C and any delta (C * torch's multi_margin_loss)"""
+    for delta in (1.0, float(rng.uniform(0.1, 0.9)), float(rng.uniform(1.5, 5.0))):
+        S, y = scores_and_labels(rng)
+        checks.close(number_of(student, "hinge_loss_vectorized", S, y, delta=delta)[0],
+                     ref.hinge_loss_vectorized(S, y, delta), "hinge_loss_vectorized(S, y, delta)")
+
+
+@pytest.mark.grade("test_hinge_loss_vectorized", points=0.5)
+def test_vectorized_edges(student, rng):
+    """a batch of one image, equal scores (every wrong class pays delta) and scores up to 1e4"""
+    S, y = scores_and_labels(rng, n=1)
+    checks.close(number_of(student, "hinge_loss_vectorized", S, y)[0], ref.hinge_loss_vectorized(S, y), "one image")
+    S = np.zeros((int(rng.integers(3, 8)), int(rng.integers(3, 11))))
+    y = rng.integers(0, S.shape[1], size=S.shape[0])
+    checks.close(number_of(student, "hinge_loss_vectorized", S, y)[0], ref.hinge_loss_vectorized(S, y), "equal scores")
+    S, y = scores_and_labels(rng, scale=1e4)
+    checks.close(number_of(student, "hinge_loss_vectorized", S, y)[0], ref.hinge_loss_vectorized(S, y), "large scores")
+
+
+@pytest.mark.grade("test_hinge_loss_vectorized", points=0.5)
+def test_vectorized_inputs_kept(student, rng):
+    """hinge_loss_vectorized leaves S and y unchanged (set the true-class margins in a new array)"""
+    S, y = scores_and_labels(rng)
+    loss, reply = number_of(student, "hinge_loss_vectorized", S, y)
+    checks.close(loss, ref.hinge_loss_vectorized(S, y), "hinge_loss_vectorized(S, y)")
+    unchanged("hinge_loss_vectorized", S, reply, 0)
+    unchanged("hinge_loss_vectorized", y, reply, 1)
+
+
+@pytest.mark.grade("test_hinge_loss_vectorized", points=0.75)
+def test_vectorized_has_no_python_loop(student, rng, notebook_definitions):
+    """no Python loop (for, while, comprehension, map, np.vectorize), also not by calling a looping function"""
+    S, y = scores_and_labels(rng, n=2000, c=10)
+    checks.close(number_of(student, "hinge_loss_vectorized", S, y)[0], ref.hinge_loss_vectorized(S, y), "a large batch")
+    no_python_loop(notebook_definitions, "hinge_loss_vectorized")
+
+
+# == Exercise 6: numerical_gradient (2 points) ================================================
+@pytest.mark.grade("test_numerical_gradient", points=0.5)
+def test_numerical_gradient_central_difference(student, rng):
+    """the central difference (f(A + h e_k) - f(A - h e_k)) / 2h with the given h, every other element kept as it was"""
+    A = rng.normal(size=(int(rng.integers(2, 5)), int(rng.integers(2, 5))))
+    var = library_function(student, "numpy.var")
+    g, _ = array_of(student, "numerical_gradient", var, A, h=0.1, shape=A.shape)
+    checks.close(g, ref.numerical_gradient(np.var, A, h=0.1), "numerical_gradient(np.var, A, h=0.1)", rtol=1e-7, atol=1e-10)
+    v = rng.normal(size=int(rng.integers(3, 8)))
+    norm = library_function(student, "numpy.linalg.norm")
+    g, _ = array_of(student, "numerical_gradient", norm, v, shape=v.shape)
+    checks.close(g, ref.numerical_gradient(np.linalg.norm, v), "numerical_gradient(np.linalg.norm, v)")
+
+
+@pytest.mark.grade("test_numerical_gradient", points=0.5)
+def test_numerical_gradient_any_shape(student, rng):
+    """A of any shape: a vector, a 3-D array, a single element and an empty array (the gradient has A's shape)"""
+    shapes = [(int(rng.integers(3, 8)),), (2, int(rng.integers(2, 4)), 3), (1,), (1, 1), (0,), (0, 3)]
+    total = library_function(student, "numpy.sum")
+    for shape in shapes:
+        A = rng.normal(size=shape)
+        g, _ = array_of(student, "numerical_gradient", total, A, shape=shape)
+        checks.close(g, ref.numerical_gradient(np.sum, A), "numerical_gradient(np.sum, A)")
+    for shape in shapes[:3]:
+        A, V = rng.normal(size=shape), rng.normal(size=shape)
+        g, _ = array_of(student, "numerical_gradient", partial_in_student(student, "numpy.vdot", V), A, shape=shape)
+        checks.close(g, ref.numerical_gradient(functools.partial(np.vdot, V), A), "numerical_gradient(vdot(V, .), A)")
+
+
+@pytest.mark.grade("test_numerical_gradient", points=0.5)
+def test_numerical_gradient_uses_a_copy(student, rng):
+    """f is called with a perturbed copy: the caller's A never changes, not even for a moment"""
+    A = rng.normal(size=(int(rng.integers(2, 4)), int(rng.integers(3, 6))))
+    shared = array_in_student(student, A)  # f looks at the caller's A while the gradient is computed
+    f = partial_in_student(student, "numpy.vdot", shared)
+    g, reply = array_of(student, "numerical_gradient", f, shared, shape=A.shape)
+    checks.close(g, ref.numerical_gradient(functools.partial(np.vdot, A.copy()), A), "numerical_gradient(vdot(A, .), A)")
+    unchanged("numerical_gradient", A, reply, 1)
+
+
+@pytest.mark.grade("test_numerical_gradient", points=0.5)
+def test_numerical_gradient_integer_array(student, rng):
+    """an integer array A works too (perturb a float copy) and the gradient is a float array"""
+    A = rng.integers(-5, 6, size=(2, int(rng.integers(2, 5))))
+    V = rng.normal(size=A.shape)
+    g, reply = array_of(student, "numerical_gradient", partial_in_student(student, "numpy.vdot", V), A, shape=A.shape)
+    checks.close(g, ref.numerical_gradient(functools.partial(np.vdot, V), A), "numerical_gradient of an integer A")
+    unchanged("numerical_gradient", A, reply, 1)
+
+
+# == Exercise 7: svm_loss (4 points) ==========================================================
+@pytest.mark.grade("test_svm_loss", points=1)
+def test_svm_loss_lecture(student):
+    """W = I and b = 0 score the lecture's batch: loss 16/3, db = [-2/3, 2/3, 0] (a margin of exactly 0 is inactive)"""
+    loss, dW, db, _ = svm_of(student, np.eye(3), np.zeros(3), LECTURE_S, LECTURE_Y)
+    _, dW_ref, _ = ref.svm_loss(np.eye(3), np.zeros(3), LECTURE_S, LECTURE_Y)
+    checks.close(loss, 16 / 3, "svm_loss: loss")
+    checks.close(db, [-2 / 3, 2 / 3, 0.0], "svm_loss: db")
+    checks.close(dW, dW_ref, "svm_loss: dW")
+
+
+@pytest.mark.grade("test_svm_loss", points=0.75)
+def test_svm_loss_random(student, rng):
+    """loss, dW and db for classifiers and batches of any size and any delta, without regularization"""
+    for delta in (1.0, float(rng.uniform(0.2, 3.0))):
+        W, b = classifier(rng)
+        X = rng.normal(size=(int(rng.integers(5, 30)), W.shape[1]))
+        y = rng.integers(0, W.shape[0], size=X.shape[0])
+        check_svm(student, W, b, X, y, delta=delta)
+
+
+@pytest.mark.grade("test_svm_loss", points=0.75)
+def test_svm_loss_regularization(student, rng):
+    """reg adds reg * sum(W**2) to the loss and 2 * reg * W to dW; the bias is not regularized"""
+    for reg in (float(rng.uniform(0.05, 0.5)), float(rng.uniform(1.0, 3.0))):
+        W, b = classifier(rng)
+        X = rng.normal(size=(int(rng.integers(5, 30)), W.shape[1]))
+        y = rng.integers(0, W.shape[0], size=X.shape[0])
+        check_svm(student, W, b, X, y, reg=reg)
+
+
+@pytest.mark.grade("test_svm_loss", points=0.5)
+def test_svm_loss_edges(student, rng):
+    """a batch of one image, W = 0 (every margin active) and pixel values up to 1e4; returns (loss, dW, db)"""
+    W, b = classifier(rng)
+    check_svm(student, W, b, rng.normal(size=(1, W.shape[1])), rng.integers(0, W.shape[0], size=1))
+    X = rng.normal(size=(int(rng.integers(5, 15)), W.shape[1]))
+    check_svm(student, np.zeros_like(W), np.zeros_like(b), X, rng.integers(0, W.shape[0], size=X.shape[0]))
+    X = rng.uniform(-1e4, 1e4, size=(int(rng.integers(5, 15)), W.shape[1]))
+    check_svm(student, W, b, X, rng.integers(0, W.shape[0], size=X.shape[0]))
+
+
+@pytest.mark.grade("test_svm_loss", points=0.5)
+def test_svm_loss_inputs_kept(student, rng):
+    """svm_loss leaves W, b, X and y unchanged"""
+    W, b = classifier(rng)
+    X = rng.normal(size=(int(rng.integers(5, 30)), W.shape[1]))
+    y = rng.integers(0, W.shape[0], size=X.shape[0])
+    reply = check_svm(student, W, b, X, y)
+    for position, before in enumerate((W, b, X, y)):
+        unchanged("svm_loss", before, reply, position)
+
+
+@pytest.mark.grade("test_svm_loss", points=0.5)
+def test_svm_loss_has_no_python_loop(student, rng, notebook_definitions):
+    """vectorized: no Python loop over the images or classes (for, while, comprehension, map)"""
+    W, b = classifier(rng, n_classes=10, n_features=int(rng.integers(20, 40)))
+    X = rng.normal(size=(500, W.shape[1]))
+    check_svm(student, W, b, X, rng.integers(0, 10, size=500))
+    no_python_loop(notebook_definitions, "svm_loss")
+
+
+# == Exercise 8: squared_error (1 point) ======================================================
+@pytest.mark.grade("test_squared_error", points=0.25)
+def test_squared_error_examples(student):
+    """0.5 * sum((y - t)**2): [1, 2, 3] against [1, 0, 0] gives 6.5"""
+    checks.close(number_of(student, "squared_error", np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))[0], 6.5,
+                 "squared_error(y, t)")
+
+
+@pytest.mark.grade("test_squared_error", points=0.25)
+def test_squared_error_numbers(student, rng):
+    """two numbers give a number: 0.5 * (y - t)**2 (e.g. 4.5 for 2 and 5)"""
+    checks.close(number_of(student, "squared_error", 2.0, 5.0)[0], 4.5, "squared_error(2.0, 5.0)")
+    for y, t in rng.normal(scale=3.0, size=(3, 2)):
+        checks.close(number_of(student, "squared_error", float(y), float(t))[0], ref.squared_error(y, t), "squared_error")
+
+
+@pytest.mark.grade("test_squared_error", points=0.25)
+def test_squared_error_arrays(student, rng):
+    """arrays of any (equal) shape give one number, the sum over every element"""
+    for shape in [(int(rng.integers(3, 9)),), (int(rng.integers(2, 5)), int(rng.integers(2, 5))), (2, 3, 2)]:
+        y, t = rng.normal(size=shape), rng.normal(size=shape)
+        checks.close(number_of(student, "squared_error", y, t)[0], ref.squared_error(y, t), "squared_error(y, t)")
+
+
+@pytest.mark.grade("test_squared_error", points=0.25)
+def test_squared_error_edges_and_inputs_kept(student, rng):
+    """empty arrays give 0, values up to 1e4 work, and y and t are not modified"""
+    checks.close(number_of(student, "squared_error", np.empty(0), np.empty(0))[0], 0.0, "squared_error of empty arrays")
+    y, t = rng.uniform(-1e4, 1e4, size=(2, int(rng.integers(3, 9))))
+    error, reply = number_of(student, "squared_error", y, t)
+    checks.close(error, ref.squared_error(y, t), "squared_error(y, t)")
+    unchanged("squared_error", y, reply, 0)
+    unchanged("squared_error", t, reply, 1)

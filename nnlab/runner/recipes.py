@@ -60,3 +60,56 @@ def call_strictly(namespace, name, args, kwargs):
     kind = type(value)
     return {"value": value, "type": f"{kind.__module__}.{kind.__qualname__}", "arrays": arrays,
             "aliased": bool(aliased)}
+
+
+def train_probe(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="mse", optimizer_name="sgd",
+                stale_grad=None):
+    """Run the notebook's `train(model, X, y, loss_fn, optimizer, epochs)` with a loss and an
+    optimizer made here (they cannot travel) and return what the call left behind, as plain data.
+
+    loss_name: "mse" (nn.MSELoss()), "bce_logits" (nn.BCEWithLogitsLoss()) or "cross_entropy"
+    (nn.CrossEntropyLoss()). optimizer_name: "sgd" (torch.optim.SGD(model.parameters(), lr=lr)) or
+    "adam" (torch.optim.Adam(model.parameters(), lr=lr)). clip_norm: None calls `train` without it
+    (its default), a number passes `clip_norm=` that number. stale_grad: None, or a number written
+    into every parameter's `.grad` before the call (what a backward() without zero_grad leaves).
+    Warnings are raised as errors, as in `call_strictly` (a warning on stderr costs a graded cell).
+
+    Returns a dict: "losses" (train's result), "result_type" and "loss_types" (types as
+    "module.Name"; loss_types is None unless the result is a list or tuple), "parameters" and
+    "grads" (float64 arrays after the call, a grad None where there is none) and "X", "y" (the
+    inputs as the call left them).
+    """
+    import warnings
+
+    import torch
+
+    losses = {"mse": torch.nn.MSELoss, "bce_logits": torch.nn.BCEWithLogitsLoss,
+              "cross_entropy": torch.nn.CrossEntropyLoss}
+    optimizers = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+    if "train" not in namespace:
+        raise NameError("the notebook defines no `train`")
+    loss_fn = losses[loss_name]()
+    optimizer = optimizers[optimizer_name](model.parameters(), lr=lr)
+    if stale_grad is not None:
+        for param in model.parameters():
+            param.grad = torch.full_like(param, float(stale_grad))
+    kwargs = {} if clip_norm is None else {"clip_norm": clip_norm}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        result = namespace["train"](model, X, y, loss_fn, optimizer, epochs, **kwargs)
+
+    def kind(value):
+        return f"{type(value).__module__}.{type(value).__qualname__}"
+
+    return {
+        "losses": result,
+        "result_type": kind(result),
+        "loss_types": [kind(v) for v in result] if type(result) in (list, tuple) else None,
+        "parameters": [p.detach().cpu().double().numpy().copy() for p in model.parameters()],
+        "grads": [None if p.grad is None else p.grad.detach().cpu().double().numpy().copy()
+                  for p in model.parameters()],
+        "X": X,
+        "y": y,
+    }

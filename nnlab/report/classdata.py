@@ -1,0 +1,179 @@
+"""What the report reads: the class's scores from the nbgrader gradebook and the hidden
+graders' saved reports (which tests each student failed, with their hints)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from nnlab.autograde.hidden_graders import REPORTS_DIR, report_path
+
+COURSE_ID = "nnlab"
+
+
+class ReportError(RuntimeError):
+    """The report cannot be made: the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Question:
+    grade_id: str
+    notebook: str
+    points: float
+    key: str  # unique across the assignment's notebooks: "notebook/grade_id" or just grade_id
+
+
+@dataclass
+class StudentResult:
+    student: str
+    scores: dict[str, float | None]  # question key -> score; None: not graded yet (manual)
+    total: float                     # what the gradebook records (ungraded counts 0, as in nbgrader)
+    awaiting_manual: int = 0         # questions still to grade by hand
+
+
+@dataclass
+class HiddenTest:
+    """One hidden test across the class: how many graded students failed it."""
+    name: str
+    question: str  # question key
+    points: float
+    hint: str
+    failed: int = 0
+    graded: int = 0
+
+
+@dataclass
+class ClassResults:
+    course: Path
+    assignment: str
+    max_score: float
+    questions: list[Question]
+    results: list[StudentResult]                     # students with a scored submission
+    enrolled: int
+    not_submitted: list[str]                         # students without a submission
+    not_graded: list[str]                            # submitted, but no score recorded at all
+    hidden_tests: list[HiddenTest] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # problems met while reading, for the page
+
+    def score_rows(self) -> list[dict[str, float | None]]:
+        return [r.scores for r in self.results]
+
+
+def gradebook_path(course: Path) -> Path:
+    return Path(course) / "gradebook.db"
+
+
+def read_class(course: Path, assignment: str) -> ClassResults:
+    """Everything the report needs about `assignment` in the course at `course`."""
+    course = Path(course)
+    db = gradebook_path(course)
+    # Gradebook() on a missing file would quietly create an empty one.
+    if not db.is_file():
+        raise ReportError(f"{db}: no gradebook (run `nbgrader autograde {assignment}` in the course first)")
+    if db.stat().st_size == 0:  # Gradebook() would fill it with empty tables
+        raise ReportError(f"{db}: empty file, not a gradebook")
+    try:
+        with Gradebook(f"sqlite:///{db}", COURSE_ID) as gb:
+            results = _read_gradebook(gb, course, assignment)
+    except ReportError:
+        raise
+    except Exception as exc:  # sqlalchemy's errors are many; the instructor needs one line
+        raise ReportError(f"{db}: not a readable nbgrader gradebook ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
+    _read_hidden_tests(results)
+    return results
+
+
+def _read_gradebook(gb: Gradebook, course: Path, assignment: str) -> ClassResults:
+    try:
+        found = gb.find_assignment(assignment)
+    except MissingEntry:
+        known = ", ".join(a.name for a in gb.assignments) or "none"
+        raise ReportError(f"{gradebook_path(course)}: no assignment {assignment!r} in the gradebook "
+                          f"(assignments there: {known})") from None
+    notebooks = sorted(nb.name for nb in found.notebooks)
+    questions = []
+    for nb in sorted(found.notebooks, key=lambda n: n.name):
+        cells = {c.name: c for c in [*nb.grade_cells, *nb.task_cells]}
+        for name in _source_order(course, assignment, nb.name, list(cells)):
+            key = name if len(notebooks) == 1 else f"{nb.name}/{name}"
+            questions.append(Question(name, nb.name, float(cells[name].max_score or 0.0), key))
+
+    students = sorted(s.id for s in gb.students)
+    results, not_submitted, not_graded = [], [], []
+    for student in students:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            not_submitted.append(student)
+            continue
+        scores: dict[str, float | None] = {q.key: None for q in questions}
+        awaiting = 0
+        for snb in submission.notebooks:
+            for grade in snb.grades:
+                key = grade.name if len(notebooks) == 1 else f"{snb.name}/{grade.name}"
+                if key not in scores:
+                    continue
+                graded = grade.manual_score is not None or grade.auto_score is not None
+                # Grade.score is nbgrader's own rule (manual over auto, plus extra credit).
+                scores[key] = float(grade.score) if graded else None
+                awaiting += int(not graded and bool(grade.needs_manual_grade))
+        if questions and all(v is None for v in scores.values()):
+            not_graded.append(student)
+            continue
+        results.append(StudentResult(student, scores, float(submission.score or 0.0), awaiting))
+    return ClassResults(course, assignment, float(found.max_score or 0.0), questions, results,
+                        len(students), not_submitted, not_graded)
+
+
+def _source_order(course: Path, assignment: str, notebook: str, names: list[str]) -> list[str]:
+    """The grade cells in the order of the source notebook (the gradebook keeps no order);
+    cells the source does not show follow in name order."""
+    path = course / "source" / assignment / f"{notebook}.ipynb"
+    order: list[str] = []
+    try:
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in names and grade_id not in order:
+                order.append(grade_id)
+    except Exception:  # no source notebook in this course folder: the order is only cosmetic
+        pass
+    return order + sorted(set(names) - set(order))
+
+
+def _read_hidden_tests(results: ClassResults) -> None:
+    """Tally the hidden tests over the graded students' saved grader reports."""
+    by_key = {(q.notebook, q.grade_id): q.key for q in results.questions}
+    tests: dict[tuple[str, str], HiddenTest] = {}
+    missing = []
+    for result in results.results:
+        for notebook in sorted({q.notebook for q in results.questions}):
+            path = report_path(results.course, results.assignment, result.student, notebook)
+            if not path.exists():
+                missing.append(f"{result.student}/{notebook}")
+                continue
+            try:
+                report = json.loads(path.read_text())
+                cells = report["cells"]
+                entries = [(grade_id, t) for grade_id, cell in cells.items() for t in cell["tests"]]
+                for grade_id, test in entries:
+                    _ = test["name"], test["points"], test["passed"], test["hint"]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                results.notes.append(f"{path}: unreadable grader report ({type(exc).__name__}: {exc}); "
+                                     f"{result.student} is left out of the hidden-test table")
+                continue
+            for grade_id, test in entries:
+                key = by_key.get((notebook, grade_id), grade_id)
+                tally = tests.setdefault((key, test["name"]), HiddenTest(
+                    test["name"], key, float(test["points"]), str(test["hint"])))
+                tally.graded += 1
+                tally.failed += int(not test["passed"])
+    if missing:
+        folder = Path(results.course) / REPORTS_DIR / results.assignment
+        results.notes.append(f"no hidden-grader report for {', '.join(missing)} under {folder} "
+                             "(graded without the hidden graders, or graded elsewhere)")
+    order = {q.key: i for i, q in enumerate(results.questions)}
+    results.hidden_tests = sorted(tests.values(), key=lambda t: (order.get(t.question, len(order)),))

@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
     term.step("autograde (hidden graders included)", term.autograde)
     term.step("generate feedback", term.feedback)
     term.step("export grades", term.export)
+    term.step("write the class reports", term.report)
     unchanged = term.submitted_digest() == before
 
     students, assignments, grades = read_grades("sqlite:///" + str(term.course / "gradebook.db"), COURSE_ID)
@@ -36,6 +37,8 @@ def main(argv: list[str]) -> int:
     print(f"\nsubmitted/ unchanged by grading: {'yes' if unchanged else 'NO'}")
     print(f"grades: {term.workdir / 'grades.csv'}")
     print(f"feedback: {term.course / 'feedback'}")
+    for page in term.reports:
+        print(f"class report: {page}")
     for name, seconds in term.timings.items():
         print(f"  {seconds:7.1f} s  {name}")
     print(f"  {time.monotonic() - began:7.1f} s  in all")

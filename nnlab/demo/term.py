@@ -143,6 +143,11 @@ class Term:
     def export(self) -> None:
         self.nbgrader("export", "--to", str(self.workdir / "grades.csv"))
 
+    def report(self) -> None:
+        from nnlab.report import write_report
+
+        self.reports = [write_report(self.course, a) for a in self.assignments]
+
     # -- the students -----------------------------------------------------------------
     def exchange(self, action, student: Student, assignment: str) -> None:
         """What `nbgrader fetch_assignment` / `nbgrader submit --student=ID` do, in this process

@@ -53,8 +53,11 @@ def _cheat(a, release, source):
 
 
 def _hostile(a, release, source):
-    """Right answers, then a top-level infinite loop and a function that kills the interpreter."""
+    """First assignment: right answers, then a top-level endless loop and a line that kills the
+    interpreter. Right answers elsewhere."""
     nb = submissions.correct(release, source)
+    if a != available_assignments()[0]:
+        return nb
     answers = list(submissions.solutions(source, code_only=True))
     nb = submissions.append_to_cell(nb, answers[0], "while True:  # forgot the stopping condition\n    pass")
     return submissions.append_to_cell(nb, answers[-1], "import os\nos._exit(1)")
@@ -71,7 +74,7 @@ CLASS = [
     Student("ada", "Ada", "Lovelace", "right answers everywhere", _correct),
     Student("ben", "Ben", "Okafor", "hands in the release untouched", _untouched),
     Student("cara", "Cara", "Silva", "typical mistakes", _mistakes),
-    Student("dan", "Dan", "Novak", "an endless loop and a crash in the notebook", _hostile),
+    Student("dan", "Dan", "Novak", "an endless loop and a crash in the first notebook", _hostile),
     Student("eve", "Eve", "Moreau", "cheats: lying objects and patched numpy", _cheat),
     Student("finn", "Finn", "Berg", "a broken file for the first assignment", _broken_first),
 ]

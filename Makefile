@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # Regenerate release/ from source/ after editing a source notebook.
 release: $(STAMP)
-	$(BIN)/python -m nnlab.cli release
+	$(BIN)/python -m nnlab.cli release --generate-only
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded/*/ feedback .exchange .nnlab

@@ -1,0 +1,186 @@
+"""`nnlab status`: where each assignment of the course stands, read from the course folder,
+the exchange and the gradebook (it changes nothing)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnlab.cli.context import Course, environment_note
+from nnlab.resume import unfinished_autogrades
+
+
+@dataclass
+class Late:
+    student: str
+    seconds: float
+
+
+@dataclass
+class AssignmentStatus:
+    name: str
+    in_release: bool          # release/<assignment>/ holds the student version
+    in_exchange: bool         # released: the exchange's outbound/<assignment>/ exists
+    handed_in: int            # students with a hand-in waiting in the exchange's inbound/
+    collected: int            # students with submitted/<student>/<assignment>/
+    autograded: int           # students with a complete autograded/<student>/<assignment>/
+    in_gradebook: int         # submissions the gradebook records
+    feedback: int             # students with feedback/<student>/<assignment>/*.html
+    late: list[Late] | None   # None: the assignment has no due date in the gradebook
+    half_graded: list[str] = field(default_factory=list)  # a grading run stopped midway
+
+
+@dataclass
+class GradebookView:
+    students: int
+    duedates: dict            # {assignment: datetime or None}
+    seconds_late: dict        # {(assignment, student): seconds}, for graded submissions
+
+
+@dataclass
+class CourseStatus:
+    course: Course
+    gradebook: GradebookView | None
+    assignments: list[AssignmentStatus]
+    problems: list[str]
+
+
+def read_gradebook(course: Course) -> GradebookView | None:
+    """What the gradebook knows, or None before the first nbgrader command made it
+    (opening a missing sqlite gradebook would create it: status must change nothing)."""
+    if not course.has_gradebook():
+        return None
+    from nbgrader.api import Gradebook  # slow to import; only `status` and `grade` need it
+
+    with Gradebook(course.db_url, course.course_id) as gb:
+        view = GradebookView(len(gb.students), {}, {})
+        for assignment in gb.assignments:
+            view.duedates[assignment.name] = assignment.duedate
+            for sub in assignment.submissions:
+                view.seconds_late[assignment.name, sub.student.id] = sub.total_seconds_late
+    return view
+
+
+def handed_in(course: Course, assignment: str) -> int:
+    """Students with a hand-in in the exchange (`<student>+<assignment>+<time>+<random>` folders)."""
+    folders = course.inbound().glob(f"*+{assignment}+*") if course.inbound().is_dir() else []
+    return len({p.name.rsplit("+", 3)[0] for p in folders if len(p.name.rsplit("+", 3)) == 4})
+
+
+def submitted_time(course: Course, student: str, assignment: str):
+    """The hand-in time nbgrader recorded (submitted/<student>/<assignment>/timestamp.txt), as naive UTC."""
+    from nbgrader.utils import parse_utc
+
+    path = course.root / "submitted" / student / assignment / "timestamp.txt"
+    if not path.exists():
+        return None
+    try:
+        return parse_utc(path.read_text().strip())
+    except (ValueError, OverflowError):
+        raise ValueError(f"{course.show(path)}: not a timestamp: {path.read_text()[:40]!r}") from None
+
+
+def late_submissions(course: Course, assignment: str, collected: list[str], gradebook: GradebookView | None,
+                     problems: list[str]) -> list[Late] | None:
+    """Late collected submissions. A graded one counts as the gradebook says (extensions included);
+    one not graded yet compares its hand-in time with the assignment's due date."""
+    duedate = gradebook.duedates.get(assignment) if gradebook else None
+    if duedate is None:
+        return None
+    late = []
+    for student in collected:
+        seconds = gradebook.seconds_late.get((assignment, student))
+        if seconds is None:
+            try:
+                handed = submitted_time(course, student, assignment)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            seconds = max(0.0, (handed - duedate).total_seconds()) if handed else 0.0
+        if seconds > 0:
+            late.append(Late(student, seconds))
+    return late
+
+
+def assignment_status(course: Course, assignment: str, gradebook: GradebookView | None,
+                      problems: list[str]) -> AssignmentStatus:
+    collected = course.students_in("submitted", assignment)
+    half = unfinished_autogrades(course.root, assignment, course.notebooks(assignment))
+    feedback = [s for s in course.students_in("feedback", assignment)
+                if any((course.root / "feedback" / s / assignment).glob("*.html"))]
+    return AssignmentStatus(
+        name=assignment,
+        in_release=any((course.root / "release" / assignment).glob("*.ipynb")),
+        in_exchange=course.outbound(assignment).is_dir(),
+        handed_in=handed_in(course, assignment),
+        collected=len(collected),
+        autograded=len(course.students_in("autograded", assignment)) - len(half),
+        in_gradebook=sum(1 for a, _ in (gradebook.seconds_late if gradebook else {}) if a == assignment),
+        feedback=len(feedback),
+        late=late_submissions(course, assignment, collected, gradebook, problems),
+        half_graded=[folder.parent.name for folder in half],
+    )
+
+
+def course_status(course: Course) -> CourseStatus:
+    problems: list[str] = []
+    try:
+        gradebook = read_gradebook(course)
+    except Exception as exc:  # a damaged or foreign database: say so, show the rest
+        problems.append(f"cannot read the gradebook {course.db_url}: {type(exc).__name__}: {exc}")
+        gradebook = None
+    names = course.assignments()
+    names += sorted({p.name for p in (course.root / "release").glob("*") if p.is_dir()} - set(names))
+    assignments = [assignment_status(course, a, gradebook, problems) for a in names]
+    for status in assignments:
+        problems += [f"autograded/{s}/{status.name} is half-written (a grading run stopped midway): "
+                     f"`nnlab grade {status.name}` grades {s} again" for s in status.half_graded]
+    return CourseStatus(course, gradebook, assignments, problems)
+
+
+COLUMNS = ["assignment", "release/", "exchange", "handed in", "collected", "autograded", "gradebook",
+           "feedback", "late"]
+
+
+def row(status: AssignmentStatus) -> list[str]:
+    yes = lambda flag: "yes" if flag else "no"  # noqa: E731
+    late = "-" if status.late is None else str(len(status.late))
+    return [status.name, yes(status.in_release), yes(status.in_exchange), str(status.handed_in),
+            str(status.collected), str(status.autograded), str(status.in_gradebook), str(status.feedback), late]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return f"{seconds:.0f} s"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def format_status(status: CourseStatus) -> str:
+    course = status.course
+    out = [f"Course '{course.course_id}' in {course.root}",
+           f"Exchange: {course.exchange}{environment_note()}"]
+    if status.gradebook is None:
+        out.append("Gradebook: none yet (the first nbgrader command creates it)")
+    else:
+        out.append(f"Gradebook: {course.db_url} ({status.gradebook.students} students)")
+    out += ["", table(COLUMNS, [row(a) for a in status.assignments]),
+            "(handed in: students with a hand-in in the exchange; collected: in submitted/;\n"
+            " autograded: complete autograded/ folders; gradebook: graded submissions it records;\n"
+            " late '-': the assignment has no due date in the gradebook)"]
+    late = [(a.name, x) for a in status.assignments for x in (a.late or [])]
+    if late:
+        out += ["", "Late submissions:"]
+        out += [f"  {name}: {x.student} ({duration(x.seconds)} late)" for name, x in late]
+    if status.problems:
+        out += ["", "Problems:"] + [f"  {p}" for p in status.problems]
+    return "\n".join(out)

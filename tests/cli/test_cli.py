@@ -1,0 +1,359 @@
+"""The `nnlab` command line: help, usage errors, and each command on real course folders
+(a fresh copy of the course, and a small term graded through the command line itself)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+import types
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.utils import parse_utc
+
+from nnlab.cli import main
+from nnlab.cli.app import COMMANDS
+from nnlab.course import PROJECT_ROOT, copy_course
+from nnlab.demo.term import CLASS, Term
+
+ASSIGNMENT = "perceptron"
+OTHERS = ["activations", "hinge_loss", "backprop", "pytorch"]
+# Short limits, as in tests/e2e: grading two students takes seconds.
+FAST_CONFIG = """
+c.ResilientExecute.timeout = 15
+c.HiddenGraders.cell_timeout = 5.0
+c.HiddenGraders.call_timeout = 10.0
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def nnlab(*argv) -> Run:
+    """`nnlab ARGV` in this process, its output captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def status_rows(out: str) -> dict[str, dict[str, str]]:
+    """The status table as {assignment: {column: value}}."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("assignment "))
+    header = re.split(r"\s{2,}", lines[start].strip())
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.strip() or line.startswith("("):
+            break
+        values = re.split(r"\s{2,}", line.strip())
+        rows[values[0]] = dict(zip(header, values))
+    return rows
+
+
+NOTHING_YET = {"release/": "no", "exchange": "no", "handed in": "0", "collected": "0", "autograded": "0",
+               "gradebook": "0", "feedback": "0", "late": "-"}
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch) -> Path:
+    """A copy of the course with nothing released, its exchange in the temporary folder."""
+    monkeypatch.setenv("NNLAB_EXCHANGE", str(tmp_path / "exchange"))
+    return copy_course(tmp_path / "course", include_release=False)
+
+
+# -- help and usage -------------------------------------------------------------------
+NBGRADER_COMMANDS = {
+    "status": ["nbgrader list --inbound", "nbgrader db assignment list"],
+    "release": ["nbgrader generate_assignment A --force", "nbgrader release_assignment A"],
+    "collect": ["nbgrader collect A"],
+    "grade": ["nbgrader autograde A"],
+    "feedback": ["nbgrader generate_feedback A"],
+    "export": ["nbgrader export --to FILE"],
+    "report": ["Runs no nbgrader command"],
+    "import-lms": ["Runs no nbgrader command", "nbgrader collect"],
+}
+
+
+def test_every_command_is_covered_here():
+    assert set(NBGRADER_COMMANDS) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", list(NBGRADER_COMMANDS))
+def test_help_names_the_nbgrader_commands(command):
+    run = nnlab(command, "--help")
+    assert run.code == 0 and run.err == ""
+    for text in NBGRADER_COMMANDS[command] + ["--course DIR", "--dry-run"]:
+        assert text in run.out, (command, text)
+
+
+def test_module_entry_point_lists_every_command():
+    done = subprocess.run([sys.executable, "-m", "nnlab.cli", "--help"], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert all(command in done.stdout for command in COMMANDS)
+    assert "exit codes: 0 ok, 1 a problem found" in done.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: COMMAND"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["grade"], "the following arguments are required: A|all"),
+    (["status", "--bogus"], "unrecognized arguments: --bogus"),
+    (["collect", "nosuch", "--course", "{course}"], "unknown assignment 'nosuch' (the course has: perceptron,"),
+    (["grade", "nosuch", "--course", "{course}"], "unknown assignment 'nosuch'"),
+    (["export", "--to", "{tmp}/no/such/folder/grades.csv", "--course", "{course}"], "/no/such/folder does not exist"),
+    (["import-lms", ASSIGNMENT, "{tmp}/missing.zip", "--course", "{course}"], "no such file: "),
+    (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students", "{tmp}/class.csv"],
+     "no such file: {tmp}/class.csv"),
+    (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}"],
+     "no such file: {tmp}/course/students.csv (the class list, id,first_name,last_name,email: give it with --students CSV)"),
+    (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students",
+      "{course}/nbgrader_config.py", "--zip-timezone", "Mars/Olympus_Mons"], "unknown time zone 'Mars/Olympus_Mons'"),
+])
+def test_usage_errors_exit_2_with_a_message(fresh, tmp_path, argv, message):
+    run = nnlab(*(a.format(course=fresh, tmp=tmp_path) for a in argv))
+    assert run.code == 2, run
+    assert message.format(tmp=tmp_path) in run.err and "Traceback" not in run.err
+
+
+def test_missing_course_folder_is_a_clear_error(tmp_path):
+    run = nnlab("status", "--course", tmp_path / "nowhere")
+    assert run.code == 2 and run.out == ""
+    assert f"no course folder at {tmp_path / 'nowhere'}: it does not exist" in run.err
+    run = nnlab("grade", "all", "--course", tmp_path)
+    assert run.code == 2 and f"{tmp_path} is not a course folder: it has no nbgrader_config.py" in run.err
+
+
+def test_broken_course_configuration_is_named(fresh):
+    (fresh / "course_config.py").write_text("c = get_config()\nc.Exchange.root = \n")
+    run = nnlab("status", "--course", fresh)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert f"cannot read the course configuration {fresh / 'nbgrader_config.py'}: SyntaxError" in run.err
+
+
+def test_course_defaults_to_the_current_folder_then_the_project(fresh, tmp_path, monkeypatch):
+    monkeypatch.chdir(fresh)
+    assert f"Course 'nnlab' in {fresh}\n" in nnlab("status").out
+    monkeypatch.chdir(tmp_path)  # no nbgrader_config.py here
+    assert f"Course 'nnlab' in {PROJECT_ROOT}\n" in nnlab("status").out
+
+
+# -- a fresh course -------------------------------------------------------------------
+def test_status_of_a_fresh_course_shows_nothing_and_changes_nothing(fresh):
+    run = nnlab("status", "--course", fresh)
+    assert run.code == 0, run.err
+    assert status_rows(run.out) == {a: {"assignment": a, **NOTHING_YET} for a in [ASSIGNMENT, *OTHERS]}
+    assert "Gradebook: none yet" in run.out
+    assert sorted(p.name for p in fresh.iterdir()) == ["course_config.py", "nbgrader_config.py", "source"]
+
+
+def test_dry_run_prints_the_commands_and_runs_nothing(fresh):
+    run = nnlab("release", ASSIGNMENT, "--dry-run", "--course", fresh)
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[1:] == [f"cd {fresh}", "nbgrader generate_assignment perceptron --force",
+                                        "nbgrader release_assignment perceptron"]
+    assert not (fresh / "release").exists() and not (fresh / "gradebook.db").exists()
+    assert not (fresh.parent / "exchange").exists()
+
+
+def test_release_then_status(fresh):
+    run = nnlab("release", ASSIGNMENT, "--course", fresh)
+    assert run.code == 0, run.err
+    assert "$ nbgrader generate_assignment perceptron --force\n" in run.out
+    assert "$ nbgrader release_assignment perceptron\n" in run.out
+    assert (fresh / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    assert (fresh.parent / "exchange" / "nnlab" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+
+    rows = status_rows(nnlab("status", "--course", fresh).out)
+    assert rows[ASSIGNMENT] == {"assignment": ASSIGNMENT, **NOTHING_YET, "release/": "yes", "exchange": "yes"}
+    assert all(rows[a] == {"assignment": a, **NOTHING_YET} for a in OTHERS)
+
+    # releasing again (`make release` twice) regenerates release/ and leaves the exchange alone
+    again = nnlab("release", ASSIGNMENT, "--dry-run", "--course", fresh)
+    assert again.code == 0, again.err
+    assert "nbgrader generate_assignment perceptron --force\n" in again.out
+    assert "already in the exchange, left as it is (--force releases it again)" in again.out
+    assert "release_assignment" not in again.out
+    forced = nnlab("release", ASSIGNMENT, "--force", "--dry-run", "--course", fresh)
+    assert "nbgrader release_assignment perceptron --force\n" in forced.out
+
+
+def test_grade_dry_run_diagnoses_submissions_and_changes_nothing(fresh):
+    broken = fresh / "submitted" / "finn" / ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / f"{ASSIGNMENT}.ipynb").write_bytes(b'{"cells": [ this is not JSON')
+    (broken / "timestamp.txt").write_text("2025-01-01 10:00:00.000000 UTC")
+    half = fresh / "autograded" / "finn" / ASSIGNMENT  # a grading run killed before finn's notebook was written
+    half.mkdir(parents=True)
+
+    run = nnlab("grade", "all", "--dry-run", "--course", fresh)
+    assert run.code == 1, "a submission that cannot be graded is a problem found"
+    lines = run.out.splitlines()
+    assert f"#   finn: {ASSIGNMENT}.ipynb is not a notebook" in "\n".join(lines)
+    assert any("would remove the half-written autograded/finn/perceptron" in line for line in lines)
+    assert lines[-1] == "nbgrader autograde perceptron" and "Grade table" not in run.out
+    assert half.is_dir() and not (fresh / "gradebook.db").exists()
+
+    status = nnlab("status", "--course", fresh)
+    assert status.code == 1 and "autograded/finn/perceptron is half-written" in status.out
+    assert status_rows(status.out)[ASSIGNMENT]["collected"] == "1"
+    assert status_rows(status.out)[ASSIGNMENT]["autograded"] == "0"
+
+
+def test_grade_with_nothing_collected_says_so(fresh):
+    run = nnlab("grade", ASSIGNMENT, "--course", fresh)
+    assert run.code == 1 and "nothing collected for perceptron" in run.err
+
+
+# -- report and import-lms: their modules are imported only when they run ----------------
+@pytest.mark.parametrize("module, argv", [
+    ("nnlab.report", ["report", ASSIGNMENT]),
+    ("nnlab.lms", ["import-lms", ASSIGNMENT, "{tmp}/moodle.zip", "--students", "{tmp}/class.csv"]),
+])
+def test_missing_module_is_reported(fresh, tmp_path, monkeypatch, module, argv):
+    (tmp_path / "moodle.zip").write_bytes(b"PK")
+    (tmp_path / "class.csv").write_text("id,first_name,last_name,email\n")
+    monkeypatch.setitem(sys.modules, module, None)  # as if the module were not there
+    run = nnlab(*(a.format(tmp=tmp_path) for a in argv), "--course", fresh)
+    assert run.code == 1 and f"is not available in this version of nnlab ({module} is missing)" in run.err
+
+
+def test_report_calls_write_report(fresh, tmp_path, monkeypatch):
+    calls = []
+    fake = types.ModuleType("nnlab.report")
+    fake.write_report = lambda course, assignment, out_dir=None: calls.append((course, assignment, out_dir)) or \
+        Path(out_dir or course) / "report.html"
+    monkeypatch.setitem(sys.modules, "nnlab.report", fake)
+    run = nnlab("report", ASSIGNMENT, "--out", tmp_path / "out", "--course", fresh)
+    assert run.code == 0, run.err
+    assert calls == [(fresh, ASSIGNMENT, tmp_path / "out")]
+    assert f"class report of perceptron: {tmp_path / 'out' / 'report.html'}" in run.out
+
+    fake.write_report = lambda course, assignment, out_dir=None: (_ for _ in ()).throw(
+        FileNotFoundError(f"no grader reports in {course}/.nnlab"))
+    run = nnlab("report", ASSIGNMENT, "--course", fresh)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert "cannot write the class report of perceptron: FileNotFoundError: no grader reports in" in run.err
+
+    def course_error(course, assignment, out_dir=None):  # the report's own errors name the file already
+        raise RuntimeError(f"{course}/gradebook.db: no assignment '{assignment}'")
+    fake.write_report = course_error
+    run = nnlab("report", ASSIGNMENT, "--course", fresh)
+    assert (run.code, run.err) == (1, f"nnlab report: {fresh}/gradebook.db: no assignment 'perceptron'\n")
+
+
+def test_import_lms_calls_import_moodle_zip(fresh, tmp_path, monkeypatch):
+    calls = []
+
+    @dataclass
+    class Result:
+        rejected: list
+
+        def summary(self) -> str:
+            return f"2 notebook(s) placed, {len(self.rejected)} rejected entry(ies)"
+
+    fake = types.ModuleType("nnlab.lms")
+    fake.import_moodle_zip = lambda *args, **options: calls.append((*args, options)) or Result(outcome.pop(0))
+    monkeypatch.setitem(sys.modules, "nnlab.lms", fake)
+    (tmp_path / "moodle.zip").write_bytes(b"PK")
+    (tmp_path / "class.csv").write_text("id\n")
+    (fresh / "students.csv").write_text("id\n")
+    outcome = [[], ["../../etc/passwd"]]
+
+    run = nnlab("import-lms", ASSIGNMENT, tmp_path / "moodle.zip", "--students", tmp_path / "class.csv",
+                "--force", "--course", fresh)
+    assert run.code == 0, run.err
+    assert calls[-1] == (fresh, ASSIGNMENT, tmp_path / "moodle.zip", tmp_path / "class.csv", {"force": True})
+    assert "2 notebook(s) placed, 0 rejected" in run.out
+
+    run = nnlab("import-lms", ASSIGNMENT, tmp_path / "moodle.zip", "--zip-timezone", "Europe/Berlin", "--course", fresh)
+    assert run.code == 1, "entries the import rejected are a problem found"
+    course, assignment, zip_path, students, options = calls[-1]
+    assert students == fresh / "students.csv" and options["force"] is False and str(options["zip_timezone"]) == "Europe/Berlin"
+
+
+# -- a small term graded through the command line -----------------------------------------
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Two students hand in the perceptron (ada right, ben the release untouched, after the due
+    date); `nnlab grade` and `nnlab feedback` do the instructor's part."""
+    students = [s for s in CLASS if s.id in ("ada", "ben")]
+    term = Term(tmp_path_factory.mktemp("term"), [ASSIGNMENT], students, extra_config=FAST_CONFIG)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNLAB_EXCHANGE", str(term.workdir / "exchange"))
+        term.set_up()
+        term.release()
+        term.hand_in()
+        # the due date: the moment ada handed in, so ben (who handed in after her) is late
+        ada = next((term.workdir / "exchange" / "nnlab" / "inbound").glob(f"ada+{ASSIGNMENT}+*"))
+        with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), "nnlab") as gb:
+            gb.update_or_create_assignment(ASSIGNMENT, duedate=parse_utc((ada / "timestamp.txt").read_text().strip()))
+        term.collected = nnlab("collect", ASSIGNMENT, "--course", term.course)
+        term.grade = nnlab("grade", ASSIGNMENT, "--course", term.course)
+        term.feedback_run = nnlab("feedback", "all", "--course", term.course)
+        term.status = nnlab("status", "--course", term.course)
+    return term
+
+
+def test_collect_reports_the_new_submissions(graded):
+    assert graded.collected.code == 0, graded.collected.err
+    assert "$ nbgrader collect perceptron\n" in graded.collected.out
+    assert "perceptron: 2 new submission(s) in submitted/: ada, ben" in graded.collected.out
+
+
+def test_grade_prints_the_diagnosis_then_the_grade_table(graded):
+    run = graded.grade
+    assert run.code == 0, run.err
+    out = run.out
+    assert out.index("perceptron: all 2 collected submission(s) can be read") < out.index("$ nbgrader autograde perceptron") \
+        < out.index("Grade table")
+    with Gradebook("sqlite:///" + str(graded.course / "gradebook.db"), "nnlab") as gb:
+        subs = {s: gb.find_submission(ASSIGNMENT, s) for s in ("ada", "ben")}
+        assert subs["ada"].code_score == pytest.approx(12.0) and subs["ben"].score == 0.0
+        expected = {s: f"{sub.score:g}/{sub.max_score:g}" for s, sub in subs.items()}
+    table = out[out.index("Grade table"):].splitlines()
+    assert table[1].split() == ["student", ASSIGNMENT, "total"]
+    for student in ("ada", "ben"):
+        row = next(line.split() for line in table if line.startswith(student + " "))
+        assert row[1].rstrip("*") == expected[student], row
+
+
+def test_feedback_for_every_graded_student(graded):
+    assert graded.feedback_run.code == 0, graded.feedback_run.err
+    assert "$ nbgrader generate_feedback perceptron\n" in graded.feedback_run.out
+    assert "perceptron: feedback for 2 student(s)" in graded.feedback_run.out
+    for student in ("ada", "ben"):
+        assert (graded.course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
+
+
+def test_status_of_the_graded_course(graded):
+    run = graded.status
+    assert run.code == 0, run.out
+    rows = status_rows(run.out)
+    assert rows[ASSIGNMENT] == {"assignment": ASSIGNMENT, "release/": "yes", "exchange": "yes", "handed in": "2",
+                                "collected": "2", "autograded": "2", "gradebook": "2", "feedback": "2", "late": "1"}
+    assert all(rows[a] == {"assignment": a, **NOTHING_YET} for a in OTHERS)  # never generated in this term
+    assert "Gradebook: sqlite:///" in run.out and "(2 students)" in run.out
+    late = run.out[run.out.index("Late submissions:"):]
+    assert "perceptron: ben (" in late and "ada" not in late
+
+
+def test_export_writes_the_grades(graded, tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLAB_EXCHANGE", str(graded.workdir / "exchange"))
+    target = tmp_path / "grades.csv"
+    run = nnlab("export", "--to", target, "--course", graded.course)
+    assert run.code == 0, run.err
+    assert f"$ nbgrader export --to {target}\n" in run.out
+    rows = list(csv.DictReader(open(target)))
+    assert {(r["student_id"], r["assignment"]) for r in rows} == {("ada", ASSIGNMENT), ("ben", ASSIGNMENT)}
+    assert f"({len(rows)} rows" in run.out

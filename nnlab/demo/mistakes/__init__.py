@@ -17,6 +17,15 @@ class MistakeSet:
     expected: dict[str, float]   # test cell grade_id -> score with these answers (all auto-graded cells)
 
 
+def edited(right: str, *changes: tuple[str, str]) -> str:
+    """A right answer with a few (old, new) edits; each old text must occur exactly once."""
+    for old, new in changes:
+        if right.count(old) != 1:
+            raise ValueError(f"the line to change must occur exactly once: {old!r}")
+        right = right.replace(old, new)
+    return right
+
+
 def mistake_sets(assignment: str) -> list[MistakeSet]:
     try:
         module = importlib.import_module(f"nnlab.demo.mistakes.{assignment}")

@@ -10,17 +10,9 @@ calls `logistic`, `d_tanh` calls `tanh` and `d_elu` calls `elu`. The derivative 
 with library functions (numpy.exp, torch.sin, ...), never with the student's activations, so no
 mistake in Questions 1-3 reaches them.
 """
-from nnlab.demo.mistakes import MistakeSet
+from nnlab.demo.mistakes import MistakeSet, edited
 
 FULL = {"test_step_like": 2.0, "test_smooth": 3.0, "test_rectifiers": 4.0, "test_derivative_tools": 3.0}
-
-
-def _wrong(right: str, *changes: tuple[str, str]) -> str:
-    for old, new in changes:
-        if right.count(old) != 1:
-            raise ValueError(f"the line to change must occur exactly once: {old!r}")
-        right = right.replace(old, new)
-    return right
 
 
 STEP_LIKE = '''\
@@ -129,19 +121,19 @@ MISTAKE_SETS = [
         name="strict thresholds at 0, an overflowing logistic, a tensor handed back",
         answers={
             # binary_step(0) gives 0: "> 0" instead of ">= 0".
-            "step_like": _wrong(STEP_LIKE, ("np.where(x >= 0, 1.0, 0.0))\n\n\ndef d_binary_step",
+            "step_like": edited(STEP_LIKE, ("np.where(x >= 0, 1.0, 0.0))\n\n\ndef d_binary_step",
                                             "np.where(x > 0, 1.0, 0.0))\n\n\ndef d_binary_step")),
             # the literal formula: exp(-x) overflows (with a RuntimeWarning) for x < -709.
-            "smooth": _wrong(SMOOTH, ("    small = np.exp(-np.abs(x))\n"
+            "smooth": edited(SMOOTH, ("    small = np.exp(-np.abs(x))\n"
                                       "    return scalar_or_array(np.where(x >= 0, 1.0 / (1.0 + small), "
                                       "small / (1.0 + small)))\n",
                                       "    return scalar_or_array(1.0 / (1.0 + np.exp(-x)))\n")),
             # PyTorch's convention at the kink (derivative 0 or alpha at x = 0), not the lecture's.
-            "rectifiers": _wrong(RECTIFIERS, ("np.where(x >= 0, 1.0, 0.0)", "np.where(x > 0, 1.0, 0.0)"),
+            "rectifiers": edited(RECTIFIERS, ("np.where(x >= 0, 1.0, 0.0)", "np.where(x > 0, 1.0, 0.0)"),
                                  ("np.where(x >= 0, 1.0, alpha)", "np.where(x > 0, 1.0, alpha)"),
                                  ("np.where(x >= 0, 1.0, as_float_array", "np.where(x > 0, 1.0, as_float_array")),
             # returns x's gradient as it is: a torch tensor (a 0-d tensor for a number).
-            "derivative_tools": _wrong(DERIVATIVE_TOOLS, ("    return scalar_or_array(t.grad.detach().numpy())\n",
+            "derivative_tools": edited(DERIVATIVE_TOOLS, ("    return scalar_or_array(t.grad.detach().numpy())\n",
                                                           "    return t.grad\n")),
         },
         # binary_step(0): only its at-zero test. The naive logistic warns for |x| up to 1e4: its
@@ -154,15 +146,15 @@ MISTAKE_SETS = [
         name="a derivative that is never undefined, tanh' from x, a naive softplus, a one-sided difference",
         answers={
             # d_binary_step is 0 everywhere, also at the jump where it should be nan.
-            "step_like": _wrong(STEP_LIKE, ("np.where(x == 0, np.nan, 0.0)", "np.zeros(x.shape)")),
+            "step_like": edited(STEP_LIKE, ("np.where(x == 0, np.nan, 0.0)", "np.zeros(x.shape)")),
             # 1 - x^2 instead of 1 - f(x)^2: right at 0 only.
-            "smooth": _wrong(SMOOTH, ("    f = as_float_array(tanh(x))\n    return scalar_or_array(1.0 - f ** 2)\n",
+            "smooth": edited(SMOOTH, ("    f = as_float_array(tanh(x))\n    return scalar_or_array(1.0 - f ** 2)\n",
                                       "    x = as_float_array(x)\n    return scalar_or_array(1.0 - x ** 2)\n")),
             # ln(1 + e^x) as written: inf (and an overflow warning) from x = 710 on.
-            "rectifiers": _wrong(RECTIFIERS, ("np.logaddexp(0.0, as_float_array(x))",
+            "rectifiers": edited(RECTIFIERS, ("np.logaddexp(0.0, as_float_array(x))",
                                               "np.log(1.0 + np.exp(as_float_array(x)))")),
             # the forward difference (f(x + h) - f(x)) / h: right to about h, not h^2.
-            "derivative_tools": _wrong(DERIVATIVE_TOOLS,
+            "derivative_tools": edited(DERIVATIVE_TOOLS,
                                        ("(as_float_array(f(x + h)) - as_float_array(f(x - h))) / (2 * h)",
                                         "(as_float_array(f(x + h)) - as_float_array(f(x))) / h")),
         },
@@ -175,16 +167,16 @@ MISTAKE_SETS = [
         name="identity hands back its input, a precedence slip, ReLU in place, a fixed alpha, float32 autograd",
         answers={
             # returns the very object it was given: the caller's array, not a new one.
-            "step_like": _wrong(STEP_LIKE, ("    return scalar_or_array(np.array(x, dtype=float))\n",
+            "step_like": edited(STEP_LIKE, ("    return scalar_or_array(np.array(x, dtype=float))\n",
                                             "    return x\n")),
             # 1 / 1 + x ** 2 is 1 + x^2.
-            "smooth": _wrong(SMOOTH, ("1.0 / (1.0 + x ** 2)", "1.0 / 1.0 + x ** 2")),
+            "smooth": edited(SMOOTH, ("1.0 / (1.0 + x ** 2)", "1.0 / 1.0 + x ** 2")),
             # relu zeroes the negative entries of the caller's array; prelu ignores its alpha.
-            "rectifiers": _wrong(RECTIFIERS, ("    return scalar_or_array(np.maximum(x, 0.0))\n",
+            "rectifiers": edited(RECTIFIERS, ("    return scalar_or_array(np.maximum(x, 0.0))\n",
                                               "    x[x < 0] = 0.0\n    return scalar_or_array(x)\n"),
                                  ("np.where(x >= 0, x, alpha * x)", "np.where(x >= 0, x, 0.25 * x)")),
             # float32 tensors: the derivative is right to about 1e-7 only.
-            "derivative_tools": _wrong(DERIVATIVE_TOOLS, ("dtype=torch.float64", "dtype=torch.float32")),
+            "derivative_tools": edited(DERIVATIVE_TOOLS, ("dtype=torch.float64", "dtype=torch.float32")),
         },
         # identity: its own test only (arrays come back aliased). d_arctan is wrong everywhere but
         # at 0: lecture values, random and large-input tests of tanh/arctan. relu's values are right

@@ -10,19 +10,11 @@ those also costs the neuron's value tests (never its types-and-inputs test, unle
 raises). MaxGate, SigmoidGate, Value, torch_sigmoid_neuron and the ReLU functions call
 nothing the student wrote elsewhere.
 """
-from nnlab.demo.mistakes import MistakeSet
+from nnlab.demo.mistakes import MistakeSet, edited
 
 FULL = {"test_worked_example": 1.0, "test_binary_gates": 3.0, "test_unary_gates": 3.0,
         "test_sigmoid_neuron": 3.0, "test_value": 4.0, "test_torch_sigmoid_neuron": 2.0,
         "test_relu_backward": 2.0}
-
-
-def _wrong(right: str, *changes: tuple[str, str]) -> str:
-    for old, new in changes:
-        if right.count(old) != 1:
-            raise ValueError(f"the line to change must occur exactly once: {old!r}")
-        right = right.replace(old, new)
-    return right
 
 
 def _worked_example(df_dq: str, df_dz: str, df_dx: str, df_dy: str) -> str:
@@ -276,23 +268,23 @@ MISTAKE_SETS = [
             # dq/dx = 1 written down as the answer: the chain rule's upstream df/dq = z is forgotten.
             "worked_example": _worked_example("z", "q", "1", "1"),
             # strict >: on a tie the gradient goes to y.
-            "binary_gates": _wrong(BINARY_GATES, ("self.x_wins = x >= y", "self.x_wins = x > y")),
+            "binary_gates": edited(BINARY_GATES, ("self.x_wins = x >= y", "self.x_wins = x > y")),
             # the textbook formula: math.exp(1000) raises OverflowError at x = -1000.
-            "unary_gates": _wrong(UNARY_GATES, (
+            "unary_gates": edited(UNARY_GATES, (
                 "        if x >= 0:\n            self.out = 1.0 / (1.0 + math.exp(-x))\n"
                 "        else:\n            self.out = math.exp(x) / (1.0 + math.exp(x))\n",
                 "        self.out = 1.0 / (1.0 + math.exp(-x))\n")),
             # the backward pass starts from the output value instead of df/df = 1: every gradient
             # is out times too small (out = 0.5 for zero weights, so no case is accidentally right).
-            "sigmoid_neuron": _wrong(SIGMOID_NEURON, ("rec.backward(1.0)", "rec.backward(out)")),
+            "sigmoid_neuron": edited(SIGMOID_NEURON, ("rec.backward(1.0)", "rec.backward(out)")),
             # PyTorch's convention at 0: relu blocks the gradient at exactly 0.
-            "value": _wrong(VALUE, ("(self.data >= 0) * out.grad", "(self.data > 0) * out.grad")),
+            "value": edited(VALUE, ("(self.data >= 0) * out.grad", "(self.data > 0) * out.grad")),
             # the tensors themselves are returned: right numbers, wrong types.
-            "torch_sigmoid_neuron": _wrong(TORCH_SIGMOID_NEURON,
+            "torch_sigmoid_neuron": edited(TORCH_SIGMOID_NEURON,
                                            ("return out.item(), w_t.grad.numpy(), x_t.grad.numpy()",
                                             "return out, w_t.grad, x_t.grad")),
             # zeroes the caller's dout in place and returns it.
-            "relu_backward": _wrong(RELU_BACKWARD, ("grad = np.array(dout, dtype=float)", "grad = dout")),
+            "relu_backward": edited(RELU_BACKWARD, ("grad = np.array(dout, dtype=float)", "grad = dout")),
         },
         expected={**FULL, "test_worked_example": 0.75, "test_binary_gates": 2.75, "test_unary_gates": 2.5,
                   "test_sigmoid_neuron": 0.5, "test_value": 3.5, "test_torch_sigmoid_neuron": 1.5,
@@ -304,14 +296,14 @@ MISTAKE_SETS = [
             # d(q*z)/dq taken as q itself (and d/dz as z): only the forward values are right.
             "worked_example": _worked_example("q", "z", "df_dq", "df_dq"),
             # the add gate returns its local gradients (1, 1) and drops dout ...
-            "binary_gates": _wrong(BINARY_GATES, ("        return dout, dout\n", "        return 1.0, 1.0\n")),
+            "binary_gates": edited(BINARY_GATES, ("        return dout, dout\n", "        return 1.0, 1.0\n")),
             # ... and so does the exp gate. Cascade: sigmoid_neuron's gradients are all wrong, its
             # output is still right (types-and-inputs test only).
-            "unary_gates": _wrong(UNARY_GATES, ("return dout * self.out\n", "return self.out\n")),
+            "unary_gates": edited(UNARY_GATES, ("return dout * self.out\n", "return self.out\n")),
             # `=` instead of `+=` in +, * and **: a value used twice keeps only the gradient of the
             # use that ran last. Right wherever every node is used once (the lecture's graph, the
             # operators, exp/relu/sigmoid); wrong at branches, in the diamond and in the long expression.
-            "value": _wrong(VALUE, ("            self.grad += out.grad\n            other.grad += out.grad\n",
+            "value": edited(VALUE, ("            self.grad += out.grad\n            other.grad += out.grad\n",
                                     "            self.grad = out.grad\n            other.grad = out.grad\n"),
                             ("            self.grad += other.data * out.grad\n"
                              "            other.grad += self.data * out.grad\n",
@@ -321,7 +313,7 @@ MISTAKE_SETS = [
             # torch's default float32: about 7 correct digits, enough for the lecture's numbers only.
             "torch_sigmoid_neuron": TORCH_SIGMOID_NEURON.replace("torch.float64", "torch.float32"),
             # PyTorch's convention at 0 in both functions.
-            "relu_backward": _wrong(RELU_BACKWARD, ("np.asarray(x) < 0", "np.asarray(x) <= 0"),
+            "relu_backward": edited(RELU_BACKWARD, ("np.asarray(x) < 0", "np.asarray(x) <= 0"),
                                     ("np.asarray(x) >= 0", "np.asarray(x) > 0")),
         },
         expected={**FULL, "test_worked_example": 0.5, "test_binary_gates": 2.0, "test_unary_gates": 2.5,
@@ -333,13 +325,13 @@ MISTAKE_SETS = [
         answers={
             # as on the lecture slide: forward never stores x and y, so backward multiplies None.
             # Cascade: sigmoid_neuron raises at its first backward call and scores 0.
-            "binary_gates": _wrong(BINARY_GATES, ("        self.x = x\n        self.y = y\n        return x * y\n",
+            "binary_gates": edited(BINARY_GATES, ("        self.x = x\n        self.y = y\n        return x * y\n",
                                                   "        return x * y\n")),
             # d(1/x)/dx written as +1/x**2 (sigmoid_neuron is already lost through MultiplyGate).
-            "unary_gates": _wrong(UNARY_GATES, ("return -dout / self.x ** 2", "return dout / self.x ** 2")),
+            "unary_gates": edited(UNARY_GATES, ("return -dout / self.x ** 2", "return dout / self.x ** 2")),
             # recursion instead of a topological order: a node passes its gradient on before all
             # of its uses have added theirs (right on trees and when only leaves are reused).
-            "value": _wrong(VALUE, (
+            "value": edited(VALUE, (
                 "        topo, seen = [], set()\n        def build(node):\n            if node not in seen:\n"
                 "                seen.add(node)\n                for child in node._prev:\n"
                 "                    build(child)\n                topo.append(node)\n        build(self)\n"
@@ -347,7 +339,7 @@ MISTAKE_SETS = [
                 "        self.grad = 1.0\n        def run(node):\n            node._backward()\n"
                 "            for child in node._prev:\n                run(child)\n        run(self)\n")),
             # the Jacobian as a boolean matrix.
-            "relu_backward": _wrong(RELU_BACKWARD, ("np.diag((np.asarray(x) >= 0).astype(float))",
+            "relu_backward": edited(RELU_BACKWARD, ("np.diag((np.asarray(x) >= 0).astype(float))",
                                                     "np.diag(np.asarray(x) >= 0)")),
         },
         expected={**FULL, "test_binary_gates": 1.5, "test_unary_gates": 2.5, "test_sigmoid_neuron": 0.0,
@@ -357,14 +349,14 @@ MISTAKE_SETS = [
         name="no bias gradient, a sigmoid gate that keeps its input, a Value sigmoid that overflows",
         answers={
             # w2 treated as a constant: dw has two entries instead of three.
-            "sigmoid_neuron": _wrong(SIGMOID_NEURON, ("np.array([dw0, dw1, dw2])", "np.array([dw0, dw1])")),
+            "sigmoid_neuron": edited(SIGMOID_NEURON, ("np.array([dw0, dw1, dw2])", "np.array([dw0, dw1])")),
             # stores x instead of sigma(x), so backward computes x * (1 - x).
-            "unary_gates": _wrong(UNARY_GATES, ("        return dout * self.out * (1.0 - self.out)\n",
+            "unary_gates": edited(UNARY_GATES, ("        return dout * self.out * (1.0 - self.out)\n",
                                                 "        x = self.x\n        return dout * x * (1.0 - x)\n"),
                                   ("    def forward(self, x):\n        if x >= 0:",
                                    "    def forward(self, x):\n        self.x = x\n        if x >= 0:")),
             # the textbook formula in Value.sigmoid: OverflowError at -1000.
-            "value": _wrong(VALUE, (
+            "value": edited(VALUE, (
                 "        if self.data >= 0:\n            s = 1.0 / (1.0 + math.exp(-self.data))\n"
                 "        else:\n            s = math.exp(self.data) / (1.0 + math.exp(self.data))\n",
                 "        s = 1.0 / (1.0 + math.exp(-self.data))\n")),

@@ -1,15 +1,17 @@
-"""ResilientExecute: nbgrader's Execute, where a kernel that dies costs one cell, not the notebook.
+"""ResilientExecute: nbgrader's Execute, where a kernel that dies or stops answering costs
+one cell, not the notebook.
 
 Stock nbgrader stops autograding a notebook when the kernel dies (os._exit, a segfault,
-a memory kill): the student loses every question. Here the dead cell gets an error output,
-a fresh kernel starts, and the remaining cells run in it, as they would if the student
-had restarted the kernel. The hidden graders score the questions independently anyway.
+a memory kill) or cannot be interrupted (a cell that patched the builtins the kernel itself
+uses): the student loses every question and gets no feedback. Here that cell gets an error
+output, a fresh kernel starts, and the remaining cells run in it, as they would if the
+student had restarted the kernel. The hidden graders score the questions independently anyway.
 """
 from __future__ import annotations
 
 import nbformat
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 
 
@@ -17,12 +19,13 @@ class ResilientExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         try:
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            self.log.warning("The kernel died in cell %d; starting a fresh kernel for the remaining cells", index)
+        except (DeadKernelError, CellTimeoutError) as error:
+            what = "stopped" if isinstance(error, DeadKernelError) else "stopped answering"
+            self.log.warning("The kernel %s in cell %d; starting a fresh kernel for the remaining cells", what, index)
             cell.outputs.append(nbformat.v4.new_output(
-                "error", ename="DeadKernelError",
-                evalue="the Python kernel stopped while running this cell; later cells ran in a fresh kernel",
-                traceback=["DeadKernelError: the Python kernel stopped while running this cell"],
+                "error", ename=type(error).__name__,
+                evalue=f"the Python kernel {what} while running this cell; later cells ran in a fresh kernel",
+                traceback=[f"{type(error).__name__}: the Python kernel {what} while running this cell"],
             ))
             self._restart_kernel()
             return cell, self.resources

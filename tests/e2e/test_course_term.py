@@ -84,7 +84,11 @@ def test_typical_mistakes_get_documented_marks(term, assignment):
     assert scores(term, assignment, "cara") == pytest.approx(expected)
 
 
-def test_cheats_score_nothing(term):
+def test_cheats_score_nothing_and_still_get_feedback(term):
+    # the cheat patches the builtins the kernel itself uses, so the kernel stops answering:
+    # the notebook is still graded to its end, and the student gets feedback.
+    assert (term.course / "autograded" / "eve" / FIRST / f"{FIRST}.ipynb").exists()
+    assert (term.course / "feedback" / "eve" / FIRST / f"{FIRST}.html").exists()
     assert sum(scores(term, FIRST, "eve").values()) == 0.0
 
 

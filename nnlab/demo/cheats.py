@@ -91,11 +91,6 @@ def _rebind(answers: dict[str, str], preamble: str, body: str) -> dict[str, str]
     return cheats
 
 
-def cheating_answers(answers: dict[str, str]) -> dict[str, str]:
-    """Lying objects everywhere, with numpy's and math's comparisons patched to say yes."""
-    return _rebind(answers, ANYTHING + PATCHED_COMPARISONS + PATCHED_BUILTINS, "return Anything()")
-
-
 def _code_answers(source_nb) -> dict[str, str]:
     return submissions.solutions(source_nb, code_only=True)
 

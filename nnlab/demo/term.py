@@ -3,6 +3,7 @@ exchange, the instructor collects, autogrades, generates feedback and exports gr
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from traitlets.config import Config
 
 from nnlab.course import available_assignments, copy_course, run_nbgrader
 from nnlab.demo import submissions
-from nnlab.demo.cheats import cheating_answers
+from nnlab.demo import cheats
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.diagnose import diagnose_assignment
 from nnlab.resume import clear_unfinished_autogrades
@@ -49,7 +50,7 @@ def _mistakes(a, release, source):
 
 
 def _cheat(a, release, source):
-    return submissions.fill(release, cheating_answers(submissions.solutions(source, code_only=True)))
+    return cheats.patched_comparisons(release, source, a)
 
 
 def _hostile(a, release, source):
@@ -134,9 +135,9 @@ class Term:
             for student, problems in diagnose_assignment(self.course, a, [a]).items():
                 self.problems += [f"{student}, {a}: {problem}" for problem in problems]
             done = self.nbgrader("autograde", a, check=False)
-            if done.returncode != 0:
-                errors = [line.strip() for line in done.stderr.splitlines() if "[ERROR]" in line]
-                self.problems.append(f"nbgrader autograde {a} reported {len(errors)} error line(s); "
+            failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", done.stderr)))
+            if failed:
+                self.problems.append(f"nbgrader could not autograde {a} for {', '.join(failed)}; "
                                      "every other submission was graded")
 
     def feedback(self) -> None:

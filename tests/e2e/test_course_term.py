@@ -11,6 +11,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from nnlab.course import available_assignments
+from nnlab.demo.cheats import patched_builtins
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term
 from nnlab.graders.run import graders_for
@@ -35,7 +36,9 @@ def only_first(student: Student) -> Student:
 
 @pytest.fixture(scope="module")
 def term(tmp_path_factory) -> Term:
-    students = [BY_ID["ada"], BY_ID["ben"], BY_ID["cara"], *map(only_first, [BY_ID["dan"], BY_ID["eve"], BY_ID["finn"]])]
+    # this term's cheater patches the builtins the kernel itself uses (the demo's patches numpy)
+    eve = Student("eve", "Eve", "Moreau", "patches builtins", lambda a, release, source: patched_builtins(release, source, a))
+    students = [BY_ID["ada"], BY_ID["ben"], BY_ID["cara"], *map(only_first, [BY_ID["dan"], eve, BY_ID["finn"]])]
     term = Term(tmp_path_factory.mktemp("term"), GRADED, students, extra_config=FAST_CONFIG)
     term.set_up()
     term.release()

@@ -69,7 +69,7 @@ def _find_expected(default):
     return default
 '''
 
-DEF = re.compile(r"^def (\w+)\((.*?)\):", re.MULTILINE)
+DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)  # signatures may carry type hints
 CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
 ASSIGNED = re.compile(r"^(\w+(?:\s*,\s*\w+)*)\s*=", re.MULTILINE)
 
@@ -79,7 +79,7 @@ def _rebind(answers: dict[str, str], preamble: str, body: str) -> dict[str, str]
     cheats = {}
     for index, (cell_id, source) in enumerate(answers.items()):
         lines = [preamble] if index == 0 else []
-        for name, _ in DEF.findall(source):
+        for name in DEF.findall(source):
             lines.append(f"def {name}(*args, **kwargs):\n    {body}")
         for name in CLASS.findall(source):
             lines.append(f"class {name}:\n    def __init__(self, *a, **k): pass\n"
@@ -87,7 +87,7 @@ def _rebind(answers: dict[str, str], preamble: str, body: str) -> dict[str, str]
         for names in ASSIGNED.findall(source):
             for name in (n.strip() for n in names.split(",")):
                 lines.append(f"{name} = Anything()")
-        cheats[cell_id] = "\n\n".join(lines) if lines else source
+        cheats[cell_id] = "\n\n".join(lines) if lines else "pass"  # never the right answer
     return cheats
 
 

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from nnlab.graders import checks
+from nnlab.graders.library import library_object as library_function
 from nnlab.reference import activations as ref
 
 # Exact or near-exact on purpose: a correct answer computes the same float64 operations.
@@ -58,14 +59,6 @@ def check_values(student, name, x, expected, **kwargs):
         checks.close(scalar(student, name, x, **kwargs), expected, f"{name}(x)", **TIGHT)
     else:
         checks.close(elementwise(student, name, x, **kwargs)[0], expected, f"{name}(x)", **TIGHT)
-
-
-def library_function(student, dotted: str):
-    """A handle to a library function (numpy.exp, torch.sin, ...) imported inside the student's process."""
-    module_name, attribute = dotted.rsplit(".", 1)
-    builtins = student.get("__builtins__", keep=True)
-    module = student.call_method(builtins, "__import__", module_name, None, None, [attribute], keep=True)
-    return student.call_method(builtins, "getattr", module, attribute, keep=True)
 
 
 def _python_function(dotted: str):

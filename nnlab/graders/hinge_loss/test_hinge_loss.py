@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from nnlab.graders import checks
+from nnlab.graders.library import library_module, library_object as library_function
 from nnlab.reference import hinge_loss as ref
 from nnlab.runner.student_process import SubmissionError, read_notebook, student_cells
 
@@ -85,19 +86,6 @@ def check_svm(student, W, b, X, y, **kwargs) -> dict:
     checks.close(dW, dW_ref, "svm_loss: dW")
     checks.close(db, db_ref, "svm_loss: db")
     return reply
-
-
-def library_module(student, name: str):
-    """A handle to a library module (numpy, functools, ...) imported in the student's process."""
-    builtins = student.get("__builtins__", keep=True)
-    return student.call_method(builtins, "__import__", name, None, None, ["__name__"], keep=True)
-
-
-def library_function(student, dotted: str):
-    """A handle to a library function (numpy.var, numpy.linalg.norm, ...) of the student's process."""
-    module_name, attribute = dotted.rsplit(".", 1)
-    builtins = student.get("__builtins__", keep=True)
-    return student.call_method(builtins, "getattr", library_module(student, module_name), attribute, keep=True)
 
 
 def partial_in_student(student, dotted: str, *args):

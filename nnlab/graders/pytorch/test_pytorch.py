@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from nnlab.graders import checks
+from nnlab.graders.library import library_module, library_object as library
 from nnlab.reference import pytorch as ref
 from nnlab.runner.wire import Tensor
 
@@ -36,19 +37,6 @@ ACTIVATIONS = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid}
 
 
 # -- objects in the student's process ----------------------------------------------------------
-def library_module(student, name: str):
-    """A handle to a library module (torch, torch.nn) imported in the student's process."""
-    builtins = student.get("__builtins__", keep=True)
-    return student.call_method(builtins, "__import__", name, None, None, ["__name__"], keep=True)
-
-
-def library(student, dotted: str):
-    """A handle to a library object (torch.nn.ReLU, ...) of the student's process."""
-    module_name, attribute = dotted.rsplit(".", 1)
-    builtins = student.get("__builtins__", keep=True)
-    return student.call_method(builtins, "getattr", library_module(student, module_name), attribute, keep=True)
-
-
 def make(student, dotted: str, *args):
     """A handle to `<dotted>(*args)` made in the student's process (an nn.Linear, a tensor, ...).
 

@@ -115,7 +115,6 @@ class StudentProcess:
         self.skipped: list[int] = []
         self.slow_cells: set[int] = set()  # interrupted once: a restart gives them little time
         self.run: NotebookRun | None = None
-        self.restarts = 0
         self._proc: subprocess.Popen | None = None
         self._workdir: str | None = None
 
@@ -222,9 +221,8 @@ class StudentProcess:
     # -- calls ----------------------------------------------------------------------
     def _request(self, message: dict, timeout: float | None = None):
         if self._proc is None or self._proc.poll() is not None:
-            if self._proc is not None:
+            if self._proc is not None:  # it died: clean up once (its fds are closed here, not twice)
                 self._kill()
-                self.restarts += 1
             self.start()
         deadline = time.monotonic() + (timeout or self.call_timeout)
         try:

@@ -21,43 +21,37 @@ c.Exchange.root = os.environ.get("NNLAB_EXCHANGE", os.path.join(HERE, ".exchange
 c.Exchange.path_includes_course = True
 c.Exchange.assignment_dir = os.environ.get("NNLAB_STUDENT_DIR", ".")
 
-# --- execution ---------------------------------------------------------------
-c.ResilientExecute.timeout = 60               # seconds per cell in the nbgrader kernel
-c.ResilientExecute.interrupt_on_timeout = True
-c.ResilientExecute.kernel_name = "python3"
+# --- execution and hidden graders -------------------------------------------
+# No Jupyter kernel runs as the instructor: SandboxedExecute runs each notebook in a student
+# process forked from a warm zygote inside bubblewrap (no network, no view of the project, the
+# course, the course secret or the instructor's home; see README "What the sandbox protects"),
+# keeps the cells' outputs as a kernel would, and scores every test cell with the hidden graders.
+c.SandboxedExecute.timeout = 60               # seconds per cell
+c.SandboxedExecute.call_timeout = 30.0        # seconds for one call of a hidden grader into the student's code
+c.SandboxedExecute.notebook_timeout = 180.0   # seconds to run the whole notebook, restarts included
+c.SandboxedExecute.memory_mb = 3072           # address space of the student's process
+c.SandboxedExecute.processes = 64             # processes the student's code may run at once (pids cgroup)
+c.SandboxedExecute.sandbox = True             # bubblewrap where installed; limits only (and a warning) elsewhere
+# The course secret keys the per-student random test inputs. It lives outside the
+# repository and outside release/; it is generated on first use.
+c.SandboxedExecute.secret_path = os.environ.get(
+    "NNLAB_SECRET", os.path.join(os.path.expanduser("~"), ".nnlab", "nnlab-course-secret")
+)
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
-# --- hidden graders (nnlab.graders) ------------------------------------------
-# The course secret keys the per-student random test inputs. It lives outside the
-# repository and outside release/; it is generated on first use.
-c.HiddenGraders.secret_path = os.environ.get(
-    "NNLAB_SECRET", os.path.join(os.path.expanduser("~"), ".nnlab", "nnlab-course-secret")
-)
-c.HiddenGraders.call_timeout = 30.0        # seconds for one call into the student's code
-c.HiddenGraders.cell_timeout = 30.0        # seconds for one notebook cell in the grader's child
-c.HiddenGraders.notebook_timeout = 180.0   # seconds to run the student's notebook in the grader's child
-# The student's process: no network, no view of the project, the course, the secret or the
-# instructor's home (bubblewrap), at most 3 GiB of address space and 64 processes.
-c.HiddenGraders.sandbox = True
-c.HiddenGraders.memory_mb = 3072
-
-# The autograde pipeline: nbgrader's own, with two changes: a kernel that dies costs one
-# cell (ResilientExecute), and the hidden graders score every test cell after the kernel
-# has run (their report replaces the cell's output).
+# The autograde pipeline: nbgrader's own, with its Execute replaced by SandboxedExecute.
 from nbgrader.preprocessors import (  # noqa: E402
     IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 )
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-from nnlab.autograde.execute import ResilientExecute  # noqa: E402
-from nnlab.autograde.hidden_graders import HiddenGraders  # noqa: E402
+from nnlab.autograde.sandboxed_execute import SandboxedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
-    ResilientExecute,
+    SandboxedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
-    HiddenGraders,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

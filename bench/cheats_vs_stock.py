@@ -21,14 +21,22 @@ def scores(term: Term, assignment: str) -> dict[str, float]:
         return {s.id: gb.find_submission(assignment, s.id).code_score for s in term.students}
 
 
+# nbgrader's own autograde pipeline: a Jupyter kernel, and the notebook's test cells decide the score.
+STOCK_PIPELINE = """
+from nbgrader.preprocessors import Execute
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+"""
+
+
 def main(assignment: str = "perceptron") -> None:
     students = [Student(f"cheat{i}", "Cheat", str(i), name, lambda a, r, s, f=fn: f(r, s, a))
                 for i, (name, fn) in enumerate(CHEATS.items(), 1)]
     results = {}
-    for label, extra in [("stock nbgrader", "c.HiddenGraders.enabled = False"), ("nnlab", "")]:
+    for label, extra in [("stock nbgrader", STOCK_PIPELINE), ("nnlab", "")]:
         began = time.monotonic()
         with tempfile.TemporaryDirectory() as tmp:
-            term = Term(Path(tmp), [assignment], students, extra_config=extra + "\nc.ResilientExecute.timeout = 20")
+            term = Term(Path(tmp), [assignment], students, extra_config=extra + "\nc.SandboxedExecute.timeout = 20\nc.Execute.timeout = 20")
             term.set_up()
             term.release()
             term.hand_in()

@@ -37,13 +37,17 @@ def nbgrader_command() -> str:
     return str(candidate) if candidate.exists() else "nbgrader"
 
 
+def nbgrader_environment(env: dict | None = None) -> dict:
+    """The environment nbgrader needs: it runs `alembic` and `jupyter` by name, next to this interpreter."""
+    full_env = dict(os.environ, **(env or {}))
+    full_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), full_env.get("PATH", "")])
+    return full_env
+
+
 def run_nbgrader(course: Path, *args: str, env: dict | None = None, check: bool = True,
                  cwd: Path | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
     """`nbgrader ARGS` run from the course folder (so it reads that course's nbgrader_config.py)."""
-    full_env = dict(os.environ, **(env or {}))
-    # nbgrader runs `alembic` and `jupyter` by name: they live next to this interpreter.
-    full_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), full_env.get("PATH", "")])
-    done = subprocess.run([nbgrader_command(), *args], cwd=str(cwd or course), env=full_env,
+    done = subprocess.run([nbgrader_command(), *args], cwd=str(cwd or course), env=nbgrader_environment(env),
                           capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed in {course} (exit {done.returncode}):\n"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -55,8 +56,12 @@ For each assignment (all: every assignment with collected submissions):
   1. a line per submission that cannot be graded in full (not a notebook, missing notebook);
   2. a half-written autograded/<student>/A/ (a grading run killed midway) is removed, so that
      nbgrader grades that student again (submitted/ is never touched);
-  3. nbgrader autograde A        (--force: nbgrader autograde A --force, grades everyone again)
-then the grade table from the gradebook.""", commands.grade),
+  3. python -m nnlab.batch A...  nbgrader autograde A, in one process that alone writes the
+     gradebook, while --workers processes (default: one a core) run and grade the notebooks
+     ahead of it, each in a fresh sandboxed process. Already graded, unchanged submissions are
+     skipped (a submission collected again is regraded); --force grades everyone again.
+     Plain `nbgrader autograde A` gives the same result, one notebook after another.
+then a summary, and the grade table from the gradebook.""", commands.grade),
     "feedback": ("generate the students' feedback for an assignment (or all)", """\
 For each assignment (all: every assignment with autograded submissions):
   nbgrader generate_feedback A     autograded/ -> feedback/<student>/A/*.html
@@ -102,6 +107,9 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("assignment", metavar="A|all", help="an assignment, or all")
         again = "grade every submission again" if name == "grade" else "regenerate existing feedback"
         cmd.add_argument("--force", action="store_true", help=f"{again} (nbgrader's --force)")
+        if name == "grade":
+            cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                             help="notebooks graded at once (default: the number of cores, %(default)s here)")
     elif name == "export":
         cmd.add_argument("--to", metavar="FILE", help="the CSV file (default: grades.csv in the course folder)")
     elif name == "report":

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
 from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, error_lines
 from nnlab.cli.status import course_status, format_status
+from nnlab.course import nbgrader_environment
 
 Args = argparse.Namespace
 
@@ -127,10 +130,14 @@ def grade(args: Args, course: Course, nb: Nbgrader) -> int:
         nb.note(f"== {a}")
         problems += _diagnose(course, a, nb)
         _resume(course, a, nb)
-        if _failed(nb, nb.run("autograde", a, *(["--force"] if args.force else [])), f"autograde {a}"):
-            problems += 1
+    batch = ["-m", "nnlab.batch", *assignments, "--workers", str(max(1, args.workers)),
+             *(["--force"] if args.force else []), *(["--verbose"] if nb.verbose else [])]
+    print(f"{'' if nb.dry_run else '$ '}python {shlex.join(batch)}", flush=True)
     if nb.dry_run:
         return 1 if problems else 0
+    done = subprocess.run([sys.executable, *batch], cwd=str(course.root), env=nbgrader_environment())
+    if done.returncode != 0:
+        problems += 1
     from nnlab.gradetable import format_table, read_grades
 
     students, names, grades = read_grades(course.db_url, course.course_id)

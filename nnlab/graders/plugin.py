@@ -92,10 +92,10 @@ def _hint(item) -> str:
     return doc.splitlines()[0] if doc else item.name.replace("_", " ")
 
 
-def _safe_reason(excinfo) -> str:
-    if excinfo is None:
+def safe_reason(error: BaseException | None) -> str:
+    """Why a grader test failed, in words safe for the student (never expected values)."""
+    if error is None:
         return ""
-    error = excinfo.value
     if isinstance(error, (StudentCodeError, AnswerTypeError)):
         return str(error)
     if isinstance(error, SubmissionError):
@@ -115,7 +115,7 @@ def pytest_runtest_makereport(item, call):
         reason = item.config._nnlab_report.error or "the grader could not start this test"
         results.append(TestResult(item.name, cell, points, False, _hint(item), reason))
     elif report.when == "call":
-        reason = "" if report.passed else _safe_reason(call.excinfo)
+        reason = "" if report.passed or call.excinfo is None else safe_reason(call.excinfo.value)
         results.append(TestResult(item.name, cell, points, report.passed, _hint(item), reason))
 
 

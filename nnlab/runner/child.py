@@ -66,34 +66,60 @@ class CellTimeout(BaseException):
     """Interrupts a cell that runs too long, as a kernel interrupt would."""
 
 
-def _interrupt(signum, frame):
-    raise CellTimeout("the cell ran too long and was interrupted")
+class _Interrupter:
+    """Interrupts a cell that runs too long (SIGALRM), as a kernel interrupt would."""
+
+    def __init__(self):
+        self.fired = False
+
+    def __call__(self, signum, frame):
+        self.fired = True
+        raise CellTimeout("the cell ran too long and was interrupted")
 
 
-def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow_timeout: float = 2.0) -> list:
+def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow_timeout: float = 2.0,
+              shell=None, first_count: int = 1):
     """Run the cells in order; an error or an interrupted cell is noted and the next one runs.
 
     A cell that ignores the interrupt is killed by the grader's side and skipped on the rerun.
     Cells interrupted in an earlier run (`slow_cells`) get only `slow_timeout` seconds.
+    With `shell` (a capture.KernelLikeShell) the cells run as in a Jupyter kernel and their
+    outputs are kept: returns (errors, [[index, execution_count, outputs], ...]).
     """
-    errors = []
-    signal.signal(signal.SIGALRM, _interrupt)
-    for index, source in cells:
+    errors, outputs = [], []
+    interrupter = _Interrupter()
+    signal.signal(signal.SIGALRM, interrupter)
+    for count, (index, source) in enumerate(cells, first_count):
         report({"cell_started": index})
+        interrupter.fired = False
         try:
             signal.setitimer(signal.ITIMER_REAL, slow_timeout if index in slow_cells else cell_timeout)
-            code = compile(_python_source(source), f"<cell {index}>", "exec")
-            exec(code, namespace)
+            if shell is not None:
+                cell_outputs, failed = shell.run(source, count)
+                outputs.append([index, count, cell_outputs])
+                if failed:
+                    errors.append({"cell": index, "error": _last_error(cell_outputs)})
+            else:
+                code = compile(_python_source(source), f"<cell {index}>", "exec")
+                exec(code, namespace)
         except CellTimeout as exc:
-            report({"cell_interrupted": index})
             errors.append({"cell": index, "error": _describe(exc)})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on
             errors.append({"cell": index, "error": _describe(exc)})
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if interrupter.fired:
+            report({"cell_interrupted": index})
         _close_figures()
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    return errors
+    return (errors, outputs) if shell is not None else errors
+
+
+def _last_error(outputs) -> str:
+    for output in reversed(outputs):
+        if output.get("output_type") == "error":
+            return f"{output['ename']}: {output['evalue']}"[:MAX_ERROR_CHARS]
+    return "the cell failed"
 
 
 class Session:
@@ -181,11 +207,12 @@ class Session:
             self.wire.send(fd, {"ok": False, "kind": "type", "error": f"returned data that cannot be sent: {_describe(exc)}"})
 
 
-def main() -> None:
-    cmd_fd, reply_fd, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    wire = _load_sibling("wire")
-    recipes = _load_sibling("recipes")
-    _hide_course_package()
+def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) -> None:
+    """Run the notebook's cells, then answer the grader's calls until told to exit.
+
+    `shell`: a ready capture.KernelLikeShell (a zygote makes it before forking), or None to make
+    one when the grader asks for the cells' outputs.
+    """
     # The student's prints go to a log, never into the grader's channel.
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log_fd, 1)
@@ -194,12 +221,22 @@ def main() -> None:
     sys.stdin = open(os.devnull)
 
     start = wire.receive(cmd_fd)
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
+    capture = bool(start.get("capture"))
+    if capture and shell is None:
+        shell = _load_sibling("capture").KernelLikeShell()
+    if capture:
+        namespace = shell.namespace
+    else:
+        namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
+    report = lambda m: wire.send(reply_fd, m)  # noqa: E731
     began = time.monotonic()
-    errors = run_cells(start["cells"], namespace, lambda m: wire.send(reply_fd, m), start["cell_timeout"],
-                      set(start.get("slow_cells", [])), start.get("slow_timeout", 2.0))
+    ran = run_cells(start["cells"], namespace, report, start["cell_timeout"], set(start.get("slow_cells", [])),
+                    start.get("slow_timeout", 2.0), shell if capture else None)
+    errors, outputs = ran if capture else (ran, None)
     session = Session(wire, recipes, namespace)
-    session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "seconds": time.monotonic() - began})
+    session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
+                            "seconds": time.monotonic() - began})
+    count = len(start["cells"]) + 1
     while True:
         try:
             message = wire.receive(cmd_fd)
@@ -207,8 +244,25 @@ def main() -> None:
             break
         if message.get("op") == "exit":
             break
+        if message.get("op") == "run_cells" and capture:
+            # cells run after the grading (the notebook's own tests): kernel semantics, outputs kept
+            began = time.monotonic()
+            errors, outputs = run_cells(message["cells"], namespace, lambda m: None, start["cell_timeout"],
+                                        shell=shell, first_count=count)
+            count += len(message["cells"])
+            session.send(reply_fd, {"ok": True, "value": {"cell_errors": errors, "outputs": outputs,
+                                                          "seconds": time.monotonic() - began}})
+            continue
         session.send(reply_fd, session.handle(message))
     os._exit(0)
+
+
+def main() -> None:
+    cmd_fd, reply_fd, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    wire = _load_sibling("wire")
+    recipes = _load_sibling("recipes")
+    _hide_course_package()
+    serve(cmd_fd, reply_fd, log_path, wire, recipes)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ class Sandbox:
     hidden: list[Path] = field(default_factory=list)   # folders the student must not see
     isolate: bool = True                                # use bubblewrap when it is installed
 
-    def command(self, argv: list[str], scratch: Path) -> list[str]:
-        """`argv` wrapped for the sandbox (unchanged when bubblewrap is not available)."""
+    @property
+    def isolated(self) -> bool:
+        """True when student processes run inside bubblewrap (their own PID namespace, /tmp, ...)."""
+        return self.isolate and shutil.which("bwrap") is not None
+
+    def command(self, argv: list[str], scratch: Path, read_only: list[Path] = ()) -> list[str]:
+        """`argv` wrapped for the sandbox (unchanged when bubblewrap is not available).
+
+        `scratch` is the one writable folder; `read_only` are folders inside it that stay read-only."""
         bwrap = shutil.which("bwrap") if self.isolate else None
         if bwrap is None:
             _warn_once("bubblewrap (bwrap) is not installed: student code runs with resource limits only, "
@@ -54,7 +61,10 @@ class Sandbox:
         for path in keep:
             if any(_inside(path, hidden.resolve()) for hidden in self.hidden):
                 args += ["--ro-bind", str(path), str(path)]
-        args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch),
+        args += ["--bind", str(scratch), str(scratch)]
+        for path in read_only:
+            args += ["--ro-bind", str(path), str(path)]
+        args += ["--chdir", str(scratch),
                  "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                  "--die-with-parent", "--new-session", "--"]
         return args + argv

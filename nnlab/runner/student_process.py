@@ -11,19 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
-from .sandbox import Sandbox, release_pids_cgroup
-
-CHILD = Path(__file__).with_name("child.py")
-RUNNER_FILES = ("child.py", "wire.py", "recipes.py")
+from .launch import SpawnLauncher, child_environment
+from .sandbox import Sandbox
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
 SLOW_CELL_TIMEOUT = 2.0
@@ -49,6 +44,8 @@ class NotebookRun:
     cell_errors: list[dict] = field(default_factory=list)
     skipped_cells: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    # with capture: {cell index: (execution count, nbformat outputs)}
+    outputs: dict[int, tuple[int, list]] = field(default_factory=dict)
 
 
 def is_test_cell(cell: dict) -> bool:
@@ -94,28 +91,26 @@ def read_notebook(path: Path) -> dict:
     return notebook
 
 
-def _child_environment(home: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NNLAB_", "JPY_", "JUPYTER_"))}
-    env.update(HOME=home, MPLBACKEND="Agg", MPLCONFIGDIR=home, PYTHONDONTWRITEBYTECODE="1",
-               PYTHONUNBUFFERED="1")
-    env.pop("PYTHONPATH", None)
-    return env
+_child_environment = child_environment
 
 
 class StudentProcess:
     def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = 30.0,
                  cell_timeout: float = 60.0, notebook_timeout: float = 300.0,
-                 python: str = sys.executable, sandbox: Sandbox | None = None):
+                 python: str = sys.executable, sandbox: Sandbox | None = None, launcher=None,
+                 capture: bool = False):
+        """`launcher`: how the process starts (default: a new interpreter in `sandbox`).
+        `capture`: run the cells as a Jupyter kernel would and keep their outputs (`run.outputs`)."""
         self.cells = cells
-        self.sandbox = sandbox or Sandbox(isolate=False)
+        self.launcher = launcher or SpawnLauncher(sandbox or Sandbox(isolate=False), python)
+        self.capture = capture
         self.call_timeout = call_timeout
         self.cell_timeout = cell_timeout
         self.notebook_timeout = notebook_timeout
-        self.python = python
         self.skipped: list[int] = []
         self.slow_cells: set[int] = set()  # interrupted once: a restart gives them little time
         self.run: NotebookRun | None = None
-        self._proc: subprocess.Popen | None = None
+        self._proc = None  # a launch.PopenChild or launch.ZygoteChild
         self._workdir: str | None = None
 
     @classmethod
@@ -140,24 +135,15 @@ class StudentProcess:
             self.skipped.append(stuck)
 
     def _spawn(self) -> None:
-        self._workdir = tempfile.mkdtemp(prefix="nnlab-student-")
+        self._workdir = self.launcher.workdir()
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         log = os.path.join(self._workdir, "output.log")
-        # The child runs from copies: inside the sandbox the project folder is empty.
-        runner = Path(self._workdir) / ".runner"
-        runner.mkdir()
-        for name in RUNNER_FILES:
-            shutil.copy(CHILD.with_name(name), runner / name)
-        argv = [self.python, "-I", str(runner / "child.py"), str(cmd_r), str(reply_w), log]
-        self._proc = subprocess.Popen(
-            self.sandbox.command(argv, Path(self._workdir)),
-            pass_fds=(cmd_r, reply_w), cwd=self._workdir, env=_child_environment(self._workdir),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=self.sandbox.preexec(),
-        )
-        os.close(cmd_r)
-        os.close(reply_w)
+        try:
+            self._proc = self.launcher.launch(self._workdir, cmd_r, reply_w, log)
+        finally:
+            os.close(cmd_r)
+            os.close(reply_w)
 
     def _try_start(self, began: float) -> int | None:
         """Start once. Returns the index of a cell that hung or crashed, or None when ready."""
@@ -165,7 +151,7 @@ class StudentProcess:
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
         current = None
         try:
-            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout,
+            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout, "capture": self.capture,
                                     "slow_cells": sorted(self.slow_cells),
                                     "slow_timeout": min(SLOW_CELL_TIMEOUT, self.cell_timeout)},
                       deadline=began + self.notebook_timeout)
@@ -184,7 +170,8 @@ class StudentProcess:
                 errors = list(message.get("cell_errors", []))
                 errors += [{"cell": i, "error": "skipped: it did not finish or stopped the interpreter"}
                            for i in self.skipped]
-                self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0))
+                outputs = {index: (count, items) for index, count, items in message.get("outputs") or []}
+                self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0), outputs)
                 return None
         except (TimeoutError, EOFError, BrokenPipeError, wire.WireError):
             self._kill()
@@ -195,12 +182,7 @@ class StudentProcess:
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            proc.wait()
-            release_pids_cgroup(proc.pid)
+            proc.kill()
         for fd in ("_cmd_w", "_reply_r"):
             try:
                 os.close(getattr(self, fd))
@@ -232,10 +214,8 @@ class StudentProcess:
             self._kill()
             raise StudentCodeError("timeout", f"did not return within {timeout or self.call_timeout:g} s") from None
         except (EOFError, BrokenPipeError):
-            try:  # the student's code may have closed the channel and still be running
-                code = self._proc.wait(timeout=2.0) if self._proc else None
-            except subprocess.TimeoutExpired:
-                code = None
+            # the student's code may have closed the channel and still be running
+            code = self._proc.wait(2.0) if self._proc else None
             self._kill()
             how = ("closed its channel" if code is None else
                    f"signal {-code}" if code < 0 else f"exit code {code}")
@@ -270,6 +250,12 @@ class StudentProcess:
     def get(self, name: str, keep: bool = False):
         """The value of a top-level name of the notebook."""
         return self._request({"op": "get", "name": name, "keep": keep})["value"]
+
+    def run_cells(self, cells: list[tuple[int, str]], timeout: float) -> NotebookRun:
+        """Run more cells in the live process (with capture: kernel semantics, outputs kept)."""
+        value = self._request({"op": "run_cells", "cells": cells}, timeout)["value"]
+        outputs = {index: (count, items) for index, count, items in value.get("outputs") or []}
+        return NotebookRun(value.get("cell_errors", []), [], value.get("seconds", 0.0), outputs)
 
     def recipe(self, recipe: str, *args, timeout: float | None = None):
         return self._request({"op": "recipe", "recipe": recipe, "args": list(args)}, timeout)["value"]

@@ -26,9 +26,8 @@ ASSIGNMENT = "perceptron"
 MANUAL_CELL = "xor_explanation"  # the answer the instructor grades by hand
 # Short limits, as in tests/e2e: the term is graded in about a minute.
 FAST_CONFIG = """
-c.ResilientExecute.timeout = 15
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
+c.SandboxedExecute.timeout = 5.0
+c.SandboxedExecute.call_timeout = 10.0
 """
 BY_ID = {s.id: s for s in CLASS}
 NAMES = {"ada": "Lovelace, Ada", "cara": "Silva, Cara"}  # as the formgrader writes them

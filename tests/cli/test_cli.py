@@ -25,9 +25,8 @@ ASSIGNMENT = "perceptron"
 OTHERS = ["activations", "hinge_loss", "backprop", "pytorch"]
 # Short limits, as in tests/e2e: grading two students takes seconds.
 FAST_CONFIG = """
-c.ResilientExecute.timeout = 15
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
+c.SandboxedExecute.timeout = 5.0
+c.SandboxedExecute.call_timeout = 10.0
 """
 
 

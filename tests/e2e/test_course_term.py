@@ -21,9 +21,8 @@ FIRST = GRADED[0]
 BY_ID = {s.id: s for s in CLASS}
 # Short limits: the hostile student's endless loop costs seconds, not minutes.
 FAST_CONFIG = """
-c.ResilientExecute.timeout = 15
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
+c.SandboxedExecute.timeout = 5.0
+c.SandboxedExecute.call_timeout = 10.0
 """
 
 

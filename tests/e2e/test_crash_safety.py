@@ -14,7 +14,7 @@ from nnlab.course import nbgrader_command
 from nnlab.demo.term import CLASS, Term
 
 ASSIGNMENT = "perceptron"
-FAST = "c.ResilientExecute.timeout = 15\nc.HiddenGraders.cell_timeout = 5.0\n"
+FAST = "c.SandboxedExecute.timeout = 5.0\n"
 
 
 def auto_scores(term: Term) -> dict[str, float]:

@@ -343,9 +343,8 @@ def test_two_entries_with_one_name_are_both_kept(course, tmp_path):
 # -- through nbgrader ------------------------------------------------------------------
 
 FAST_CONFIG = """
-c.ResilientExecute.timeout = 15
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
+c.SandboxedExecute.timeout = 5.0
+c.SandboxedExecute.call_timeout = 10.0
 """
 
 

@@ -32,9 +32,8 @@ from nnlab.report.stats import (describe_discrimination, histogram_edges, item_r
 ASSIGNMENT = "perceptron"
 # Short limits, as in tests/e2e: nobody in this class loops forever, but a slow machine should not hang.
 FAST_CONFIG = """
-c.ResilientExecute.timeout = 15
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
+c.SandboxedExecute.timeout = 5.0
+c.SandboxedExecute.call_timeout = 10.0
 """
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -16,7 +16,6 @@ Expected values come from `nnlab.reference.hinge_loss`.
 """
 import ast
 import functools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +23,6 @@ import pytest
 from nnlab.graders import checks
 from nnlab.graders.library import library_module, library_object as library_function
 from nnlab.reference import hinge_loss as ref
-from nnlab.runner.student_process import SubmissionError, read_notebook, student_cells
 
 # The lecture's linear classifier (three classes, a four-pixel image) and its scores.
 LECTURE_W = np.array([[0.2, -0.5, 0.1, 2.0], [1.5, 1.5, 2.1, 0.0], [0.0, 0.25, 0.2, -0.3]])
@@ -104,15 +102,10 @@ LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.D
 LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter", "map"}
 
 
-@pytest.fixture(scope="module")
-def notebook_definitions(pytestconfig) -> dict[str, ast.AST]:
+def notebook_definitions(student) -> dict[str, ast.AST]:
     """The last top-level definition of every function of the submitted notebook (def, lambda or alias)."""
-    try:
-        cells = student_cells(read_notebook(Path(pytestconfig.getoption("--submission"))))
-    except SubmissionError:
-        return {}
     definitions: dict[str, ast.AST] = {}
-    for _, source in cells:
+    for _, source in student.cells:
         lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
         try:
             tree = ast.parse("\n".join(lines))
@@ -358,11 +351,11 @@ def test_vectorized_inputs_kept(student, rng):
 
 
 @pytest.mark.grade("test_hinge_loss_vectorized", points=0.75)
-def test_vectorized_has_no_python_loop(student, rng, notebook_definitions):
+def test_vectorized_has_no_python_loop(student, rng):
     """no Python loop (for, while, comprehension, map, np.vectorize), also not by calling a looping function"""
     S, y = scores_and_labels(rng, n=2000, c=10)
     checks.close(number_of(student, "hinge_loss_vectorized", S, y)[0], ref.hinge_loss_vectorized(S, y), "a large batch")
-    no_python_loop(notebook_definitions, "hinge_loss_vectorized")
+    no_python_loop(notebook_definitions(student), "hinge_loss_vectorized")
 
 
 # == Exercise 6: numerical_gradient (2 points) ================================================
@@ -469,12 +462,12 @@ def test_svm_loss_inputs_kept(student, rng):
 
 
 @pytest.mark.grade("test_svm_loss", points=0.5)
-def test_svm_loss_has_no_python_loop(student, rng, notebook_definitions):
+def test_svm_loss_has_no_python_loop(student, rng):
     """vectorized: no Python loop over the images or classes (for, while, comprehension, map)"""
     W, b = classifier(rng, n_classes=10, n_features=int(rng.integers(20, 40)))
     X = rng.normal(size=(500, W.shape[1]))
     check_svm(student, W, b, X, rng.integers(0, 10, size=500))
-    no_python_loop(notebook_definitions, "svm_loss")
+    no_python_loop(notebook_definitions(student), "svm_loss")
 
 
 # == Exercise 8: squared_error (1 point) ======================================================

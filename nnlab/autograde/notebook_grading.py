@@ -1,0 +1,129 @@
+"""Grade one (sanitized) notebook: run it in a sandboxed student process, as a kernel would,
+score its test cells with the hidden graders, and put the outputs and the feedback into it.
+
+Used by the `SandboxedExecute` preprocessor (plain `nbgrader autograde`) and by the batch
+grader's workers (`nnlab grade`), so both give the same notebooks and the same scores.
+
+Order inside the student's process: the notebook's code cells except the test cells (outputs
+kept), then the hidden graders' calls, then the test cells no grader covers. The notebook's
+own tests hold expected values; they never run before the graders are done.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+from nnlab.autograde.hidden_graders import feedback_outputs
+from nnlab.graders.inprocess import grader_tests, run_grader_tests
+from nnlab.graders.plugin import GradeReport
+from nnlab.runner.student_process import StudentCodeError, StudentProcess, is_test_cell
+
+SKIPPED_NOTE = "the Python process stopped (or ignored the interrupt) while running this cell; later cells ran in a fresh one"
+
+
+@dataclass(frozen=True)
+class GradingLimits:
+    cell_timeout: float = 60.0
+    call_timeout: float = 30.0
+    notebook_timeout: float = 300.0
+
+
+@dataclass
+class NotebookGrade:
+    """What grading one notebook produced; plain data, so a worker process can hand it over."""
+    digest: str
+    outputs: dict[int, tuple[int, list]] = field(default_factory=dict)   # cell index -> (count, outputs)
+    skipped: list[int] = field(default_factory=list)
+    report: dict | None = None          # the hidden graders' report, None without graders
+    student_seconds: float = 0.0        # running the student's cells and answering the graders' calls
+    seconds: float = 0.0
+
+
+def cells_digest(nb: NotebookNode) -> str:
+    """Identifies what gets executed: the type and source of every cell, in order."""
+    cells = [[c.get("cell_type"), c.get("source"), c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
+             for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None, launcher,
+                        limits: GradingLimits, secret: bytes) -> NotebookGrade:
+    """Run and grade `nb` in a process from `launcher` (see nnlab.runner.launch)."""
+    began = time.monotonic()
+    tests = grader_tests(graders) if graders is not None and graders.exists() else None
+    covered = {test.cell for test in tests} if tests else set()
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
+    if tests:
+        first = [(i, _source(c)) for i, c in code if not is_test_cell(c)]
+        later = [(i, _source(c)) for i, c in code if is_test_cell(c) and _grade_id(c) not in covered]
+    else:
+        first, later = [(i, _source(c)) for i, c in code], []
+    result = NotebookGrade(cells_digest(nb))
+    report = GradeReport(submission="notebook", student=student_id)
+    process = StudentProcess(first, launcher=launcher, capture=True, call_timeout=limits.call_timeout,
+                             cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout)
+    try:
+        try:
+            run = process.start()
+            result.outputs, result.skipped = dict(run.outputs), list(run.skipped_cells)
+            report.notebook_errors = run.cell_errors
+            result.student_seconds += run.seconds
+        except StudentCodeError as exc:
+            report.error = str(exc)
+        if tests:
+            called = time.monotonic()
+            run_grader_tests(tests, process, student_id, secret, report)
+            result.student_seconds += time.monotonic() - called
+            result.report = report.to_json()
+        if later and not report.error:
+            try:
+                more = process.run_cells(later, timeout=limits.cell_timeout * len(later) + 10)
+                result.outputs.update(more.outputs)
+                result.student_seconds += more.seconds
+            except StudentCodeError as exc:
+                for index, _ in later:
+                    result.outputs[index] = (None, [_error_output("CellTimeoutError" if exc.kind == "timeout"
+                                                                  else "DeadKernelError", str(exc))])
+    finally:
+        process.close()
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _error_output(ename: str, evalue: str) -> dict:
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
+
+
+def apply_grade(nb: NotebookNode, grade: NotebookGrade) -> NotebookNode:
+    """Put the outputs, execution counts and the hidden graders' feedback into `nb`."""
+    scored = (grade.report or {}).get("cells", {})
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        count, items = grade.outputs.get(index, (None, []))
+        outputs = [nbformat.from_dict(item) for item in items]
+        for output in outputs:
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = count
+        if index in grade.skipped:
+            outputs.append(nbformat.from_dict(_error_output("DeadKernelError", SKIPPED_NOTE)))
+        cell.outputs = outputs
+        cell.execution_count = count
+        if is_test_cell(cell) and _grade_id(cell) in scored:
+            cell.outputs = feedback_outputs(cell, scored[_grade_id(cell)], grade.report)
+    return nb

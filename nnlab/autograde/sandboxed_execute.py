@@ -1,0 +1,86 @@
+"""SandboxedExecute: the autograde preprocessor that runs the student's notebook in the sandbox.
+
+It takes the place of nbgrader's `Execute` (and of the separate hidden-graders step): no
+Jupyter kernel runs as the instructor. A warm zygote in bubblewrap forks a fresh student
+process for each notebook (see nnlab.runner.zygote); the cells run there as in a kernel, with
+outputs kept; the hidden graders then score the test cells from this process (see
+notebook_grading). A notebook can also arrive already graded by a batch worker
+(`nnlab grade`): `SandboxedExecute.prefetched` then hands over the result.
+"""
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+from typing import Callable
+
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Integer, Unicode
+
+from nnlab.autograde.hidden_graders import save_report
+from nnlab.autograde.notebook_grading import (
+    GradingLimits, NotebookGrade, apply_grade, cells_digest, grade_notebook_node,
+)
+from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment
+from nnlab.graders.run import GRADERS_DIR, graders_for
+from nnlab.runner.launch import ZygoteLauncher
+from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
+
+_launchers: dict[tuple, ZygoteLauncher] = {}
+
+
+def shared_launcher(memory_mb: int, processes: int, isolate: bool, hidden: list[Path]) -> ZygoteLauncher:
+    """One warm zygote a process and setting, stopped when the process ends."""
+    key = (memory_mb, processes, isolate, tuple(hidden))
+    if key not in _launchers:
+        sandbox = Sandbox(Limits(memory_bytes=memory_mb * 2**20, processes=processes),
+                          hidden=default_hidden() + list(hidden), isolate=isolate)
+        _launchers[key] = ZygoteLauncher(sandbox)
+    return _launchers[key]
+
+
+@atexit.register
+def _stop_launchers() -> None:
+    for launcher in _launchers.values():
+        launcher.stop()
+    _launchers.clear()
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
+    call_timeout = Float(30.0, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
+    notebook_timeout = Float(300.0, help="Seconds to run the whole notebook (restarts included)").tag(config=True)
+    memory_mb = Integer(3072, help="Address-space limit of the student's process, in MiB").tag(config=True)
+    processes = Integer(64, help="Most processes the student's code may run at once").tag(config=True)
+    sandbox = Bool(True, help="Isolate the student's process with bubblewrap where it is installed").tag(config=True)
+    graders_dir = Unicode(str(GRADERS_DIR), help="Folder of the grader packages, one per assignment").tag(config=True)
+    secret_path = Unicode(str(secret_path_from_environment()), help="The course secret file").tag(config=True)
+
+    # Set by the batch grader: (student, assignment, notebook, digest) -> a grade made by a worker, or None.
+    prefetched: Callable[[str, str, str, str], NotebookGrade | None] | None = None
+
+    @property
+    def limits(self) -> GradingLimits:
+        return GradingLimits(self.timeout, self.call_timeout, self.notebook_timeout)
+
+    def launcher(self, course: Path) -> ZygoteLauncher:
+        return shared_launcher(self.memory_mb, self.processes, self.sandbox, [course])
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
+        info = resources["nbgrader"]
+        student, assignment, notebook = str(info["student"]), info["assignment"], info["notebook"]
+        grade = None
+        if SandboxedExecute.prefetched is not None:
+            grade = SandboxedExecute.prefetched(student, assignment, notebook, cells_digest(nb))
+        if grade is None:
+            graders = graders_for(assignment, notebook, Path(self.graders_dir))
+            secret = load_or_create_secret(Path(self.secret_path))
+            grade = grade_notebook_node(nb, student, graders, self.launcher(Path.cwd()), self.limits, secret)
+        apply_grade(nb, grade)
+        if grade.report is not None:
+            report = dict(grade.report, submission=f"{assignment}/{notebook}.ipynb")
+            save_report(report, Path.cwd(), assignment, student, notebook)
+        self.log.info("Graded %s/%s of %s in %.2f s (student's code %.2f s)", assignment, notebook, student,
+                      grade.seconds, grade.student_seconds)
+        return nb, resources

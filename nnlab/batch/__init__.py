@@ -1,0 +1,1 @@
+"""Grading a whole class at once: `nnlab grade` (see run.py)."""

@@ -1,0 +1,5 @@
+import sys
+
+from nnlab.batch.run import main
+
+sys.exit(main())

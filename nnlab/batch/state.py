@@ -1,0 +1,72 @@
+"""What the last grading run saw of each submission, so a rerun regrades only what changed.
+
+For every graded (student, assignment) the digest of the submitted folder is kept in
+`<course>/.nnlab/grade-state/<assignment>/<student>.json`. A submission whose folder no longer
+matches (the student handed in again and it was collected) has its autograded folder removed,
+so nbgrader grades it afresh; everything else already graded is left alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+STATE_DIR = Path(".nnlab") / "grade-state"
+
+
+def folder_digest(folder: Path) -> str:
+    """sha256 over the names and contents of the files under `folder`; links are not followed."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
+            path = Path(root) / name
+            digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+            if path.is_symlink():
+                digest.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
+            else:
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def state_path(course: Path, assignment: str, student: str) -> Path:
+    return Path(course) / STATE_DIR / assignment / f"{student}.json"
+
+
+def recorded_digest(course: Path, assignment: str, student: str) -> str | None:
+    try:
+        return json.loads(state_path(course, assignment, student).read_text())["submitted"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def record(course: Path, assignment: str, student: str, digest: str) -> None:
+    path = state_path(course, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"submitted": digest}))
+
+
+def to_grade(course: Path, assignment: str, force: bool) -> tuple[list[str], list[str], dict[str, str]]:
+    """(students to grade, students already graded and unchanged, {student: digest now}).
+
+    Autograded folders of changed submissions are removed here, so that nbgrader grades them."""
+    course = Path(course)
+    todo, unchanged, digests = [], [], {}
+    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
+        if not folder.is_dir():
+            continue
+        student = folder.parent.name
+        digests[student] = folder_digest(folder)
+        graded = course / "autograded" / student / assignment
+        if graded.exists() and not force:
+            if recorded_digest(course, assignment, student) in (None, digests[student]):
+                unchanged.append(student)
+                continue
+            shutil.rmtree(graded)
+        todo.append(student)
+    return todo, unchanged, digests

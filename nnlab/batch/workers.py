@@ -1,0 +1,85 @@
+"""The batch grader's workers: each sanitizes a submitted notebook as nbgrader would and grades
+it in the sandbox, ahead of the single process that writes the gradebook.
+
+Workers are forked from the grading process once nbgrader's configuration is loaded, so each
+uses the course's own sanitizing preprocessors and SandboxedExecute settings. Each keeps one
+warm zygote (see nnlab.runner.zygote) for its whole life.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+import nbformat
+
+from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
+from nnlab.autograde.sandboxed_execute import SandboxedExecute, _stop_launchers
+from nnlab.graders.keys import load_or_create_secret
+from nnlab.graders.run import graders_for
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    assignment: str
+    notebook: str
+    path: str          # the submitted notebook
+
+
+@dataclass
+class JobResult:
+    job: Job
+    grade: NotebookGrade | None = None
+    error: str = ""
+
+
+_app = None   # the nbgrader application of the grading process, inherited by fork
+_sanitizer = None
+
+
+def _sanitized(job: Job):
+    """The notebook as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
+    global _sanitizer
+    if _sanitizer is None:
+        from nbgrader.converters import Autograde
+
+        _sanitizer = Autograde(coursedir=_app.coursedir, parent=_app)
+        _sanitizer.exporter = _sanitizer.exporter_class(parent=_sanitizer, config=_sanitizer.config)
+        _sanitizer._sanitizing = True
+        _sanitizer._init_preprocessors()
+    converter = _sanitizer
+    resources = converter.init_single_notebook_resources(job.path)
+    output, _ = converter.exporter.from_filename(job.path, resources=resources)
+    return nbformat.reads(output, as_version=4)
+
+
+def grade_job(job: Job) -> JobResult:
+    """Sanitize and grade one notebook (runs in a worker)."""
+    try:
+        nb = _sanitized(job)
+    except Exception as exc:  # the gradebook writer meets the same problem and reports it
+        return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
+    settings = SandboxedExecute(parent=_app)
+    graders = graders_for(job.assignment, job.notebook, Path(settings.graders_dir))
+    secret = load_or_create_secret(Path(settings.secret_path))
+    try:
+        grade = grade_notebook_node(nb, job.student, graders, settings.launcher(Path.cwd()), settings.limits, secret)
+    except Exception as exc:
+        return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
+    return JobResult(job, grade)
+
+
+def _start_worker() -> None:
+    # a worker ends through multiprocessing's exit path, which skips atexit: stop the zygote there
+    Finalize(None, _stop_launchers, exitpriority=10)
+
+
+def worker_pool(app, workers: int) -> ProcessPoolExecutor:
+    """`workers` processes forked from this one, which holds nbgrader's `app` (no gradebook open)."""
+    global _app
+    _app = app
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker)

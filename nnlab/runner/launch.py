@@ -1,0 +1,240 @@
+"""How a student process comes to life: a new interpreter each time, or a fork of a warm zygote.
+
+`SpawnLauncher` starts `python -I child.py` in the sandbox for every student process: simple,
+and it pays the interpreter start and every import of the student's notebook each time.
+`ZygoteLauncher` starts `zygote.py` once in the sandbox; every student process is then a fork
+of it, with numpy, torch and matplotlib already imported (see zygote.py). Both give a `Child`.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .sandbox import Limits, Sandbox, release_pids_cgroup
+
+RUNNER = Path(__file__).resolve().parent
+RUNNER_FILES = ("child.py", "wire.py", "recipes.py", "capture.py", "zygote.py")
+ZYGOTE_START_TIMEOUT = 120.0
+
+
+def child_environment(home: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NNLAB_", "JPY_", "JUPYTER_"))}
+    env.update(HOME=home, MPLBACKEND="Agg", MPLCONFIGDIR=home, PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1", IPYTHONDIR=os.path.join(home, ".ipython"))
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def copy_runner(folder: Path) -> Path:
+    """The runner files, copied: inside the sandbox the project folder is empty."""
+    runner = Path(folder) / ".runner"
+    runner.mkdir(exist_ok=True)
+    for name in RUNNER_FILES:
+        shutil.copy(RUNNER / name, runner / name)
+    return runner
+
+
+class PopenChild:
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        release_pids_cgroup(self.proc.pid)
+
+
+class SpawnLauncher:
+    def __init__(self, sandbox: Sandbox | None = None, python: str = sys.executable):
+        self.sandbox = sandbox or Sandbox(isolate=False)
+        self.python = python
+
+    def workdir(self) -> str:
+        return tempfile.mkdtemp(prefix="nnlab-student-")
+
+    def launch(self, workdir: str, cmd_r: int, reply_w: int, log: str) -> PopenChild:
+        runner = copy_runner(Path(workdir))
+        argv = [self.python, "-I", str(runner / "child.py"), str(cmd_r), str(reply_w), log]
+        proc = subprocess.Popen(
+            self.sandbox.command(argv, Path(workdir)),
+            pass_fds=(cmd_r, reply_w), cwd=workdir, env=child_environment(workdir),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=self.sandbox.preexec(),
+        )
+        return PopenChild(proc)
+
+    def close(self) -> None:
+        pass
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start or stopped answering."""
+
+
+def _rlimits(limits: Limits) -> dict:
+    return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_bytes, "RLIMIT_NOFILE": limits.open_files,
+            "RLIMIT_FSIZE": limits.file_size_bytes, "RLIMIT_CORE": 0}
+
+
+class ZygoteChild:
+    def __init__(self, zygote: "ZygoteLauncher", generation: int):
+        self.zygote = zygote
+        self.generation = generation
+        self.status: int | None = None
+
+    def _ask(self, message: dict, timeout: float) -> int | None:
+        if self.status is not None:
+            return self.status
+        if self.zygote.generation != self.generation:
+            self.status = -signal.SIGKILL  # the zygote died, and its students with it
+            return self.status
+        try:
+            status = self.zygote.request(message, timeout)["status"]
+        except ZygoteError:
+            self.zygote.stop()
+            status = -signal.SIGKILL
+        if status is not None:
+            self.status = status
+        return status
+
+    def poll(self) -> int | None:
+        return self._ask({"op": "wait", "timeout": 0}, 10.0)
+
+    def wait(self, timeout: float) -> int | None:
+        return self._ask({"op": "wait", "timeout": timeout}, timeout + 10.0)
+
+    def kill(self) -> None:
+        if self.zygote.generation == self.generation and self.zygote.alive():
+            try:
+                self.zygote.request({"op": "kill"}, 30.0)
+            except ZygoteError:
+                self.zygote.stop()
+
+
+class ZygoteLauncher:
+    """One warm zygote in the sandbox; `launch` forks a student process from it (one at a time)."""
+
+    def __init__(self, sandbox: Sandbox | None = None, python: str = sys.executable):
+        self.sandbox = sandbox or Sandbox(isolate=False)
+        self.python = python
+        self.generation = 0
+        self.proc: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.folder: Path | None = None
+        self._names = itertools.count(1)
+
+    # -- the zygote itself -------------------------------------------------------------
+    def start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="nnlab-zygote-"))
+        work = self.folder / "work"
+        work.mkdir()
+        runner = copy_runner(self.folder)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [self.python, "-I", str(runner / "zygote.py"), str(theirs.fileno()), str(work)]
+        if self.sandbox.isolated:
+            argv.append("--own-pids")
+        command = self.sandbox.command(argv, self.folder, read_only=[runner])
+        limits = Limits(**{**asdict(self.sandbox.limits), "cpu_seconds": 10**7})
+        self.proc = subprocess.Popen(
+            command, pass_fds=(theirs.fileno(),), cwd=str(work), env=child_environment(str(work)),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True, preexec_fn=Sandbox(limits=limits).preexec(),
+        )
+        theirs.close()
+        self.control = ours
+        self.generation += 1
+        try:
+            self._receive(ZYGOTE_START_TIMEOUT)
+        except ZygoteError as exc:
+            detail = self._stderr()
+            self.stop()
+            raise ZygoteError(f"the student process server did not start: {exc}{detail}") from None
+
+    def _stderr(self) -> str:
+        if self.proc is None or self.proc.poll() is None:
+            return ""
+        return "\n" + self.proc.stderr.read().decode(errors="replace")[-2000:]
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _receive(self, timeout: float) -> dict:
+        self.control.settimeout(timeout)
+        try:
+            data = self.control.recv(65536)
+        except (socket.timeout, OSError) as exc:
+            raise ZygoteError(f"no answer ({exc})") from None
+        if not data:
+            raise ZygoteError("it stopped")
+        return json.loads(data)
+
+    def request(self, message: dict, timeout: float, fds: tuple = ()) -> dict:
+        if not self.alive():
+            raise ZygoteError("it is not running")
+        try:
+            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+        except OSError as exc:
+            raise ZygoteError(f"cannot reach it ({exc})") from None
+        return self._receive(timeout)
+
+    def stop(self) -> None:
+        if self.control is not None:
+            try:
+                self.control.send(json.dumps({"op": "exit"}).encode())
+            except OSError:
+                pass
+            self.control.close()
+            self.control = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            self.proc.stderr.close()
+            release_pids_cgroup(self.proc.pid)
+            self.proc = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    close = stop
+
+    # -- student processes -------------------------------------------------------------
+    def workdir(self) -> str:
+        if not self.alive():
+            self.stop()
+            self.start()
+        path = self.folder / "work" / f"s{next(self._names)}"
+        path.mkdir()
+        return str(path)
+
+    def launch(self, workdir: str, cmd_r: int, reply_w: int, log: str) -> ZygoteChild:
+        message = {"op": "fork", "workdir": workdir, "log": log, "limits": _rlimits(self.sandbox.limits)}
+        self.request(message, 30.0, fds=(cmd_r, reply_w))
+        return ZygoteChild(self, self.generation)

@@ -1,6 +1,7 @@
 """`python -m nnlab.demo [WORKDIR]`: run a whole course term and print the grade table."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ def main(argv: list[str]) -> int:
     workdir = Path(argv[0]) if argv else PROJECT_ROOT / "demo-output"
     # A cell may run 30 s in the demo (the course allows 60 s): the endless loop costs less waiting.
     term = Term(workdir.resolve(), available_assignments(),
-                extra_config="c.SandboxedExecute.timeout = 20.0")
+                extra_config="c.SandboxedExecute.timeout = 20.0", workers=os.cpu_count() or 1)
     began = time.monotonic()
     print(f"Course term in {term.workdir}: assignments {', '.join(term.assignments)}")
     for s in term.students:
@@ -24,7 +25,7 @@ def main(argv: list[str]) -> int:
     term.step("students fetch, work and submit", term.hand_in)
     term.step("collect the submissions", term.collect)
     before = term.submitted_digest()
-    term.step("autograde (hidden graders included)", term.autograde)
+    term.step(f"grade the class: nnlab grade, {term.workers} workers (hidden graders included)", term.autograde)
     term.step("generate feedback", term.feedback)
     term.step("export grades", term.export)
     term.step("write the class reports", term.report)

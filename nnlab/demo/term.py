@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 from traitlets.config import Config
 
-from nnlab.course import available_assignments, copy_course, run_nbgrader
+from nnlab.course import available_assignments, copy_course, nbgrader_environment, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo import cheats
 from nnlab.demo.mistakes import mistake_sets
@@ -87,6 +89,7 @@ class Term:
     assignments: list[str]
     students: list[Student] = field(default_factory=lambda: list(CLASS))
     extra_config: str = ""  # appended to the course's course_config.py (e.g. shorter timeouts)
+    workers: int = 0        # 0: plain `nbgrader autograde`; N: `nnlab grade`'s batch with N workers
     timings: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -134,11 +137,23 @@ class Term:
                 self.problems.append(f"{student}, {a}: an earlier grading run stopped midway; graded again")
             for student, problems in diagnose_assignment(self.course, a, [a]).items():
                 self.problems += [f"{student}, {a}: {problem}" for problem in problems]
+        if self.workers:
+            done = subprocess.run([sys.executable, "-m", "nnlab.batch", *self.assignments, "--workers",
+                                   str(self.workers)], cwd=self.course, env=nbgrader_environment(self.env()),
+                                  capture_output=True, text=True)
+            failed = re.findall(r"not graded: ([^,]+), ([^/]+)/", done.stderr)
+            for a in self.assignments:
+                self._failed(a, sorted({student for student, which in failed if which == a}))
+            return
+        for a in self.assignments:
             done = self.nbgrader("autograde", a, check=False)
-            failed = sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", done.stderr)))
-            if failed:
-                self.problems.append(f"nbgrader could not autograde {a} for {', '.join(failed)}; "
-                                     "every other submission was graded")
+            self._failed(a, sorted(set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'",
+                                                  done.stderr))))
+
+    def _failed(self, a: str, students: list[str]) -> None:
+        if students:
+            self.problems.append(f"nbgrader could not autograde {a} for {', '.join(students)}; "
+                                 "every other submission was graded")
 
     def feedback(self) -> None:
         for a in self.assignments:

@@ -200,7 +200,7 @@ def test_grade_dry_run_diagnoses_submissions_and_changes_nothing(fresh):
     lines = run.out.splitlines()
     assert f"#   finn: {ASSIGNMENT}.ipynb is not a notebook" in "\n".join(lines)
     assert any("would remove the half-written autograded/finn/perceptron" in line for line in lines)
-    assert lines[-1] == "nbgrader autograde perceptron" and "Grade table" not in run.out
+    assert lines[-1].startswith("python -m nnlab.batch perceptron --workers ") and "Grade table" not in run.out
     assert half.is_dir() and not (fresh / "gradebook.db").exists()
 
     status = nnlab("status", "--course", fresh)
@@ -298,7 +298,8 @@ def graded(tmp_path_factory):
         with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), "nnlab") as gb:
             gb.update_or_create_assignment(ASSIGNMENT, duedate=parse_utc((ada / "timestamp.txt").read_text().strip()))
         term.collected = nnlab("collect", ASSIGNMENT, "--course", term.course)
-        term.grade = nnlab("grade", ASSIGNMENT, "--course", term.course)
+        term.grade = nnlab("grade", ASSIGNMENT, "--workers", "2", "--course", term.course)
+        term.regrade = nnlab("grade", ASSIGNMENT, "--course", term.course)
         term.feedback_run = nnlab("feedback", "all", "--course", term.course)
         term.status = nnlab("status", "--course", term.course)
     return term
@@ -314,8 +315,10 @@ def test_grade_prints_the_diagnosis_then_the_grade_table(graded):
     run = graded.grade
     assert run.code == 0, run.err
     out = run.out
-    assert out.index("perceptron: all 2 collected submission(s) can be read") < out.index("$ nbgrader autograde perceptron") \
-        < out.index("Grade table")
+    assert out.index("perceptron: all 2 collected submission(s) can be read") \
+        < out.index("$ python -m nnlab.batch perceptron --workers 2") < out.index("Grade table")
+    summary = out[out.index("assignment  graded"):out.index("Grade table")].splitlines()
+    assert summary[2].split()[:4] == [ASSIGNMENT, "2", "0", "0"], "both graded now, none failed, none unchanged"
     with Gradebook("sqlite:///" + str(graded.course / "gradebook.db"), "nnlab") as gb:
         subs = {s: gb.find_submission(ASSIGNMENT, s) for s in ("ada", "ben")}
         assert subs["ada"].code_score == pytest.approx(12.0) and subs["ben"].score == 0.0
@@ -325,6 +328,13 @@ def test_grade_prints_the_diagnosis_then_the_grade_table(graded):
     for student in ("ada", "ben"):
         row = next(line.split() for line in table if line.startswith(student + " "))
         assert row[1].rstrip("*") == expected[student], row
+
+
+def test_a_rerun_grades_nothing_already_graded(graded):
+    assert graded.regrade.code == 0, graded.regrade.err
+    out = graded.regrade.out
+    row = out[out.index("assignment  graded"):].splitlines()[2].split()
+    assert row[:4] == [ASSIGNMENT, "0", "0", "2"], "nothing graded again, both unchanged"
 
 
 def test_feedback_for_every_graded_student(graded):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -22,16 +23,19 @@ def auto_scores(term: Term) -> dict[str, float]:
         return {s.id: gb.find_submission(ASSIGNMENT, s.id).code_score for s in term.students}
 
 
-def test_killed_run_then_rerun_grades_everyone_once(tmp_path):
+@pytest.mark.parametrize("command", ["nbgrader autograde", "nnlab grade"])
+def test_killed_run_then_rerun_grades_everyone_once(tmp_path, command):
     students = [s for s in CLASS if s.id in ("ada", "ben", "cara")]
-    term = Term(tmp_path, [ASSIGNMENT], students, extra_config=FAST)
+    term = Term(tmp_path, [ASSIGNMENT], students, extra_config=FAST, workers=2 if command == "nnlab grade" else 0)
     term.set_up()
     term.release()
     term.hand_in()
     term.collect()
 
     env = dict(os.environ, **term.env(), PATH=os.pathsep.join([os.path.dirname(nbgrader_command()), os.environ["PATH"]]))
-    run = subprocess.Popen([nbgrader_command(), "autograde", ASSIGNMENT], cwd=term.course, env=env,
+    argv = ([nbgrader_command(), "autograde", ASSIGNMENT] if command == "nbgrader autograde" else
+            [sys.executable, "-m", "nnlab.cli", "grade", ASSIGNMENT, "--workers", "2"])
+    run = subprocess.Popen(argv, cwd=term.course, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # Kill it as soon as it has started on the second student: the first is done, the second half-done.
     deadline = time.monotonic() + 300

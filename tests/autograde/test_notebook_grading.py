@@ -1,0 +1,146 @@
+"""Grading one notebook in a process forked from the zygote: kernel-like outputs, the same scores
+as the pytest graders, the notebook's own tests after the graders, and nothing shared between
+students."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from nnlab.autograde.notebook_grading import GradingLimits, apply_grade, grade_notebook_node
+from nnlab.course import PROJECT_ROOT
+from nnlab.demo import submissions
+from nnlab.demo.mistakes import mistake_sets
+from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
+from nnlab.runner.launch import ZygoteLauncher
+from nnlab.runner.sandbox import Sandbox, default_hidden
+from nnlab.runner.student_process import StudentProcess
+
+LIMITS = GradingLimits(cell_timeout=5.0, call_timeout=20.0, notebook_timeout=120.0)
+SECRET = b"0123456789abcdef" * 4
+
+
+@pytest.fixture(scope="module")
+def launcher():
+    zygote = ZygoteLauncher(Sandbox(hidden=default_hidden()))
+    yield zygote
+    zygote.stop()
+
+
+def notebook(*sources: str, test_cell: str | None = None) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    if test_cell is not None:
+        cell = nbformat.v4.new_code_cell(test_cell)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "tests_of_mine", "points": 1,
+                                     "locked": True, "schema_version": 3}
+        nb.cells.append(cell)
+    return nb
+
+
+def released(assignment: str):
+    return (nbformat.read(PROJECT_ROOT / "release" / assignment / f"{assignment}.ipynb", 4),
+            nbformat.read(PROJECT_ROOT / "source" / assignment / f"{assignment}.ipynb", 4))
+
+
+def test_cells_get_the_outputs_a_kernel_gives(launcher):
+    nb = notebook("print('hello')\n6 * 7",
+                  "from IPython.display import HTML, display\ndisplay(HTML('<b>bold</b>'))",
+                  "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()",
+                  "import warnings\nwarnings.warn('careful')\n1 / 0",
+                  "x = 1")
+    grade = grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET)
+    apply_grade(nb, grade)
+    first, html, figure, error, quiet = (cell.outputs for cell in nb.cells)
+    assert first[0].output_type == "stream" and first[0].text == "hello\n"
+    assert first[1].output_type == "execute_result" and first[1].data["text/plain"] == "42"
+    assert first[1].execution_count == nb.cells[0].execution_count == 1
+    assert html[0].output_type == "display_data" and html[0].data["text/html"] == "<b>bold</b>"
+    assert any(o.output_type == "display_data" and "image/png" in o.data for o in figure)
+    assert [o.output_type for o in error] == ["stream", "error"] and error[0].name == "stderr"
+    assert error[1].ename == "ZeroDivisionError"
+    assert quiet == [] and [c.execution_count for c in nb.cells] == [1, 2, 3, 4, 5]
+    nbformat.validate(nb)
+
+
+def test_a_flood_of_output_is_cut(launcher):
+    nb = notebook("for _ in range(100_000):\n    print('x' * 100)")
+    apply_grade(nb, grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET))
+    text = nb.cells[0].outputs[0].text
+    assert len(text) < 300_000 and text.endswith("(output truncated by the grader)\n")
+
+
+@pytest.mark.parametrize("assignment", ["perceptron", "hinge_loss"])
+def test_scores_are_those_of_the_pytest_graders(launcher, tmp_path, assignment):
+    release, source = released(assignment)
+    wrong = mistake_sets(assignment)[0]
+    for nb in (submissions.correct(release, source), submissions.with_mistakes(release, source, wrong.answers)):
+        path = tmp_path / f"{assignment}.ipynb"
+        nbformat.write(nb, path)
+        secret_file = tmp_path / "secret"
+        secret_file.write_bytes(SECRET + b"\n")
+        expected, _ = grade_notebook(graders_for(assignment, assignment), path, "s1", str(secret_file),
+                                     GraderLimits(call_timeout=20.0, cell_timeout=5.0, notebook_timeout=120.0))
+        grade = grade_notebook_node(nb, "s1", graders_for(assignment, assignment), launcher, LIMITS, SECRET)
+        assert cell_scores(grade.report) == cell_scores(expected)
+    assert any(score < result["points"] for score, result in
+               zip(cell_scores(grade.report).values(), grade.report["cells"].values())), "the mistakes cost points"
+
+
+def test_test_cells_get_the_graders_feedback_and_run_only_after_them(launcher):
+    release, source = released("perceptron")
+    nb = submissions.correct(release, source)
+    graded_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+    extra = notebook(test_cell="print('my test ran')\nassert step(0) == 1").cells[0]
+    nb.cells.append(extra)
+    grade = grade_notebook_node(nb, "s1", graders_for("perceptron", "perceptron"), launcher, LIMITS, SECRET)
+    apply_grade(nb, grade)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for grade_id in graded_ids:
+        assert by_id[grade_id].outputs[0].text.startswith("Hidden tests: ")
+    assert by_id["tests_of_mine"].outputs[0].text == "my test ran\n"
+    assert by_id["tests_of_mine"].execution_count > max(c.execution_count or 0 for c in nb.cells[:-1] if c.cell_type == "code")
+
+
+def test_a_crash_costs_its_cell_and_later_cells_still_run(launcher):
+    nb = notebook("a = 1", "import os\nos._exit(3)", "print(a + 1)")
+    grade = grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET)
+    apply_grade(nb, grade)
+    assert nb.cells[1].outputs[-1].ename == "DeadKernelError"
+    assert nb.cells[2].outputs[0].text == "2\n"
+
+
+def test_the_project_and_the_instructors_home_are_hidden(launcher):
+    nb = notebook(f"open({str(PROJECT_ROOT / 'README.md')!r}).read()")
+    apply_grade(nb, grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET))
+    assert nb.cells[0].outputs[0].ename == "FileNotFoundError"
+
+
+def test_nothing_is_left_over_from_the_previous_student(launcher):
+    first = StudentProcess([(0, "import os, subprocess, tempfile\n"
+                                "open('/tmp/answers.txt', 'w').write('42')\n"
+                                "os.environ['LEFT'] = 'over'\n"
+                                "import builtins; builtins.LEFT = 1\n"
+                                "subprocess.Popen(['sleep', '300'], start_new_session=True)")],
+                           launcher=launcher, capture=True)
+    first.start()
+    first.close()
+    second = StudentProcess([(0, "import os, builtins\n"
+                                 "def seen():\n"
+                                 "    sleepers = [p for p in os.listdir('/proc') if p.isdigit() and\n"
+                                 "                'sleep' in open(f'/proc/{p}/cmdline').read()]\n"
+                                 "    return [os.path.exists('/tmp/answers.txt'), 'LEFT' in os.environ,\n"
+                                 "            hasattr(builtins, 'LEFT'), len(sleepers)]")],
+                            launcher=launcher, capture=True)
+    with second:
+        second.start()
+        assert second.call("seen") == [False, False, False, 0]
+
+
+def test_a_student_who_kills_the_zygote_hurts_only_themself(launcher):
+    with StudentProcess([(0, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")], launcher=launcher,
+                        capture=True, notebook_timeout=60.0) as killer:
+        killer.start()
+    with StudentProcess([(0, "def f():\n    return 7")], launcher=launcher, capture=True) as next_student:
+        next_student.start()
+        assert next_student.call("f") == 7

@@ -1,0 +1,114 @@
+"""`python -m nnlab.batch` (what `nnlab grade` runs) against plain `nbgrader autograde` on twin
+courses: the same gradebook, and a rerun grades only what changed."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from nnlab.course import PROJECT_ROOT, copy_course, nbgrader_environment, run_nbgrader
+from nnlab.demo import submissions
+from nnlab.demo.mistakes import mistake_sets
+
+ASSIGNMENT = "perceptron"
+FAST = "\nc.SandboxedExecute.timeout = 5.0\nc.Autograde.create_student = True\n"
+
+
+def hand_ins() -> dict[str, bytes]:
+    release = nbformat.read(PROJECT_ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    source = nbformat.read(PROJECT_ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    wrong = mistake_sets(ASSIGNMENT)[0].answers
+    return {"ada": submissions.to_bytes(submissions.correct(release, source)),
+            "ben": submissions.to_bytes(release),
+            "cara": submissions.to_bytes(submissions.with_mistakes(release, source, wrong)),
+            "finn": b'{"cells": [ not JSON'}
+
+
+def make_course(folder: Path) -> Path:
+    course = copy_course(folder, include_release=False)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(FAST)
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    for student, data in hand_ins().items():
+        put(course, student, data)
+    return course
+
+
+def put(course: Path, student: str, data: bytes, when: str = "2026-11-20 10:00:00.000000 UTC") -> None:
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{ASSIGNMENT}.ipynb").write_bytes(data)
+    (folder / "timestamp.txt").write_text(when)
+
+
+def batch(course: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnlab.batch", ASSIGNMENT, "--workers", "2", *args], cwd=course,
+                          env=nbgrader_environment(), capture_output=True, text=True, timeout=600)
+
+
+def grades(course: Path) -> dict[tuple[str, str], tuple]:
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        found = {}
+        for submission in gb.find_assignment(ASSIGNMENT).submissions:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    found[(submission.student_id, grade.name)] = (grade.auto_score, grade.needs_manual_grade)
+                found[(submission.student_id, "late")] = (submission.total_seconds_late,)
+        return found
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    root = tmp_path_factory.mktemp("twins")
+    plain, fast = make_course(root / "plain"), make_course(root / "fast")
+    run_nbgrader(plain, "autograde", ASSIGNMENT, check=False)
+    first = batch(fast)
+    return plain, fast, first
+
+
+def test_the_batch_fills_the_gradebook_as_nbgrader_autograde_does(twins):
+    plain, fast, _ = twins
+    assert grades(fast) == grades(plain)
+    scores = {student: sum(v[0] or 0 for (s, name), v in grades(fast).items() if s == student and name != "late")
+              for student in ("ada", "ben", "cara")}
+    assert scores["ada"] == pytest.approx(12.0) and scores["ben"] == 0.0 and 0 < scores["cara"] < 12
+
+
+def test_the_autograded_notebooks_are_the_same(twins):
+    plain, fast, _ = twins
+    for student in ("ada", "ben", "cara"):
+        a, b = (nbformat.read(c / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+                for c in (plain, fast))
+        assert [c.get("outputs") for c in a.cells if c.cell_type == "code" and "Hidden tests" in str(c.outputs)] \
+            == [c.get("outputs") for c in b.cells if c.cell_type == "code" and "Hidden tests" in str(c.outputs)]
+
+
+def test_a_broken_submission_is_named_and_the_rest_is_graded(twins):
+    _, fast, first = twins
+    assert first.returncode == 1
+    assert "not graded: finn, perceptron/perceptron" in first.stderr
+    record = json.loads((fast / ".nnlab" / "grade-runs" / "last.json").read_text())
+    status = {n["student"]: n["status"] for n in record["notebooks"]}
+    assert status == {"ada": "graded", "ben": "graded", "cara": "graded", "finn": "failed"}
+    assert all(n["student_seconds"] > 0 for n in record["notebooks"] if n["status"] == "graded")
+
+
+def test_a_rerun_grades_only_the_submission_that_changed(twins):
+    _, fast, _ = twins
+    before = grades(fast)
+    put(fast, "ben", hand_ins()["ada"], when="2026-11-20 11:00:00.000000 UTC")   # ben hands in again
+    again = batch(fast)
+    record = json.loads((fast / ".nnlab" / "grade-runs" / "last.json").read_text())
+    status = {n["student"]: n["status"] for n in record["notebooks"]}
+    assert status == {"ada": "skipped", "ben": "graded", "cara": "skipped", "finn": "failed"}, again.stderr
+    after = grades(fast)
+    assert {k: v for k, v in after.items() if k[0] != "ben"} == {k: v for k, v in before.items() if k[0] != "ben"}
+    ben = sum(v[0] or 0 for (s, name), v in after.items() if s == "ben" and name != "late")
+    assert ben == pytest.approx(12.0)
+    with Gradebook("sqlite:///" + str(fast / "gradebook.db")) as gb:
+        assert len(gb.find_assignment(ASSIGNMENT).submissions) == 4, "one submission a student, still"

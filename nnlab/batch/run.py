@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nnlab.autograde.sandboxed_execute import SandboxedExecute
-from nnlab.batch import state
+from nnlab.batch import speedups, state
 from nnlab.batch.progress import Progress
 from nnlab.batch.workers import Job, JobResult, grade_job, worker_pool
 
@@ -86,6 +86,7 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
                 verbose: bool = False) -> BatchRun:
     course = Path(course).resolve()
     os.chdir(course)
+    speedups.install()
     began = time.monotonic()
     run = BatchRun(workers)
     plans = {a: state.to_grade(course, a, force) for a in assignments}

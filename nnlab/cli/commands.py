@@ -135,7 +135,10 @@ def grade(args: Args, course: Course, nb: Nbgrader) -> int:
     print(f"{'' if nb.dry_run else '$ '}python {shlex.join(batch)}", flush=True)
     if nb.dry_run:
         return 1 if problems else 0
-    done = subprocess.run([sys.executable, *batch], cwd=str(course.root), env=nbgrader_environment())
+    # progress goes straight to the terminal (stderr); the summary comes back through this process
+    done = subprocess.run([sys.executable, *batch], cwd=str(course.root), env=nbgrader_environment(),
+                          stdout=subprocess.PIPE, text=True)
+    print(done.stdout, end="", flush=True)
     if done.returncode != 0:
         problems += 1
     from nnlab.gradetable import format_table, read_grades

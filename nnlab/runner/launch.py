@@ -135,9 +135,12 @@ class ZygoteChild:
 class ZygoteLauncher:
     """One warm zygote in the sandbox; `launch` forks a student process from it (one at a time)."""
 
-    def __init__(self, sandbox: Sandbox | None = None, python: str = sys.executable):
+    def __init__(self, sandbox: Sandbox | None = None, python: str = sys.executable,
+                 environment: dict | None = None):
+        """`environment`: variables the student processes get besides the clean defaults."""
         self.sandbox = sandbox or Sandbox(isolate=False)
         self.python = python
+        self.environment = dict(environment or {})
         self.generation = 0
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None
@@ -157,7 +160,7 @@ class ZygoteLauncher:
         command = self.sandbox.command(argv, self.folder, read_only=[runner])
         limits = Limits(**{**asdict(self.sandbox.limits), "cpu_seconds": 10**7})
         self.proc = subprocess.Popen(
-            command, pass_fds=(theirs.fileno(),), cwd=str(work), env=child_environment(str(work)),
+            command, pass_fds=(theirs.fileno(),), cwd=str(work), env={**child_environment(str(work)), **self.environment},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True, preexec_fn=Sandbox(limits=limits).preexec(),
         )

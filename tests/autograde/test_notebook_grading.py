@@ -144,3 +144,13 @@ def test_a_student_who_kills_the_zygote_hurts_only_themself(launcher):
     with StudentProcess([(0, "def f():\n    return 7")], launcher=launcher, capture=True) as next_student:
         next_student.start()
         assert next_student.call("f") == 7
+
+
+def test_the_notebook_can_tell_it_is_being_autograded():
+    zygote = ZygoteLauncher(Sandbox(hidden=default_hidden()), environment={"NBGRADER_EXECUTION": "autograde"})
+    try:
+        nb = notebook("import os\nos.environ.get('NBGRADER_EXECUTION')")
+        apply_grade(nb, grade_notebook_node(nb, "s1", None, zygote, LIMITS, SECRET))
+        assert nb.cells[0].outputs[0].data["text/plain"] == "'autograde'"
+    finally:
+        zygote.stop()

@@ -1,0 +1,95 @@
+"""The pure parts of bench/grade_class.py: the class mix and the score comparison (no grading)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+
+import nbformat
+import pytest
+
+from nnlab.course import PROJECT_ROOT
+
+ASSIGNMENTS = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("grade_class", PROJECT_ROOT / "bench" / "grade_class.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_same_seed_same_class_other_seed_other_class(bench):
+    assert bench.plan_class(40, ASSIGNMENTS, seed=3) == bench.plan_class(40, ASSIGNMENTS, seed=3)
+    assert bench.plan_class(40, ASSIGNMENTS, seed=3) != bench.plan_class(40, ASSIGNMENTS, seed=4)
+
+
+def test_the_class_has_the_stated_mix(bench):
+    plan = bench.plan_class(40, ASSIGNMENTS, seed=0)
+    assert len({p.key for p in plan}) == 200
+    assert Counter(p.kind for p in plan) == {"correct": 120, "partial": 40, "untouched": 20,
+                                             "broken": 10, "looping": 10}
+
+
+@pytest.mark.parametrize("students", [1, 3])
+def test_a_small_class_still_has_one_broken_and_one_looping(bench, students):
+    kinds = Counter(p.kind for p in bench.plan_class(students, ["perceptron", "hinge_loss"], seed=0))
+    assert kinds["broken"] >= 1 and kinds["looping"] >= 1
+    assert sum(kinds.values()) == students * 2
+
+
+def test_broken_and_looping_are_not_honest(bench):
+    plan = bench.plan_class(40, ASSIGNMENTS, seed=0)
+    assert all(p.honest == (p.kind not in ("broken", "looping")) for p in plan)
+
+
+def test_hand_ins_are_what_their_kind_says(bench):
+    a = "perceptron"
+    release = nbformat.read(PROJECT_ROOT / "release" / a / f"{a}.ipynb", as_version=4)
+    source = nbformat.read(PROJECT_ROOT / "source" / a / f"{a}.ipynb", as_version=4)
+    made = {kind: [bench.hand_in(bench.Planned("s01", a, kind, v), release, source) for v in range(4)]
+            for kind in bench.SHARES}
+    assert all(b"while True:" in data for data in made["looping"])
+    for data in made["broken"]:
+        with pytest.raises(Exception):
+            nbformat.validate(nbformat.reads(data.decode(), as_version=4))
+    assert made["untouched"][0] == bench.submissions.to_bytes(release)
+    assert len(set(made["partial"])) > 1 and made["correct"][0] not in made["partial"]
+    for kind in ("correct", "partial", "untouched", "looping"):
+        nbformat.validate(nbformat.reads(made[kind][0].decode(), as_version=4))
+
+
+def test_identical_scores_give_no_difference(bench):
+    scores = {("s01", "perceptron"): {"test_step": 1.0, "test_xor": 2.0},
+              ("s02", "perceptron"): {"test_step": 0.0}}
+    close = {("s01", "perceptron"): {"test_step": 1.0 + 1e-9, "test_xor": 2.0},
+             ("s02", "perceptron"): {"test_step": 0.0}}
+    assert bench.compare_scores(scores, close, list(scores)) == []
+
+
+def test_differing_scores_and_missing_submissions_are_listed(bench):
+    D = bench.Difference
+    stock = {("s01", "perceptron"): {"test_step": 1.0, "test_xor": 2.0}, ("s02", "perceptron"): {"test_step": 1.0}}
+    nnlab = {("s01", "perceptron"): {"test_step": 0.25, "test_xor": 2.0}, ("s03", "perceptron"): {"test_step": 1.0}}
+    keys = [("s01", "perceptron"), ("s02", "perceptron"), ("s03", "perceptron"), ("s04", "perceptron")]
+    assert bench.compare_scores(stock, nnlab, keys) == [
+        D("s01", "perceptron", "test_step", 1.0, 0.25),
+        D("s02", "perceptron", "(submission total)", 1.0, None),
+        D("s03", "perceptron", "(submission total)", None, 1.0),
+        D("s04", "perceptron", "(submission)", None, None),
+    ]
+    # only the submissions named (the honest ones) are compared
+    assert bench.compare_scores(stock, nnlab, keys[2:3]) == [
+        D("s03", "perceptron", "(submission total)", None, 1.0)]
+
+
+def test_overhead_from_the_run_record(bench):
+    notebook = {"assignment": "a", "notebook": "a", "status": "graded"}
+    record = {"workers": 2, "wall_seconds": 10.0, "notebooks": [
+        {**notebook, "student": "s01", "seconds": 6.0, "student_seconds": 4.0},
+        {**notebook, "student": "s02", "seconds": 5.0, "student_seconds": 4.0},
+    ]}
+    assert bench.overhead(record) == pytest.approx(((10.0 - 8.0 / 2) / 2, 1.5))

@@ -40,12 +40,29 @@ c.SandboxedExecute.secret_path = os.environ.get(
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
-# The autograde pipeline: nbgrader's own, with its Execute replaced by SandboxedExecute.
+# The autograde pipeline: nbgrader's own, with its Execute replaced by SandboxedExecute, and
+# RepairCellMetadata right after DeduplicateIds (a tampered cell must not stop the whole class).
 from nbgrader.preprocessors import (  # noqa: E402
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
     IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 )
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nnlab.autograde.repair_metadata import RepairCellMetadata  # noqa: E402
 from nnlab.autograde.sandboxed_execute import SandboxedExecute  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    RepairCellMetadata,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+# A grade cell the student deleted comes back from source/ (with a note), so it is graded as
+# every other student's is, instead of silently scoring 0.
+c.OverwriteCells.add_missing_cells = True
+# Links in a submission are never followed into autograded/ and feedback/.
+c.Autograde.post_convert_hook = "nnlab.autograde.hooks.drop_linked_files"
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,

@@ -48,6 +48,10 @@ def _stop_launchers() -> None:
     _launchers.clear()
 
 
+class SubmissionLinkError(Exception):
+    """The submitted notebook is a symbolic link (to another student's work, or any file)."""
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
     call_timeout = Float(30.0, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
@@ -71,6 +75,11 @@ class SandboxedExecute(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         info = resources["nbgrader"]
         student, assignment, notebook = str(info["student"]), info["assignment"], info["notebook"]
+        submitted = Path.cwd() / "submitted" / student / assignment / f"{notebook}.ipynb"
+        if any(path.is_symlink() for path in (submitted, submitted.parent, submitted.parent.parent)):
+            # nbgrader read the link's target: it may be another student's notebook or any file
+            raise SubmissionLinkError(f"submitted/{student}/{assignment}/{notebook}.ipynb is a link, not the "
+                                      "student's own file: not graded")
         grade = None
         if SandboxedExecute.prefetched is not None:
             grade = SandboxedExecute.prefetched(student, assignment, notebook, cells_digest(nb))

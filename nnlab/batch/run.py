@@ -55,10 +55,15 @@ def _notebooks_of(course: Path, assignment: str) -> list[str]:
 
 
 def _autograde_app(assignment: str, force: bool, verbose: bool):
+    """nbgrader's autograde for `assignment`; its log goes to the run's log file (and the terminal with -v)."""
     from nbgrader.apps import AutogradeApp
 
     app = AutogradeApp()
-    app.initialize([assignment, *(["--force"] if force else []), f"--log-level={'INFO' if verbose else 'ERROR'}"])
+    app.initialize([assignment, *(["--force"] if force else []), "--log-level=INFO"])
+    handler = logging.FileHandler(RUNS_DIR / "nbgrader.log")
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    app.log.handlers = [handler] + ([logging.StreamHandler()] if verbose else [])
+    app.log.propagate = False
     return app
 
 
@@ -87,20 +92,24 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
     course = Path(course).resolve()
     os.chdir(course)
     speedups.install()
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    (RUNS_DIR / "nbgrader.log").write_text("")
     began = time.monotonic()
     run = BatchRun(workers)
     plans = {a: state.to_grade(course, a, force) for a in assignments}
-    jobs = []
+    jobs, links = [], {}
     for a, (todo, unchanged, _) in plans.items():
         for student in unchanged:
             run.notebooks += [NotebookRecord(student, a, nb, "skipped") for nb in _notebooks_of(course, a)]
         for student in todo:
             for nb in _notebooks_of(course, a):
                 path = course / "submitted" / student / a / f"{nb}.ipynb"
-                if path.is_file():
+                if any(p.is_symlink() for p in (path, path.parent, path.parent.parent)):
+                    links[(student, a, nb)] = "the notebook is a link, not the student's own file"
+                elif path.is_file():
                     jobs.append(Job(student, a, nb, str(path)))
     progress = Progress(len(jobs))
-    if not jobs:
+    if not jobs and not links:
         run.wall_seconds = time.monotonic() - began
         return run
     logging.getLogger("traitlets").setLevel(logging.INFO if verbose else logging.WARNING)
@@ -122,6 +131,8 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
         SandboxedExecute.prefetched = None
         pool.shutdown(wait=True, cancel_futures=True)
         progress.finish()
+    for (student, a, nb), why in links.items():
+        run.notebooks.append(NotebookRecord(student, a, nb, "failed", error=why))
     for job in jobs:
         result = prefetched.used.get((job.student, job.assignment, job.notebook))
         graded = (course / "autograded" / job.student / job.assignment / f"{job.notebook}.ipynb").exists()
@@ -173,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = grade_class(args.course, args.assignments, max(1, args.workers), args.force, args.verbose)
     print(summary_table(run, args.assignments), flush=True)
-    for n in run.notebooks:
-        if n.status == "failed":
-            print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
-                  file=sys.stderr)
+    failed = [n for n in run.notebooks if n.status == "failed"]
+    for n in failed:
+        print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
+              file=sys.stderr)
+    if failed or run.failed_assignments:
+        print(f"nbgrader's log of this run: {args.course.resolve() / RUNS_DIR / 'nbgrader.log'}", file=sys.stderr)
     return 1 if run.failed_assignments or any(n.status == "failed" for n in run.notebooks) else 0

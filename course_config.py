@@ -31,6 +31,10 @@ c.SandboxedExecute.call_timeout = 30.0        # seconds for one call of a hidden
 c.SandboxedExecute.notebook_timeout = 180.0   # seconds to run the whole notebook, restarts included
 c.SandboxedExecute.memory_mb = 3072           # address space of the student's process
 c.SandboxedExecute.processes = 64             # processes the student's code may run at once (pids cgroup)
+c.SandboxedExecute.cpu_seconds = 600          # CPU time of one student process
+c.SandboxedExecute.open_files = 256
+c.SandboxedExecute.file_size_mb = 64          # largest file the student's code may write
+# What a cell prints is kept up to 200 000 characters (nnlab/runner/capture.py), then cut.
 c.SandboxedExecute.sandbox = True             # bubblewrap where installed; limits only (and a warning) elsewhere
 # The course secret keys the per-student random test inputs. It lives outside the
 # repository and outside release/; it is generated on first use.

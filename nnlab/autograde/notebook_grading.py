@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from nnlab.autograde.hidden_graders import feedback_outputs
+from nnlab.autograde.feedback import feedback_outputs
 from nnlab.graders.inprocess import grader_tests, run_grader_tests
 from nnlab.graders.plugin import GradeReport
 from nnlab.runner.student_process import StudentCodeError, StudentProcess, is_test_cell

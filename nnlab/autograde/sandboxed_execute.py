@@ -18,7 +18,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
-from nnlab.autograde.hidden_graders import save_report
+from nnlab.autograde.feedback import save_report
 from nnlab.autograde.notebook_grading import (
     GradingLimits, NotebookGrade, apply_grade, cells_digest, grade_notebook_node,
 )
@@ -30,12 +30,11 @@ from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
 _launchers: dict[tuple, ZygoteLauncher] = {}
 
 
-def shared_launcher(memory_mb: int, processes: int, isolate: bool, hidden: list[Path]) -> ZygoteLauncher:
+def shared_launcher(limits: Limits, isolate: bool, hidden: list[Path]) -> ZygoteLauncher:
     """One warm zygote a process and setting, stopped when the process ends."""
-    key = (memory_mb, processes, isolate, tuple(hidden))
+    key = (limits, isolate, tuple(hidden))
     if key not in _launchers:
-        sandbox = Sandbox(Limits(memory_bytes=memory_mb * 2**20, processes=processes),
-                          hidden=default_hidden() + list(hidden), isolate=isolate)
+        sandbox = Sandbox(limits, hidden=default_hidden() + list(hidden), isolate=isolate)
         # as in nbgrader's own kernel: a notebook can tell it is being autograded
         _launchers[key] = ZygoteLauncher(sandbox, environment={"NBGRADER_EXECUTION": "autograde"})
     return _launchers[key]
@@ -58,6 +57,9 @@ class SandboxedExecute(NbGraderPreprocessor):
     notebook_timeout = Float(300.0, help="Seconds to run the whole notebook (restarts included)").tag(config=True)
     memory_mb = Integer(3072, help="Address-space limit of the student's process, in MiB").tag(config=True)
     processes = Integer(64, help="Most processes the student's code may run at once").tag(config=True)
+    cpu_seconds = Integer(600, help="CPU seconds of one student process").tag(config=True)
+    open_files = Integer(256, help="Files one student process may have open").tag(config=True)
+    file_size_mb = Integer(64, help="Largest file the student's code may write, in MiB").tag(config=True)
     sandbox = Bool(True, help="Isolate the student's process with bubblewrap where it is installed").tag(config=True)
     graders_dir = Unicode(str(GRADERS_DIR), help="Folder of the grader packages, one per assignment").tag(config=True)
     secret_path = Unicode(str(secret_path_from_environment()), help="The course secret file").tag(config=True)
@@ -70,7 +72,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         return GradingLimits(self.timeout, self.call_timeout, self.notebook_timeout)
 
     def launcher(self, course: Path) -> ZygoteLauncher:
-        return shared_launcher(self.memory_mb, self.processes, self.sandbox, [course])
+        limits = Limits(cpu_seconds=self.cpu_seconds, memory_bytes=self.memory_mb * 2**20,
+                        open_files=self.open_files, file_size_bytes=self.file_size_mb * 2**20,
+                        processes=self.processes)
+        return shared_launcher(limits, self.sandbox, [course])
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         info = resources["nbgrader"]

@@ -28,18 +28,12 @@ from nnlab.hostile.corpus import (
     write_targets, Where,
 )
 
-# Short limits: a case that loops costs seconds, not minutes. The settings of both engines
-# (SandboxedExecute, and the older ResilientExecute/HiddenGraders pair): a setting of a class
-# the course does not use is ignored.
+# Short limits: a case that loops costs seconds, not minutes.
 FAST_CONFIG = """
 # -- nnlab.hostile: short limits ------------------------------------------------------------
 c.SandboxedExecute.timeout = 5.0
 c.SandboxedExecute.call_timeout = 10.0
 c.SandboxedExecute.notebook_timeout = 60.0
-c.ResilientExecute.timeout = 10
-c.HiddenGraders.cell_timeout = 5.0
-c.HiddenGraders.call_timeout = 10.0
-c.HiddenGraders.notebook_timeout = 60
 """
 GRADE_COMMAND = (sys.executable, "-m", "nnlab.cli", "grade")
 FEEDBACK_COMMAND = (sys.executable, "-m", "nnlab.cli", "feedback")

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from nnlab.autograde.hidden_graders import REPORTS_DIR, report_path
+from nnlab.autograde.feedback import REPORTS_DIR, report_path
 
 COURSE_ID = "nnlab"
 

@@ -14,6 +14,7 @@ import os
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,16 +42,18 @@ class Sandbox:
     @property
     def isolated(self) -> bool:
         """True when student processes run inside bubblewrap (their own PID namespace, /tmp, ...)."""
-        return self.isolate and shutil.which("bwrap") is not None
+        return self.isolate and working_bwrap() is not None
 
     def command(self, argv: list[str], scratch: Path, read_only: list[Path] = ()) -> list[str]:
         """`argv` wrapped for the sandbox (unchanged when bubblewrap is not available).
 
         `scratch` is the one writable folder; `read_only` are folders inside it that stay read-only."""
-        bwrap = shutil.which("bwrap") if self.isolate else None
+        bwrap = working_bwrap() if self.isolate else None
         if bwrap is None:
-            _warn_once("bubblewrap (bwrap) is not installed: student code runs with resource limits only, "
-                       "and can read the files of the user who grades (apt-get install bubblewrap)")
+            if self.isolate:
+                _warn_once("bubblewrap (bwrap) is not installed or cannot make namespaces here: student code "
+                           "runs with resource limits only, and can read the files of the user who grades "
+                           "(apt-get install bubblewrap; allow unprivileged user namespaces)")
             return argv
         args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent]
@@ -82,6 +85,25 @@ class Sandbox:
             # A write past the file size limit fails with an error instead of killing the process.
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         return apply
+
+
+_bwrap: list = []
+
+
+def working_bwrap() -> str | None:
+    """bwrap's path when it is installed and can make the sandbox's namespaces (checked once)."""
+    if not _bwrap:
+        path = shutil.which("bwrap")
+        works = False
+        if path:
+            try:
+                works = subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                                        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "true"],
+                                       capture_output=True, timeout=30).returncode == 0
+            except (OSError, subprocess.TimeoutExpired):
+                works = False
+        _bwrap.append(path if works else None)
+    return _bwrap[0]
 
 
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from nnlab.autograde.hidden_graders import report_path
+from nnlab.autograde.feedback import report_path
 from nnlab.cli import main as nnlab
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term

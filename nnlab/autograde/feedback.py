@@ -1,0 +1,56 @@
+"""The feedback of the hidden graders: what replaces a test cell's output, and the full report
+kept for the instructor.
+
+A test cell's new outputs list its hidden tests (pass/fail, points, a hint, a safe reason) and
+end with an `execute_result` holding the score: nbgrader's own partial-credit rule then records
+exactly that score in the gradebook.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+MAX_NOTES = 5
+
+
+REPORTS_DIR = Path(".nnlab") / "grader-reports"
+
+
+def report_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
+    """Where the hidden graders' full report of one submission is kept (instructor-only)."""
+    return Path(course) / REPORTS_DIR / assignment / student / f"{notebook}.json"
+
+
+def save_report(report: dict, course: Path, assignment: str, student: str, notebook: str) -> None:
+    path = report_path(course, assignment, student, notebook)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1))
+
+
+def feedback_outputs(cell: NotebookNode, result: dict, report: dict) -> list:
+    """The test cell's new outputs: the hidden tests as text, then the score for nbgrader."""
+    cell_points = float(cell.metadata["nbgrader"].get("points", 0))
+    grader_points = result["points"] or 1.0
+    score = round(cell_points * result["score"] / grader_points, 4)
+    lines = [f"Hidden tests: {score:g} of {cell_points:g} points"]
+    for test in result["tests"]:
+        mark = "PASS" if test["passed"] else "FAIL"
+        share = cell_points * test["points"] / grader_points
+        line = f"  {mark}  {share:g} pt  {test['hint']}"
+        if test["reason"]:
+            line += f"  [{test['reason']}]"
+        lines.append(line)
+    failed = any(not test["passed"] for test in result["tests"])
+    if report.get("error"):
+        lines.append(f"Your notebook could not be graded: {report['error']}")
+    elif failed and report.get("notebook_errors"):
+        lines.append("While running your notebook:")
+        lines += [f"  cell {e['cell']}: {e['error']}" for e in report["notebook_errors"][:MAX_NOTES]]
+    return [
+        nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                               execution_count=cell.get("execution_count")),
+    ]

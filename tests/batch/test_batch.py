@@ -2,9 +2,14 @@
 courses: the same gradebook, and a rerun grades only what changed."""
 from __future__ import annotations
 
+import glob
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -29,10 +34,10 @@ def hand_ins() -> dict[str, bytes]:
             "finn": b'{"cells": [ not JSON'}
 
 
-def make_course(folder: Path) -> Path:
+def make_course(folder: Path, db_url: str | None = None) -> Path:
     course = copy_course(folder, include_release=False)
     with open(course / "nbgrader_config.py", "a") as config:
-        config.write(FAST)
+        config.write(FAST + (f"c.CourseDirectory.db_url = {db_url!r}\n" if db_url else ""))
     run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     for student, data in hand_ins().items():
         put(course, student, data)
@@ -51,8 +56,8 @@ def batch(course: Path, *args: str) -> subprocess.CompletedProcess:
                           env=nbgrader_environment(), capture_output=True, text=True, timeout=600)
 
 
-def grades(course: Path) -> dict[tuple[str, str], tuple]:
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+def grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], tuple]:
+    with Gradebook(db_url or "sqlite:///" + str(course / "gradebook.db")) as gb:
         found = {}
         for submission in gb.find_assignment(ASSIGNMENT).submissions:
             for notebook in submission.notebooks:
@@ -112,3 +117,73 @@ def test_a_rerun_grades_only_the_submission_that_changed(twins):
     assert ben == pytest.approx(12.0)
     with Gradebook("sqlite:///" + str(fast / "gradebook.db")) as gb:
         assert len(gb.find_assignment(ASSIGNMENT).submissions) == 4, "one submission a student, still"
+
+
+# -- the gradebook on a PostgreSQL server ---------------------------------------------------
+SERVER_BINARIES = ("initdb", "postgres", "pg_ctl")
+
+
+def _binaries() -> dict[str, str] | None:
+    found = {}
+    for name in SERVER_BINARIES:
+        path = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+        if path is None:
+            return None
+        found[name] = path
+    return found
+
+
+def _as_server_user(argv: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the `postgres` user."""
+    if os.getuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    binaries = _binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server here (.ci/run installs Debian's postgresql as root)")
+    # not under pytest's temporary root, which only root may enter
+    folder = Path(tempfile.mkdtemp(prefix="nnlab-postgres-"))
+    data, sockets = folder / "data", folder / "sockets"
+    sockets.mkdir()
+    if os.getuid() == 0:
+        os.chmod(folder, 0o777)
+        os.chmod(sockets, 0o777)
+    subprocess.run(_as_server_user([binaries["initdb"], "-D", str(data), "-U", "nnlab", "--auth=trust"]),
+                   check=True, capture_output=True)
+    port = "54329"
+    server = subprocess.Popen(_as_server_user([binaries["postgres"], "-D", str(data), "-k", str(sockets), "-p", port,
+                                               "-c", "listen_addresses="]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = sockets / f".s.PGSQL.{port}"
+    deadline = time.monotonic() + 60
+    while not socket.exists() and time.monotonic() < deadline and server.poll() is None:
+        time.sleep(0.1)
+    assert socket.exists(), "the PostgreSQL server did not start"
+    time.sleep(0.5)
+    import psycopg2
+
+    connection = psycopg2.connect(dbname="postgres", user="nnlab", host=str(sockets), port=port)
+    connection.autocommit = True
+    connection.cursor().execute("CREATE DATABASE gradebook")
+    connection.close()
+    yield f"postgresql+psycopg2://nnlab@/gradebook?host={sockets}&port={port}"
+    server.terminate()
+    server.wait(timeout=30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_gradebook_on_postgresql_gets_the_same_grades_as_on_sqlite(tmp_path, postgres_url, twins):
+    on_sqlite = twins[0]   # graded by plain nbgrader autograde, never changed afterwards
+    on_postgres = make_course(tmp_path / "postgres", db_url=postgres_url)
+    done = batch(on_postgres)
+    assert "not graded: finn" in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+    expected = grades(on_sqlite)
+    assert grades(on_postgres, postgres_url) == expected
+    assert sum(v[0] or 0 for (s, name), v in expected.items() if s == "ada" and name != "late") == pytest.approx(12.0)
+    again = batch(on_postgres)
+    row = next(line.split() for line in again.stdout.splitlines() if line.startswith(ASSIGNMENT))
+    assert row[:4] == [ASSIGNMENT, "0", "1", "3"], "a rerun grades nothing new (finn's stays broken)"

@@ -61,8 +61,9 @@ class Sandbox:
             path = path.resolve()
             if path.exists() and path.is_dir():
                 args += ["--tmpfs", str(path)]
+        # the Python installation stays readable, also when it lives under a hidden folder or /tmp
         for path in keep:
-            if any(_inside(path, hidden.resolve()) for hidden in self.hidden):
+            if any(_inside(path, hidden.resolve()) for hidden in [*self.hidden, Path("/tmp")]):
                 args += ["--ro-bind", str(path), str(path)]
         args += ["--bind", str(scratch), str(scratch)]
         for path in read_only:

@@ -24,7 +24,8 @@ from nnlab.graders.inprocess import grader_tests, run_grader_tests
 from nnlab.graders.plugin import GradeReport
 from nnlab.runner.student_process import StudentCodeError, StudentProcess, is_test_cell
 
-SKIPPED_NOTE = "the Python process stopped (or ignored the interrupt) while running this cell; later cells ran in a fresh one"
+SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
+                "the notebook ran again without it")
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,17 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
                 outputs.append([index, count, cell_outputs])
                 if failed:
                     errors.append({"cell": index, "error": _last_error(cell_outputs)})
+                    if errors[-1]["error"].startswith("MemoryError"):
+                        raise MemoryError
             else:
                 code = compile(_python_source(source), f"<cell {index}>", "exec")
                 exec(code, namespace)
+        except MemoryError:
+            # what the cell allocated stays in the process and would starve every later call:
+            # the grader's side runs the notebook again without this cell
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            report({"cell_exhausted": index})
+            os._exit(75)
         except CellTimeout as exc:
             errors.append({"cell": index, "error": _describe(exc)})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on

@@ -167,8 +167,11 @@ class StudentProcess:
                 if "cell_interrupted" in message:
                     self.slow_cells.add(message["cell_interrupted"])
                     continue
+                if "cell_exhausted" in message:  # it ran out of memory: run again without it
+                    self._kill()
+                    return message["cell_exhausted"]
                 errors = list(message.get("cell_errors", []))
-                errors += [{"cell": i, "error": "skipped: it did not finish or stopped the interpreter"}
+                errors += [{"cell": i, "error": "skipped: it did not finish, ran out of memory or stopped the interpreter"}
                            for i in self.skipped]
                 outputs = {index: (count, items) for index, count, items in message.get("outputs") or []}
                 self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0), outputs)

@@ -12,7 +12,7 @@ from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
 from nnlab.runner.launch import ZygoteLauncher
-from nnlab.runner.sandbox import Sandbox, default_hidden
+from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
 from nnlab.runner.student_process import StudentProcess
 
 LIMITS = GradingLimits(cell_timeout=5.0, call_timeout=20.0, notebook_timeout=120.0)
@@ -152,5 +152,18 @@ def test_the_notebook_can_tell_it_is_being_autograded():
         nb = notebook("import os\nos.environ.get('NBGRADER_EXECUTION')")
         apply_grade(nb, grade_notebook_node(nb, "s1", None, zygote, LIMITS, SECRET))
         assert nb.cells[0].outputs[0].data["text/plain"] == "'autograde'"
+    finally:
+        zygote.stop()
+
+
+def test_a_cell_that_runs_out_of_memory_is_left_out_and_the_rest_runs():
+    zygote = ZygoteLauncher(Sandbox(Limits(memory_bytes=2 * 2**30), hidden=default_hidden()))
+    cells = [(0, "hog = []\nwhile True:\n    hog.append(b'x' * 2**20)"),
+             (1, "def room():\n    return len(bytearray(700 * 2**20))")]
+    try:
+        with StudentProcess(cells, launcher=zygote, capture=True, notebook_timeout=120.0) as student:
+            run = student.start()
+            assert run.skipped_cells == [0]
+            assert student.call("room") == 700 * 2**20, "the memory the cell took is free again"
     finally:
         zygote.stop()

@@ -165,8 +165,8 @@ class KernelLikeShell:
             result = self.shell.run_cell(source, store_history=False, silent=False)
         finally:
             sys.stdout, sys.stderr = saved
-        failed = result.error_before_exec is not None or result.error_in_exec is not None
-        return self.outputs.items, failed
+        self.last_error = result.error_in_exec or result.error_before_exec
+        return self.outputs.items, self.last_error is not None
 
 
 def _text(value) -> str:

@@ -99,7 +99,7 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
                 outputs.append([index, count, cell_outputs])
                 if failed:
                     errors.append({"cell": index, "error": _last_error(cell_outputs)})
-                    if errors[-1]["error"].startswith("MemoryError"):
+                    if isinstance(shell.last_error, MemoryError):
                         raise MemoryError
             else:
                 code = compile(_python_source(source), f"<cell {index}>", "exec")

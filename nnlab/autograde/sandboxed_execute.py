@@ -51,6 +51,11 @@ class SubmissionLinkError(Exception):
     """The submitted notebook is a symbolic link (to another student's work, or any file)."""
 
 
+def is_linked(submitted: Path) -> bool:
+    """Whether submitted/<student>/<assignment>/<notebook>.ipynb, or a folder above it, is a link."""
+    return any(path.is_symlink() for path in (submitted, submitted.parent, submitted.parent.parent))
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
     call_timeout = Float(30.0, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
@@ -81,7 +86,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         info = resources["nbgrader"]
         student, assignment, notebook = str(info["student"]), info["assignment"], info["notebook"]
         submitted = Path.cwd() / "submitted" / student / assignment / f"{notebook}.ipynb"
-        if any(path.is_symlink() for path in (submitted, submitted.parent, submitted.parent.parent)):
+        if is_linked(submitted):
             # nbgrader read the link's target: it may be another student's notebook or any file
             raise SubmissionLinkError(f"submitted/{student}/{assignment}/{notebook}.ipynb is a link, not the "
                                       "student's own file: not graded")

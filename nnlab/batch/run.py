@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nnlab.autograde.sandboxed_execute import SandboxedExecute
+from nnlab.autograde.sandboxed_execute import SandboxedExecute, is_linked
 from nnlab.batch import speedups, state
 from nnlab.batch.progress import Progress
 from nnlab.batch.workers import Job, JobResult, grade_job, worker_pool
@@ -104,7 +104,7 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
         for student in todo:
             for nb in _notebooks_of(course, a):
                 path = course / "submitted" / student / a / f"{nb}.ipynb"
-                if any(p.is_symlink() for p in (path, path.parent, path.parent.parent)):
+                if is_linked(path):
                     links[(student, a, nb)] = "the notebook is a link, not the student's own file"
                 elif path.is_file():
                     jobs.append(Job(student, a, nb, str(path)))

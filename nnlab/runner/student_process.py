@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
-from .launch import SpawnLauncher, child_environment
+from .launch import SpawnLauncher
 from .sandbox import Sandbox
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
@@ -89,9 +89,6 @@ def read_notebook(path: Path) -> dict:
     if not isinstance(notebook.get("cells"), list):
         raise SubmissionError(f"{path}: has no list of cells")
     return notebook
-
-
-_child_environment = child_environment
 
 
 class StudentProcess:

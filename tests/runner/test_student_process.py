@@ -20,8 +20,9 @@ import pytest
 
 from nnlab.graders import checks
 from nnlab.runner import wire
+from nnlab.runner.launch import child_environment
 from nnlab.runner.student_process import (
-    StudentCodeError, StudentProcess, SubmissionError, _child_environment, is_test_cell,
+    StudentCodeError, StudentProcess, SubmissionError, is_test_cell,
     read_notebook, student_cells,
 )
 
@@ -897,7 +898,7 @@ def test_a_valid_submission_is_read(tmp_path):
 def test_the_child_environment_drops_grader_variables(monkeypatch):
     for name, value in dict(NNLAB_SECRET="s", JPY_API_TOKEN="t", JUPYTER_TOKEN="u", PYTHONPATH="/x").items():
         monkeypatch.setenv(name, value)
-    env = _child_environment("/tmp/home")
+    env = child_environment("/tmp/home")
     assert env["HOME"] == "/tmp/home" and env["MPLBACKEND"] == "Agg"
     assert env["PATH"] == os.environ["PATH"]
     assert not {"NNLAB_SECRET", "JPY_API_TOKEN", "JUPYTER_TOKEN", "PYTHONPATH"} & set(env)

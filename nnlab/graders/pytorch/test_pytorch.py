@@ -349,6 +349,21 @@ def ref_accuracy_of_scores(scores: np.ndarray, y: np.ndarray) -> float:
     return ref.accuracy(nn.Identity(), torch.from_numpy(scores), torch.from_numpy(y))
 
 
+def labels_mostly_right(rng, scores: np.ndarray) -> np.ndarray:
+    """Labels y (N, 1) that agree with `scores > 0` on about 80% of the rows, as a trained network's would.
+
+    Labels independent of the scores would make the true accuracy and the mean over all (N, N)
+    pairs (an (N, 1) prediction compared with a y of shape (N,)) the same in expectation, and
+    now and then equal; the labels are drawn again until the two differ."""
+    predicted = (scores > 0).astype(np.float32)
+    while True:
+        y = np.where(rng.random(predicted.shape) < 0.2, 1.0 - predicted, predicted).astype(np.float32)
+        right = float((predicted == y).mean())
+        every_pair = float((predicted == y.reshape(-1)).mean())
+        if len(y) < 3 or abs(right - every_pair) > 1e-3:
+            return y
+
+
 @pytest.mark.grade("test_xor_helpers", points=0.5)
 def test_xor_data(student):
     """xor_data returns (X, y): float32 tensors of shapes (4, 2) and (4, 1), rows 00, 01, 10, 11 and targets 0, 1, 1, 0"""
@@ -380,9 +395,10 @@ def test_accuracy_binary(student, rng):
     for n in (int(rng.integers(20, 60)), 1, 2):
         scores = rng.normal(size=(n, 1)).astype(np.float32)
         scores[rng.random(n) < 0.3] = 0.0
-        if n == 2:
+        y = labels_mostly_right(rng, scores)
+        if n == 2:  # scores of exactly 0 with labels 0: all right, and all wrong when 0 counts as class 1
             scores[:] = 0.0
-        y = (rng.random((n, 1)) < 0.5).astype(np.float32)
+            y[:] = 0.0
         expected = ref_accuracy_of_scores(scores, y)
         checks.close(accuracy_of(student, identity, scores, y), expected, "accuracy", rtol=0, atol=1e-6)
         checks.close(accuracy_of(student, identity, scores, y.reshape(-1)), expected, "accuracy with y of shape (N,)",

@@ -42,6 +42,60 @@ def _preload() -> None:
     if torch is not None:
         # one thread a student: the workers already use every core
         torch.set_num_threads(1)
+        _warm_up_torch(torch)
+    if "matplotlib.pyplot" in sys.modules:
+        _warm_up_figures(sys.modules["matplotlib.pyplot"])
+
+
+def _warm_up_torch(torch) -> None:
+    """Pay once what the first optimizer step of every student's process would pay again.
+
+    torch's first `optimizer.step()` imports ~800 modules (torch._dynamo, sympy): about 1.5 s
+    per notebook. The random state is put back (each student's process seeds itself anew anyway)."""
+    state = torch.get_rng_state()
+    try:
+        weight = torch.zeros(2, 2, requires_grad=True)
+        layer = torch.nn.Linear(2, 1)
+        for make in (torch.optim.Adam, torch.optim.SGD):
+            optimizer = make([weight, *layer.parameters()], lr=0.1)
+            target = torch.zeros(2, 1)
+            loss = torch.nn.BCEWithLogitsLoss()(layer(weight.relu()), target) + torch.nn.MSELoss()(weight, weight)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(layer.parameters(), 1.0)
+            optimizer.step()
+    except Exception:  # a warm-up only: the students' processes still work without it
+        pass
+    finally:
+        torch.set_rng_state(state)
+
+
+def _fresh_random_state() -> None:
+    """Seed numpy's and torch's global generators from the OS, as a new Python does.
+
+    A forked student would otherwise inherit the zygote's generators: every student who does
+    not seed would draw the same numbers. (Python's `random` reseeds itself after a fork.)"""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.seed()
+
+
+def _warm_up_figures(pyplot) -> None:
+    """Load the fonts and the PNG writer once, as the first inline figure of a notebook would."""
+    import io
+    try:
+        figure, axes = pyplot.subplots(figsize=(2, 2))
+        axes.plot([0.0, 1.0], [0.0, 1.0], label="warm-up")
+        axes.set_title("warm-up $x^2$")
+        axes.legend()
+        figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    except Exception:
+        pass
+    finally:
+        pyplot.close("all")
 
 
 def _apply_limits(limits: dict) -> None:
@@ -95,6 +149,7 @@ class Zygote:
                 os.chdir(message["workdir"])
                 os.environ.update(HOME=message["workdir"], MPLCONFIGDIR=message["workdir"])
                 _apply_limits(message.get("limits", {}))
+                _fresh_random_state()
                 self.child_module.serve(fds[0], fds[1], message["log"], self.wire, self.recipes, self.shell)
             finally:
                 os._exit(70)

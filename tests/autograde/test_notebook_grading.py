@@ -167,3 +167,22 @@ def test_a_cell_that_runs_out_of_memory_is_left_out_and_the_rest_runs():
             assert student.call("room") == 700 * 2**20, "the memory the cell took is free again"
     finally:
         zygote.stop()
+
+
+
+def test_a_student_starts_warm_with_random_generators_of_their_own(launcher):
+    """The zygote took the first optimizer step (its imports) already; numpy and torch are seeded
+    from the OS in every student's process, as in a new Python, not inherited from the zygote."""
+    draw = ("import random, sys, numpy, torch\n"
+            "print('torch._dynamo' in sys.modules, torch.initial_seed(), torch.rand(3).tolist(),"
+            " numpy.random.rand(3).tolist(), random.random())")
+    printed = []
+    for student in ("s1", "s2"):
+        nb = notebook(draw)
+        apply_grade(nb, grade_notebook_node(nb, student, None, launcher, LIMITS, SECRET))
+        printed.append(nb.cells[0].outputs[0].text.split(" ", 1))
+    (warm1, draws1), (warm2, draws2) = printed
+    assert warm1 == warm2 == "True", "the first optimizer step's imports are done in the zygote"
+    assert draws1 != draws2
+    for a, b in zip(draws1.split("["), draws2.split("[")):
+        assert a != b, (draws1, draws2)

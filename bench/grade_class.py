@@ -4,7 +4,8 @@ A seeded class hands in every assignment: mostly right answers, some typical mis
 unfinished work, untouched releases, a few broken files and endless loops. Each path grades the
 identical submitted/ tree in its own fresh course folder. Printed: wall time, notebooks per
 second, peak memory of the grading command with all its descendants, the speed-up, nnlab's
-per-notebook overhead beyond the student's own code, and whether every honest submission got the
+per-notebook overhead beyond the student's own code, the student's code itself (the floor on the
+wall time, and so the largest speed-up possible), and whether every honest submission got the
 same per-cell scores on both paths.
 
     .venv/bin/python bench/grade_class.py [--students 40] [--assignments perceptron,hinge_loss]
@@ -361,6 +362,33 @@ def overhead_line(course: Path, wall: float | None = None) -> str:
             f"(mean {besides:.2f} s per notebook in a worker besides the student's code)")
 
 
+def student_code(run: dict) -> tuple[float, float, float]:
+    """From nnlab's run record: (seconds of student code in all, of which the notebooks' own
+    cells, the earliest nnlab could finish with its workers busy with nothing else)."""
+    total = sum(float(n.get("student_seconds") or 0.0) for n in run["notebooks"])
+    cells = sum(float(n.get("cell_seconds") or 0.0) for n in run["notebooks"])
+    return total, cells, total / int(run["workers"])
+
+
+def student_code_line(course: Path, stock_seconds: float | None) -> str:
+    """What the student's code alone costs, and the speed-up it leaves possible: the floor no
+    grader can go below on this machine without running less of the students' code."""
+    record = course / ".nnlab" / "grade-runs" / "last.json"
+    try:
+        run = json.loads(record.read_text())
+        total, cells, floor = student_code(run)
+        workers = int(run["workers"])
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+        return f"n/a (cannot read the run record {record}: {type(exc).__name__}: {exc})"
+    line = (f"{total:.0f} s in all ({cells:.0f} s the notebooks' own cells, {total - cells:.0f} s the graders' "
+            f"calls); at least {floor:.0f} s on {workers} workers")
+    if stock_seconds and floor:
+        line += f": speed-up at most {stock_seconds / floor:.1f}x"
+    if stock_seconds and cells:
+        line += f" ({stock_seconds / (cells / workers):.1f}x if the graders' calls were free)"
+    return line
+
+
 # -- the report --------------------------------------------------------------------------
 def progress(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
@@ -457,6 +485,7 @@ def report(plan: list[Planned], assignments: list[str], timeout: int,
     if stock and nnlab.seconds:
         print(f"speed-up         {stock.seconds / nnlab.seconds:.1f}x")
     print(f"overhead         {overhead_line(nnlab.course, nnlab.seconds)}")
+    print(f"student code     {student_code_line(nnlab.course, stock.seconds if stock else None)}")
     paths = ([("stock", stock_cells)] if stock else []) + [("nnlab", nnlab_cells)]
     missing = [(label, [key for key in keys if key not in cells]) for label, cells in paths]
     print("not graded       " + "   ".join(f"{label} {len(m)}" + (f" ({by_kind(plan, m)})" if m else "")

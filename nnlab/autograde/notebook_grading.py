@@ -21,18 +21,12 @@ from nbformat.notebooknode import NotebookNode
 
 from nnlab.autograde.feedback import feedback_outputs
 from nnlab.graders.inprocess import grader_tests, run_grader_tests
+from nnlab.graders.limits import GradingLimits
 from nnlab.graders.plugin import GradeReport
 from nnlab.runner.student_process import StudentCodeError, StudentProcess, is_test_cell
 
 SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
                 "the notebook ran again without it")
-
-
-@dataclass(frozen=True)
-class GradingLimits:
-    cell_timeout: float = 60.0
-    call_timeout: float = 30.0
-    notebook_timeout: float = 300.0
 
 
 @dataclass
@@ -43,6 +37,7 @@ class NotebookGrade:
     skipped: list[int] = field(default_factory=list)
     report: dict | None = None          # the hidden graders' report, None without graders
     student_seconds: float = 0.0        # running the student's cells and answering the graders' calls
+    cell_seconds: float = 0.0           # of which running the notebook's own cells (as a kernel would)
     seconds: float = 0.0
     final: bool = False                 # outputs already hold the feedback and the notes on skipped cells
 
@@ -81,6 +76,7 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None,
             result.outputs, result.skipped = dict(run.outputs), list(run.skipped_cells)
             report.notebook_errors = run.cell_errors
             result.student_seconds += run.seconds
+            result.cell_seconds += run.seconds
         except StudentCodeError as exc:
             report.error = str(exc)
         if tests:
@@ -93,6 +89,7 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None,
                 more = process.run_cells(later, timeout=limits.cell_timeout * len(later) + 10)
                 result.outputs.update(more.outputs)
                 result.student_seconds += more.seconds
+                result.cell_seconds += more.seconds
             except StudentCodeError as exc:
                 for index, _ in later:
                     result.outputs[index] = (None, [_error_output("CellTimeoutError" if exc.kind == "timeout"

@@ -23,6 +23,7 @@ from nnlab.autograde.sandboxed_execute import SandboxedExecute, is_linked
 from nnlab.batch import speedups, state
 from nnlab.batch.progress import Progress
 from nnlab.batch.workers import Job, JobResult, grade_job, worker_pool
+from nnlab.course import notebook_names
 
 RUNS_DIR = Path(".nnlab") / "grade-runs"
 
@@ -34,7 +35,8 @@ class NotebookRecord:
     notebook: str
     status: str               # graded | failed | skipped
     seconds: float = 0.0
-    student_seconds: float = 0.0
+    student_seconds: float = 0.0    # the student's code: the notebook's cells and the graders' calls
+    cell_seconds: float = 0.0       # the notebook's own cells only
     error: str = ""
 
 
@@ -47,11 +49,6 @@ class BatchRun:
 
     def count(self, assignment: str, status: str) -> int:
         return sum(1 for n in self.notebooks if n.assignment == assignment and n.status == status)
-
-
-def _notebooks_of(course: Path, assignment: str) -> list[str]:
-    names = sorted(p.stem for p in (course / "source" / assignment).glob("*.ipynb"))
-    return names or sorted(p.stem for p in (course / "release" / assignment).glob("*.ipynb")) or [assignment]
 
 
 def _autograde_app(assignment: str, force: bool, verbose: bool):
@@ -100,9 +97,9 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
     jobs, links = [], {}
     for a, (todo, unchanged, _) in plans.items():
         for student in unchanged:
-            run.notebooks += [NotebookRecord(student, a, nb, "skipped") for nb in _notebooks_of(course, a)]
+            run.notebooks += [NotebookRecord(student, a, nb, "skipped") for nb in notebook_names(course, a)]
         for student in todo:
-            for nb in _notebooks_of(course, a):
+            for nb in notebook_names(course, a):
                 path = course / "submitted" / student / a / f"{nb}.ipynb"
                 if is_linked(path):
                     links[(student, a, nb)] = "the notebook is a link, not the student's own file"
@@ -140,7 +137,7 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
         run.notebooks.append(NotebookRecord(
             job.student, job.assignment, job.notebook, "graded" if graded else "failed",
             grade.seconds if grade else 0.0, grade.student_seconds if grade else 0.0,
-            (result.error if result else "") if not graded else ""))
+            grade.cell_seconds if grade else 0.0, (result.error if result else "") if not graded else ""))
     for a, (todo, _, digests) in plans.items():
         for student in todo:
             if (course / "autograded" / student / a).exists():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections import Counter
 
@@ -93,3 +94,19 @@ def test_overhead_from_the_run_record(bench):
         {**notebook, "student": "s02", "seconds": 5.0, "student_seconds": 4.0},
     ]}
     assert bench.overhead(record) == pytest.approx(((10.0 - 8.0 / 2) / 2, 1.5))
+
+
+def test_student_code_and_the_speed_up_it_leaves(bench, tmp_path):
+    notebook = {"assignment": "a", "notebook": "a", "status": "graded"}
+    record = {"workers": 2, "wall_seconds": 10.0, "notebooks": [
+        {**notebook, "student": "s01", "seconds": 6.0, "student_seconds": 4.0, "cell_seconds": 3.0},
+        {**notebook, "student": "s02", "seconds": 5.0, "student_seconds": 4.0, "cell_seconds": 1.0},
+    ]}
+    assert bench.student_code(record) == pytest.approx((8.0, 4.0, 4.0))
+    runs = tmp_path / ".nnlab" / "grade-runs"
+    runs.mkdir(parents=True)
+    (runs / "last.json").write_text(json.dumps(record))
+    line = bench.student_code_line(tmp_path, 40.0)
+    assert line.startswith("8 s in all (4 s the notebooks' own cells, 4 s the graders' calls); at least 4 s on 2 workers")
+    assert "speed-up at most 10.0x (20.0x if the graders' calls were free)" in line
+    assert bench.student_code_line(tmp_path / "elsewhere", 40.0).startswith("n/a (cannot read the run record")

@@ -17,6 +17,15 @@ def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:
     return [a for a in ASSIGNMENTS if (root / "source" / a / f"{a}.ipynb").exists()]
 
 
+def notebook_names(root: Path, assignment: str) -> list[str]:
+    """The notebook names of an assignment of the course at `root` (from source/, else release/)."""
+    for folder in ("source", "release"):
+        names = sorted(p.stem for p in (Path(root) / folder / assignment).glob("*.ipynb"))
+        if names:
+            return names
+    return [assignment]
+
+
 def copy_course(dest: Path, root: Path = PROJECT_ROOT, include_release: bool = True) -> Path:
     """A fresh course folder at `dest` with the configuration, source/ and (optionally) release/."""
     dest = Path(dest)

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnlab.course import ASSIGNMENTS, PROJECT_ROOT, run_nbgrader
+from nnlab.course import ASSIGNMENTS, PROJECT_ROOT, notebook_names, run_nbgrader
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -92,11 +92,7 @@ class Course:
 
     def notebooks(self, assignment: str) -> list[str]:
         """The notebook names of an assignment (from source/, else release/)."""
-        for folder in ("source", "release"):
-            names = sorted(p.stem for p in (self.root / folder / assignment).glob("*.ipynb"))
-            if names:
-                return names
-        return [assignment]
+        return notebook_names(self.root, assignment)
 
     def check_assignment(self, name: str) -> str:
         known = self.assignments()

@@ -8,15 +8,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnlab.graders.limits import GradingLimits
+
 GRADERS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = GRADERS_DIR.parent.parent
 
 
-@dataclass
-class GraderLimits:
-    call_timeout: float = 30.0
-    cell_timeout: float = 60.0
-    notebook_timeout: float = 300.0
+@dataclass(frozen=True)
+class GraderLimits(GradingLimits):
+    """The limits of a pytest grading process of its own (`nnlab.graders.run`)."""
     grading_timeout: float = 900.0
     memory_mb: int = 3072
     sandbox: bool = True

@@ -156,24 +156,17 @@ def test_the_notebook_can_tell_it_is_being_autograded():
         zygote.stop()
 
 
-def test_a_cell_that_runs_out_of_memory_is_left_out_and_the_rest_runs():
-    zygote = ZygoteLauncher(Sandbox(Limits(memory_bytes=2 * 2**30), hidden=default_hidden()))
-    cells = [(0, "hog = []\nwhile True:\n    hog.append(b'x' * 2**20)"),
-             (1, "def room():\n    return len(bytearray(700 * 2**20))")]
-    try:
-        with StudentProcess(cells, launcher=zygote, capture=True, notebook_timeout=120.0) as student:
-            run = student.start()
-            assert run.skipped_cells == [0]
-            assert student.call("room") == 700 * 2**20, "the memory the cell took is free again"
-    finally:
-        zygote.stop()
+MEMORY_HOGS = {
+    "until the limit stops it": "hog = []\nwhile True:\n    hog.append(b'x' * 2**20)",
+    # over half the limit when its time is up: later calls would run out of memory just the same
+    "until its timeout stops it": "import time\nhog = [b'x' * 2**20 for _ in range(1100)]\nwhile True:\n    time.sleep(0.05)",
+}
 
 
-def test_a_memory_hog_stopped_by_its_timeout_is_left_out_too():
-    """It holds most of the memory limit when its time is up: later calls would run out of memory."""
+@pytest.mark.parametrize("hog", MEMORY_HOGS.values(), ids=MEMORY_HOGS.keys())
+def test_a_cell_that_hogs_memory_is_left_out_and_the_rest_runs(hog):
     zygote = ZygoteLauncher(Sandbox(Limits(memory_bytes=2 * 2**30), hidden=default_hidden()))
-    cells = [(0, "import time\nhog = [b'x' * 2**20 for _ in range(1100)]\nwhile True:\n    time.sleep(0.05)"),
-             (1, "def room():\n    return len(b'y' * (700 * 2**20))")]
+    cells = [(0, hog), (1, "def room():\n    return len(b'y' * (700 * 2**20))")]
     try:
         with StudentProcess(cells, launcher=zygote, capture=True, cell_timeout=3.0, notebook_timeout=120.0) as student:
             run = student.start()
@@ -181,7 +174,6 @@ def test_a_memory_hog_stopped_by_its_timeout_is_left_out_too():
             assert student.call("room") == 700 * 2**20, "the memory the cell took is free again"
     finally:
         zygote.stop()
-
 
 
 def test_a_student_starts_warm_with_random_generators_of_their_own(launcher):

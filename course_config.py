@@ -20,6 +20,8 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 c.Exchange.root = os.environ.get("NNLAB_EXCHANGE", os.path.join(HERE, ".exchange"))
 c.Exchange.path_includes_course = True
 c.Exchange.assignment_dir = os.environ.get("NNLAB_STUDENT_DIR", ".")
+# every student can write to the inbound folder: collect copies no link left there (nbgrader's follows them)
+c.ExchangeFactory.collect = "nnlab.exchange.collect.LinkSafeCollect"
 
 # --- execution and hidden graders -------------------------------------------
 # No Jupyter kernel runs as the instructor: SandboxedExecute runs each notebook in a student

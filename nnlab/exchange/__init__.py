@@ -1,0 +1,1 @@
+"""nbgrader's exchange, as the course configures it (`c.ExchangeFactory`)."""

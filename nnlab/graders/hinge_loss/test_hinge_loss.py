@@ -236,6 +236,11 @@ def test_bias_trick_inputs_kept(student, rng):
 
 
 # == Exercise 3: hinge_loss_i (2 points) ======================================================
+def not_the_top_class(rng, s: np.ndarray) -> int:
+    """A random true class whose score is not the largest: some other class beats it, so its loss is > 0."""
+    return int(rng.choice(np.argsort(s)[:-1]))
+
+
 @pytest.mark.grade("test_hinge_loss_i", points=0.75)
 def test_hinge_loss_i_lecture(student):
     """the lecture's three images: losses 3 (cat), 0 (automobile: a margin of exactly delta) and 13 (airplane)"""
@@ -263,7 +268,8 @@ def test_hinge_loss_i_random(student, rng):
     """scores of any number of classes (two classes too) and any size (up to 1e4), any true class"""
     for C, scale in [(2, 1.0), (int(rng.integers(3, 11)), 2.0), (int(rng.integers(3, 11)), 1.0), (10, 1e4)]:
         s = rng.normal(scale=scale, size=C)
-        y = int(rng.integers(0, C))
+        # the last true class is never the top score: its loss is > 0, so an answer of 0 never passes
+        y = int(rng.integers(0, C)) if scale < 1e4 else not_the_top_class(rng, s)
         checks.close(number_of(student, "hinge_loss_i", s, y)[0], ref.hinge_loss_i(s, y), "hinge_loss_i(s, y)")
 
 
@@ -271,7 +277,7 @@ def test_hinge_loss_i_random(student, rng):
 def test_hinge_loss_i_inputs_kept(student, rng):
     """hinge_loss_i leaves the scores s unchanged"""
     s = rng.normal(scale=2.0, size=int(rng.integers(4, 9)))
-    y = int(rng.integers(0, s.size))
+    y = not_the_top_class(rng, s)  # a loss > 0: an answer of 0 does not pass
     loss, reply = number_of(student, "hinge_loss_i", s, y)
     checks.close(loss, ref.hinge_loss_i(s, y), "hinge_loss_i(s, y)")
     unchanged("hinge_loss_i", s, reply, 0)

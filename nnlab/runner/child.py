@@ -92,6 +92,7 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
     for count, (index, source) in enumerate(cells, first_count):
         report({"cell_started": index})
         interrupter.fired = False
+        out_of_memory = False
         try:
             signal.setitimer(signal.ITIMER_REAL, slow_timeout if index in slow_cells else cell_timeout)
             if shell is not None:
@@ -99,29 +100,25 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
                 outputs.append([index, count, cell_outputs])
                 if failed:
                     errors.append({"cell": index, "error": _last_error(cell_outputs)})
-                    if isinstance(shell.last_error, MemoryError):
-                        raise MemoryError
+                    out_of_memory = isinstance(shell.last_error, MemoryError)
             else:
                 code = compile(_python_source(source), f"<cell {index}>", "exec")
                 exec(code, namespace)
         except MemoryError:
-            # what the cell allocated stays in the process and would starve every later call:
-            # the grader's side runs the notebook again without this cell
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            report({"cell_exhausted": index})
-            os._exit(75)
+            out_of_memory = True
         except CellTimeout as exc:
             errors.append({"cell": index, "error": _describe(exc)})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on
             errors.append({"cell": index, "error": _describe(exc)})
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if out_of_memory or (interrupter.fired and _holds_most_of_the_memory_limit()):
+            # what the cell allocated stays in the process and would starve every later call
+            # (also when its timeout, not the limit, stopped it): the grader's side runs the
+            # notebook again without this cell
+            report({"cell_exhausted": index})
+            os._exit(75)
         if interrupter.fired:
-            if _holds_most_of_the_memory_limit():
-                # a memory hog stopped by its timeout rather than by the limit: what it took
-                # would starve the graders' calls just the same
-                report({"cell_exhausted": index})
-                os._exit(75)
             report({"cell_interrupted": index})
         _close_figures()
     signal.signal(signal.SIGALRM, signal.SIG_DFL)

@@ -43,16 +43,14 @@ def _preload() -> None:
         # one thread a student: the workers already use every core
         torch.set_num_threads(1)
         _warm_up_torch(torch)
-    if "matplotlib.pyplot" in sys.modules:
-        _warm_up_figures(sys.modules["matplotlib.pyplot"])
 
 
 def _warm_up_torch(torch) -> None:
     """Pay once what the first optimizer step of every student's process would pay again.
 
     torch's first `optimizer.step()` imports ~800 modules (torch._dynamo, sympy): about 1.5 s
-    per notebook. The random state is put back (each student's process seeds itself anew anyway)."""
-    state = torch.get_rng_state()
+    per notebook. The random numbers it draws do not matter: each student's process seeds its
+    generators anew after the fork (`_fresh_random_state`)."""
     try:
         weight = torch.zeros(2, 2, requires_grad=True)
         layer = torch.nn.Linear(2, 1)
@@ -66,8 +64,6 @@ def _warm_up_torch(torch) -> None:
             optimizer.step()
     except Exception:  # a warm-up only: the students' processes still work without it
         pass
-    finally:
-        torch.set_rng_state(state)
 
 
 def _fresh_random_state() -> None:
@@ -81,21 +77,6 @@ def _fresh_random_state() -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.seed()
-
-
-def _warm_up_figures(pyplot) -> None:
-    """Load the fonts and the PNG writer once, as the first inline figure of a notebook would."""
-    import io
-    try:
-        figure, axes = pyplot.subplots(figsize=(2, 2))
-        axes.plot([0.0, 1.0], [0.0, 1.0], label="warm-up")
-        axes.set_title("warm-up $x^2$")
-        axes.legend()
-        figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
-    except Exception:
-        pass
-    finally:
-        pyplot.close("all")
 
 
 def _apply_limits(limits: dict) -> None:

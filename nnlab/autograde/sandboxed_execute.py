@@ -25,16 +25,16 @@ from nnlab.autograde.notebook_grading import (
 from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment
 from nnlab.graders.run import GRADERS_DIR, graders_for
 from nnlab.runner.launch import ZygoteLauncher
-from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
+from nnlab.runner.sandbox import Limits, Sandbox
 
 _launchers: dict[tuple, ZygoteLauncher] = {}
 
 
-def shared_launcher(limits: Limits, isolate: bool, hidden: list[Path]) -> ZygoteLauncher:
+def shared_launcher(limits: Limits, isolate: bool) -> ZygoteLauncher:
     """One warm zygote a process and setting, stopped when the process ends."""
-    key = (limits, isolate, tuple(hidden))
+    key = (limits, isolate)
     if key not in _launchers:
-        sandbox = Sandbox(limits, hidden=default_hidden() + list(hidden), isolate=isolate)
+        sandbox = Sandbox(limits, isolate=isolate)
         # as in nbgrader's own kernel: a notebook can tell it is being autograded
         _launchers[key] = ZygoteLauncher(sandbox, environment={"NBGRADER_EXECUTION": "autograde"})
     return _launchers[key]
@@ -80,7 +80,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         limits = Limits(cpu_seconds=self.cpu_seconds, memory_bytes=self.memory_mb * 2**20,
                         open_files=self.open_files, file_size_bytes=self.file_size_mb * 2**20,
                         processes=self.processes)
-        return shared_launcher(limits, self.sandbox, [course])
+        return shared_launcher(limits, self.sandbox)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         info = resources["nbgrader"]

@@ -18,7 +18,7 @@ import pytest
 
 from nnlab.graders.checks import AnswerTypeError
 from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_rng
-from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
+from nnlab.runner.sandbox import Limits, Sandbox
 from nnlab.runner.student_process import StudentCodeError, StudentProcess, SubmissionError
 
 
@@ -64,7 +64,6 @@ def pytest_addoption(parser):
     group.addoption("--cell-timeout", type=float, default=60.0, help="seconds for one cell of the student's notebook")
     group.addoption("--memory-mb", type=int, default=3072, help="address-space limit of the student's process")
     group.addoption("--no-sandbox", action="store_true", help="do not isolate the student's process (limits stay)")
-    group.addoption("--hide", action="append", default=[], help="another folder the student's process must not see")
     group.addoption("--notebook-timeout", type=float, default=300.0, help="seconds to run the student's notebook")
 
 
@@ -161,7 +160,6 @@ def student(request):
             notebook_timeout=config.getoption("--notebook-timeout"),
             cell_timeout=config.getoption("--cell-timeout"),
             sandbox=Sandbox(Limits(memory_bytes=config.getoption("--memory-mb") * 2**20),
-                            hidden=default_hidden() + [Path(p) for p in config.getoption("--hide")],
                             isolate=not config.getoption("--no-sandbox")),
         )
         run = process.start()

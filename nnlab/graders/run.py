@@ -27,12 +27,8 @@ def graders_for(assignment: str, notebook: str, graders_dir: Path = GRADERS_DIR)
 
 
 def grade_notebook(graders: Path, submission: Path, student: str, secret_path: str,
-                   limits: GraderLimits = GraderLimits(), python: str = sys.executable,
-                   hide: list[Path] = ()) -> tuple[dict, str]:
-    """Grade `submission` with the grader module `graders`: (report, pytest's output).
-
-    `hide`: folders the student's process must not see besides the project, the instructor's
-    home and the course secret (e.g. the course folder nbgrader runs in)."""
+                   limits: GraderLimits = GraderLimits(), python: str = sys.executable) -> tuple[dict, str]:
+    """Grade `submission` with the grader module `graders`: (report, pytest's output)."""
     with tempfile.TemporaryDirectory(prefix="nnlab-grade-") as tmp:
         report_path = Path(tmp) / "report.json"
         command = [
@@ -41,7 +37,6 @@ def grade_notebook(graders: Path, submission: Path, student: str, secret_path: s
             "--grade-report", str(report_path), "--call-timeout", str(limits.call_timeout),
             "--cell-timeout", str(limits.cell_timeout), "--notebook-timeout", str(limits.notebook_timeout),
             "--memory-mb", str(limits.memory_mb), *(["--no-sandbox"] if not limits.sandbox else []),
-            *[f"--hide={path}" for path in hide],
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=limits.grading_timeout,

@@ -19,7 +19,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .sandbox import Limits, Sandbox, release_pids_cgroup
+from .sandbox import Limits, Sandbox, SandboxError, release_pids_cgroup
 
 RUNNER = Path(__file__).resolve().parent
 RUNNER_FILES = ("child.py", "wire.py", "recipes.py", "capture.py", "zygote.py")
@@ -43,9 +43,24 @@ def copy_runner(folder: Path) -> Path:
     return runner
 
 
+class LaunchError(RuntimeError):
+    """A student process could not be started at all; the message says why."""
+
+
 class PopenChild:
-    def __init__(self, proc: subprocess.Popen):
+    def __init__(self, proc: subprocess.Popen, errors):
+        """`errors`: the file that holds what the process wrote on stderr before it took its log."""
         self.proc = proc
+        self.errors = errors
+
+    def start_failure(self) -> str | None:
+        """Why the process ended before it could serve (bwrap's or Python's last words), or None
+        while it runs."""
+        if self.wait(2.0) is None:
+            return None
+        self.errors.seek(0)
+        said = self.errors.read().decode(errors="replace").strip()
+        return said[-1500:] or f"it stopped with exit code {self.proc.returncode}"
 
     def poll(self) -> int | None:
         return self.proc.poll()
@@ -62,6 +77,7 @@ class PopenChild:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+        self.errors.close()
         release_pids_cgroup(self.proc.pid)
 
 
@@ -71,18 +87,29 @@ class SpawnLauncher:
         self.python = python
 
     def workdir(self) -> str:
-        return tempfile.mkdtemp(prefix="nnlab-student-")
+        path = tempfile.mkdtemp(prefix="nnlab-student-")
+        self.sandbox.give(Path(path))
+        return path
 
     def launch(self, workdir: str, cmd_r: int, reply_w: int, log: str) -> PopenChild:
+        """Start `child.py` in the sandbox; LaunchError (naming the reason) when it cannot start."""
         runner = copy_runner(Path(workdir))
         argv = [self.python, "-I", str(runner / "child.py"), str(cmd_r), str(reply_w), log]
-        proc = subprocess.Popen(
-            self.sandbox.command(argv, Path(workdir)),
-            pass_fds=(cmd_r, reply_w), cwd=workdir, env=child_environment(workdir),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=self.sandbox.preexec(),
-        )
-        return PopenChild(proc)
+        # bwrap's and the interpreter's own errors come before the child takes its log: kept, for
+        # a process that cannot start to say why
+        errors = tempfile.TemporaryFile(prefix="nnlab-start-")
+        try:
+            proc = subprocess.Popen(
+                self.sandbox.command(argv, Path(workdir)),
+                pass_fds=(cmd_r, reply_w), cwd=workdir, env=child_environment(workdir),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+                start_new_session=True, preexec_fn=self.sandbox.preexec(),
+            )
+        except (SandboxError, OSError) as exc:
+            errors.close()
+            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute {self.python}: {exc.strerror}"
+            raise LaunchError(reason) from None
+        return PopenChild(proc, errors)
 
     def close(self) -> None:
         pass
@@ -124,6 +151,9 @@ class ZygoteChild:
     def wait(self, timeout: float) -> int | None:
         return self._ask({"op": "wait", "timeout": timeout}, timeout + 10.0)
 
+    def start_failure(self) -> str | None:
+        return None  # a fork of a running zygote: it has started
+
     def kill(self) -> None:
         if self.zygote.generation == self.generation and self.zygote.alive():
             try:
@@ -150,20 +180,32 @@ class ZygoteLauncher:
     # -- the zygote itself -------------------------------------------------------------
     def start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="nnlab-zygote-"))
+        # the student's uid (as root) must reach work/ and read .runner/, and write nothing else here
+        self.folder.chmod(0o755)
         work = self.folder / "work"
         work.mkdir()
+        self.sandbox.give(work)
         runner = copy_runner(self.folder)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [self.python, "-I", str(runner / "zygote.py"), str(theirs.fileno()), str(work)]
         if self.sandbox.isolated:
             argv.append("--own-pids")
-        command = self.sandbox.command(argv, self.folder, read_only=[runner])
         limits = Limits(**{**asdict(self.sandbox.limits), "cpu_seconds": 10**7})
-        self.proc = subprocess.Popen(
-            command, pass_fds=(theirs.fileno(),), cwd=str(work), env={**child_environment(str(work)), **self.environment},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True, preexec_fn=Sandbox(limits=limits).preexec(),
-        )
+        try:
+            command = self.sandbox.command(argv, self.folder, read_only=[runner])
+            self.proc = subprocess.Popen(
+                command, pass_fds=(theirs.fileno(),), cwd=str(work),
+                env={**child_environment(str(work)), **self.environment},
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True, preexec_fn=Sandbox(limits=limits).preexec(),
+            )
+        except (SandboxError, OSError) as exc:
+            theirs.close()
+            ours.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute {self.python}: {exc.strerror}"
+            raise ZygoteError(f"the student process server did not start: {reason}") from None
         theirs.close()
         self.control = ours
         self.generation += 1
@@ -175,6 +217,11 @@ class ZygoteLauncher:
             raise ZygoteError(f"the student process server did not start: {exc}{detail}") from None
 
     def _stderr(self) -> str:
+        if self.proc is not None:
+            try:  # it closed its end of the socket: give it a moment to be gone, and to have said why
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         if self.proc is None or self.proc.poll() is None:
             return ""
         return "\n" + self.proc.stderr.read().decode(errors="replace")[-2000:]
@@ -235,6 +282,7 @@ class ZygoteLauncher:
             self.start()
         path = self.folder / "work" / f"s{next(self._names)}"
         path.mkdir()
+        self.sandbox.give(path)
         return str(path)
 
     def launch(self, workdir: str, cmd_r: int, reply_w: int, log: str) -> ZygoteChild:

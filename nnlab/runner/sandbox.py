@@ -2,9 +2,10 @@
 
 Limits (setrlimit, in the child before it starts): CPU time, address space, open files, size
 of any file written, and a core dump size of 0. With bubblewrap (Debian's `bubblewrap`) the
-process also gets no network, its own PID namespace (so every process it starts dies with it),
-an empty /tmp with only its scratch folder, and empty folders where the course, the project,
-the course secret and the instructor's home are; the Python installation stays readable.
+process also gets no network, its own PID namespace (so every process it starts dies with it)
+and an allow-list view of the file system (see sandbox_view): the system's libraries, the
+Python installation, a few /etc files, an empty /tmp and its scratch folder, nothing else.
+Grading as root, it runs as an unprivileged user (STUDENT_UID) that owns nothing of the course.
 Without bubblewrap it still runs, with the limits only, and says so once.
 """
 from __future__ import annotations
@@ -20,8 +21,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sandbox_view import (
+    NAMESPACES, Mounts, SandboxError, become_student, devices_view, drops_to_student, etc_view, interpreter,
+    student_ids, system_view, write_accounts,
+)
+
 log = logging.getLogger(__name__)
 _warned = False
+__all__ = ["Limits", "Sandbox", "SandboxError", "working_bwrap", "release_pids_cgroup"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,6 @@ class Limits:
 @dataclass
 class Sandbox:
     limits: Limits = field(default_factory=Limits)
-    hidden: list[Path] = field(default_factory=list)   # folders the student must not see
     isolate: bool = True                                # use bubblewrap when it is installed
 
     @property
@@ -45,33 +51,39 @@ class Sandbox:
         return self.isolate and working_bwrap() is not None
 
     def command(self, argv: list[str], scratch: Path, read_only: list[Path] = ()) -> list[str]:
-        """`argv` wrapped for the sandbox (unchanged when bubblewrap is not available).
+        """`argv` (a Python interpreter and its arguments) wrapped for the sandbox; unchanged
+        without bubblewrap.
 
-        `scratch` is the one writable folder; `read_only` are folders inside it that stay read-only."""
+        `scratch` is the one writable folder; `read_only` are folders inside it that stay
+        read-only. Raises SandboxError (naming the reason) when the interpreter cannot run."""
         bwrap = working_bwrap() if self.isolate else None
         if bwrap is None:
             if self.isolate:
                 _warn_once("bubblewrap (bwrap) is not installed or cannot make namespaces here: student code "
                            "runs with resource limits only, and can read the files of the user who grades "
-                           "(apt-get install bubblewrap; allow unprivileged user namespaces)")
+                           "(apt-get install bubblewrap; allow unprivileged user namespaces; as root, "
+                           "util-linux's setpriv is needed too)")
             return argv
-        args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent]
-        for path in self.hidden:
-            path = path.resolve()
-            if path.exists() and path.is_dir():
-                args += ["--tmpfs", str(path)]
-        # the Python installation stays readable, also when it lives under a hidden folder or /tmp
-        for path in keep:
-            if any(_inside(path, hidden.resolve()) for hidden in [*self.hidden, Path("/tmp")]):
-                args += ["--ro-bind", str(path), str(path)]
-        args += ["--bind", str(scratch), str(scratch)]
+        python = interpreter(argv[0])
+        mounts = Mounts()
+        system_view(mounts)
+        for folder in python.folders:
+            mounts.add("--ro-bind", folder, folder)
+        etc_view(mounts, write_accounts(Path(scratch) / ".etc", *student_ids()))
+        devices_view(mounts)
+        mounts.add("--bind", str(scratch), str(scratch))
         for path in read_only:
-            args += ["--ro-bind", str(path), str(path)]
-        args += ["--chdir", str(scratch),
-                 "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                 "--die-with-parent", "--new-session", "--"]
-        return args + argv
+            mounts.add("--ro-bind", str(path), str(path))
+        options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
+        return [bwrap, *mounts.args, "--chdir", str(scratch), *NAMESPACES, *options, "--",
+                *prefix, python.command, *argv[1:]]
+
+    def give(self, folder: Path) -> None:
+        """Make `folder` the student's own (it writes there): chown to the student's uid when the
+        student's code runs as another user than the grader."""
+        if self.isolated and drops_to_student():
+            uid, gid = student_ids()
+            os.chown(folder, uid, gid)
 
     def preexec(self):
         """The function the child runs between fork and exec: its resource limits."""
@@ -92,19 +104,30 @@ _bwrap: list = []
 
 
 def working_bwrap() -> str | None:
-    """bwrap's path when it is installed and can make the sandbox's namespaces (checked once)."""
+    """bwrap's path when it is installed and can make the sandbox's namespaces (checked once).
+
+    As root, the check also drops to the student's uid, as every sandboxed command does."""
     if not _bwrap:
         path = shutil.which("bwrap")
         works = False
-        if path:
+        if path and (not drops_to_student() or _setpriv()):
+            mounts = Mounts()
+            system_view(mounts)
+            devices_view(mounts)
+            options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
             try:
-                works = subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                                        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "true"],
-                                       capture_output=True, timeout=30).returncode == 0
+                works = subprocess.run([path, *mounts.args, *NAMESPACES, *options, "--", *prefix, "true"],
+                                       capture_output=True, timeout=30, stdin=subprocess.DEVNULL).returncode == 0
             except (OSError, subprocess.TimeoutExpired):
                 works = False
         _bwrap.append(path if works else None)
     return _bwrap[0]
+
+
+def _setpriv() -> str | None:
+    """util-linux's setpriv, when it lies under /usr (the sandbox sees only that)."""
+    path = shutil.which("setpriv", path="/usr/bin:/usr/sbin:/bin:/sbin")
+    return os.path.realpath(path) if path else None
 
 
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
@@ -149,22 +172,9 @@ def _lower(name: int, value: int) -> None:
     resource.setrlimit(name, (value, value))
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def _warn_once(message: str) -> None:
     global _warned
     if not _warned:
         _warned = True
         log.warning(message)
         print(f"nnlab: WARNING: {message}", file=sys.stderr)
-
-
-def default_hidden() -> list[Path]:
-    """The project (graders, reference solutions, course files) and the instructor's home."""
-    from nnlab.graders.keys import secret_path_from_environment
-
-    project = Path(__file__).resolve().parents[2]
-    hidden = [project, Path.home(), secret_path_from_environment().parent, Path(os.getcwd())]
-    return [p for p in dict.fromkeys(hidden) if p != Path("/")]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
-from .launch import SpawnLauncher
+from .launch import LaunchError, SpawnLauncher
 from .sandbox import Sandbox
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
@@ -27,12 +27,20 @@ SLOW_CELL_TIMEOUT = 2.0
 class StudentCodeError(Exception):
     """The student's code could not answer. The message is safe to show the student.
 
-    kind: "missing" (name not defined), "raised", "type" (not plain data), "timeout", "crashed".
+    kind: "missing" (name not defined), "raised", "type" (not plain data), "timeout", "crashed",
+    "start" (the process could not start at all: see StartError).
     """
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
         self.kind = kind
+
+
+class StartError(StudentCodeError):
+    """The student's process could not start (no student code ran); the message says why."""
+
+    def __init__(self, reason: str):
+        super().__init__("start", f"the student's process could not start: {reason}")
 
 
 class SubmissionError(Exception):
@@ -138,6 +146,10 @@ class StudentProcess:
         log = os.path.join(self._workdir, "output.log")
         try:
             self._proc = self.launcher.launch(self._workdir, cmd_r, reply_w, log)
+        except LaunchError as exc:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+            raise StartError(str(exc)) from None
         finally:
             os.close(cmd_r)
             os.close(reply_w)
@@ -174,6 +186,13 @@ class StudentProcess:
                 self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0), outputs)
                 return None
         except (TimeoutError, EOFError, BrokenPipeError, wire.WireError):
+            start_failure = getattr(self._proc, "start_failure", None)
+            if current is None and start_failure is not None:
+                # not one cell started: the process may never have come up (bwrap, the interpreter)
+                failure = start_failure()
+                if failure is not None:
+                    self._kill()
+                    raise StartError(failure) from None
             self._kill()
             if current is None or time.monotonic() > began + self.notebook_timeout:
                 raise StudentCodeError("timeout", "the notebook did not run to its end in time") from None

@@ -12,7 +12,7 @@ from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
 from nnlab.runner.launch import ZygoteLauncher
-from nnlab.runner.sandbox import Limits, Sandbox, default_hidden
+from nnlab.runner.sandbox import Limits, Sandbox
 from nnlab.runner.student_process import StudentProcess
 
 LIMITS = GradingLimits(cell_timeout=5.0, call_timeout=20.0, notebook_timeout=120.0)
@@ -21,7 +21,7 @@ SECRET = b"0123456789abcdef" * 4
 
 @pytest.fixture(scope="module")
 def launcher():
-    zygote = ZygoteLauncher(Sandbox(hidden=default_hidden()))
+    zygote = ZygoteLauncher(Sandbox())
     yield zygote
     zygote.stop()
 
@@ -147,7 +147,7 @@ def test_a_student_who_kills_the_zygote_hurts_only_themself(launcher):
 
 
 def test_the_notebook_can_tell_it_is_being_autograded():
-    zygote = ZygoteLauncher(Sandbox(hidden=default_hidden()), environment={"NBGRADER_EXECUTION": "autograde"})
+    zygote = ZygoteLauncher(Sandbox(), environment={"NBGRADER_EXECUTION": "autograde"})
     try:
         nb = notebook("import os\nos.environ.get('NBGRADER_EXECUTION')")
         apply_grade(nb, grade_notebook_node(nb, "s1", None, zygote, LIMITS, SECRET))
@@ -165,7 +165,7 @@ MEMORY_HOGS = {
 
 @pytest.mark.parametrize("hog", MEMORY_HOGS.values(), ids=MEMORY_HOGS.keys())
 def test_a_cell_that_hogs_memory_is_left_out_and_the_rest_runs(hog):
-    zygote = ZygoteLauncher(Sandbox(Limits(memory_bytes=2 * 2**30), hidden=default_hidden()))
+    zygote = ZygoteLauncher(Sandbox(Limits(memory_bytes=2 * 2**30)))
     cells = [(0, hog), (1, "def room():\n    return len(b'y' * (700 * 2**20))")]
     try:
         with StudentProcess(cells, launcher=zygote, capture=True, cell_timeout=3.0, notebook_timeout=120.0) as student:

@@ -55,6 +55,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nnlab.autograde.repair_metadata import RepairCellMetadata  # noqa: E402
 from nnlab.autograde.sandboxed_execute import SandboxedExecute  # noqa: E402
+from nnlab.autograde.sanitize import SanitizeStudentContent  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
@@ -70,8 +71,12 @@ c.OverwriteCells.add_missing_cells = True
 # Links in a submission are never followed into autograded/ and feedback/.
 c.Autograde.post_convert_hook = "nnlab.autograde.hooks.drop_linked_files"
 
+# Everything the student wrote (markdown, outputs of any type, attachments, metadata) is made
+# inert right after it ran: the formgrader and the feedback render this notebook in the
+# instructor's browser (nnlab/autograde/sanitize.py).
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
+    SanitizeStudentContent,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -85,4 +90,5 @@ c.Autograde.autograde_preprocessors = [
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# SanitizeStudentContent again: a notebook autograded before it was in the pipeline is cleaned too.
+c.GenerateFeedback.preprocessors = [SanitizeStudentContent, ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

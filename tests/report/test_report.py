@@ -193,6 +193,19 @@ def test_question_nobody_answered_and_students_who_submitted_nothing(make_course
     assert "every student scored the same on this question" in text
 
 
+HOSTILE_IDS = ['<img src=x onerror=alert(1)>', "x' onmouseover='alert(1)", '"><script>alert(1)</script>']
+
+
+def test_student_ids_with_markup_are_text_on_the_page(make_course):
+    """Student ids come from folder names and the roster: on the page they are text, never markup."""
+    scores = {HOSTILE_IDS[0]: {"q_easy": 1.0, "q_hard": 0.0, "essay": None}}
+    course = make_course(HOSTILE_IDS, scores)
+    page = write_report(course, "hw").read_text()
+    assert "<script" not in page and "<img src=x" not in page and "onmouseover='" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert html_lib.escape(HOSTILE_IDS[1]) in page   # the single quote is escaped too (attributes use it)
+
+
 def test_nobody_submitted(make_course):
     course = make_course(["a", "b"], {})
     text = write_report(course, "hw").read_text()

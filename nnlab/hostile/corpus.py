@@ -34,11 +34,13 @@ from nnlab.course import PROJECT_ROOT
 from nnlab.demo import cheats as demo_cheats
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
+from nnlab.hostile import reach
 
 # -- the layout of the corpus's work folder ----------------------------------------------------
 # <workdir>/course                the course (copy_course), graded through `nnlab grade`
 # <workdir>/secret/<file>         the course secret used for the run (NNLAB_SECRET)
-# <workdir>/outside/              files outside the course (hard links' other names, write probes)
+# <workdir>/outside/              files outside the course (hard links' other names, write probes,
+#                                 reach probes' targets: outside/reach/<student>/)
 # <workdir>/checks/<name>/        the folder of each Check
 SECRET_FILE = Path("secret") / "nnlab-course-secret"
 OUTSIDE = "outside"
@@ -338,21 +340,25 @@ def source_notebook_paths(where: Where) -> list[str]:
             str(where.course / "source" / a / f"{a}.ipynb"), str(PROJECT_ROOT / "source" / a / f"{a}.ipynb")]
 
 
-def probe_source(relative_only: bool) -> Callable[[Where], str]:
-    """The answer of decision_boundary_x2 taken from the instructor's source notebook."""
-    def code(where: Where) -> str:
-        paths = source_notebook_paths(where)
-        paths = paths[:3] if relative_only else paths[3:]
-        return READ_HELPER + f'''
+def answer_read_from(paths: list[str]) -> str:
+    """Student code: the answer of decision_boundary_x2 taken from the first notebook of `paths` it can read."""
+    return READ_HELPER + f'''
 import json as _json
 _path, _data = _hostile_read({paths!r})
 if _data is not None:
     for _cell in _json.loads(_data)["cells"]:
         if _cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "decision_boundary_x2":
             _code = "".join(_cell["source"])
-            print(_code)  # the instructor's solution, markers and all
+            print(_code)  # the solution, markers and all
             exec(_code)
 ''' + NO_LEAK_ANSWER
+
+
+def probe_source(relative_only: bool) -> Callable[[Where], str]:
+    """The answer of decision_boundary_x2 taken from the instructor's source notebook."""
+    def code(where: Where) -> str:
+        paths = source_notebook_paths(where)
+        return answer_read_from(paths[:3] if relative_only else paths[3:])
     return code
 
 
@@ -424,6 +430,88 @@ try:
 except Exception as _error:
     print("no reference:", type(_error).__name__)
 ''' + NO_LEAK_ANSWER
+
+
+# -- reach probes: files outside the course (see reach.py) -----------------------------------------
+
+def reach_base(where: Where) -> Path:
+    return where.outside / "reach" / where.student
+
+
+def reach_tag(where: Where) -> str:
+    return f"{where.student}-{where.workdir.name}"
+
+
+def other_course_notebook(where: Where) -> Path:
+    return reach_base(where) / "other-course" / "source" / where.assignment / f"{where.assignment}.ipynb"
+
+
+def exchange_hand_in(where: Where) -> Path:
+    return (reach_base(where) / "exchange" / reach.EXCHANGE_COURSE / "inbound"
+            / f"other_student+{where.assignment}+{reach.HAND_IN_TIME}" / f"{where.assignment}.ipynb")
+
+
+def plant_other_course(where: Where, release, source) -> None:
+    reach.plant_other_course(reach_base(where), submissions.to_bytes(source), where.assignment)
+
+
+def plant_exchange(where: Where, release, source) -> None:
+    reach.plant_exchange_hand_in(reach_base(where), "other_student", submissions.to_bytes(correct_nb(release, source)),
+                                 where.assignment)
+
+
+def plant_instructor_only(where: Where, release, source) -> None:
+    reach.plant_instructor_only(reach_base(where))
+
+
+def plant_host_tmp(where: Where, release, source) -> None:
+    reach.plant_host_tmp(reach_tag(where))
+
+
+def plant_nothing(where: Where, release, source) -> None:
+    pass
+
+
+REACH_TARGETS: dict[str, Callable[[Where], list[Path]]] = {
+    "other_course": lambda where: [other_course_notebook(where)],
+    "exchange": lambda where: [exchange_hand_in(where)],
+    "instructor_only": lambda where: [reach_base(where) / "instructor-only.txt"],
+    "etc": lambda where: reach.etc_targets(),
+    "host_tmp": lambda where: [reach.host_tmp_path(reach_tag(where))],
+}
+
+
+def planted(plant: Callable[[Where, object, object], None], build: Build) -> Build:
+    """`build`, after `plant` put the probe's targets outside the course."""
+    def both(folder, release, source):
+        plant(Where(folder), release, source)
+        build(folder, release, source)
+    return both
+
+
+def reach_targets_there(targets: Callable[[Where], list[Path]]) -> ExtraCheck:
+    """The probe's targets exist and the grading user can read them (else the probe proved nothing)."""
+    def check(outcome: Outcome) -> list[str]:
+        where = Where(outcome.course / "submitted" / outcome.case.student / outcome.case.assignment)
+        paths = targets(where)
+        return ([] if paths else ["the probe had no target"]) + \
+            [f"the probe's target is not readable outside the sandbox: {p}" for p in reach.readable_on_host(paths)]
+    return check
+
+
+def reach_probe(name: str, plant, targets: str, about: str, answer_from_leak: bool = False) -> Case:
+    """A case whose notebook tries to read `REACH_TARGETS[targets]`; with `answer_from_leak` its answer
+    of decision_boundary_x2 comes from what it read (so a leak would also show in the score)."""
+    where_targets = REACH_TARGETS[targets]
+    if answer_from_leak:
+        build = replaced(FAULT_CELL, lambda where: answer_read_from([str(p) for p in where_targets(where)]))
+        cells = LEAKED_ANSWER_LOST
+    else:
+        build = appended(FAULT_CELL, lambda where: reach.reach_probe(where_targets(where)))
+        cells = FULL
+    return Case(name, P, name, planted(plant, build),
+                Expect(cells=cells, min_score=sum(cells.values()), max_score=sum(cells.values()),
+                       checks=(reach_targets_there(where_targets),)), about)
 
 
 # -- extra checks ---------------------------------------------------------------------------------
@@ -889,6 +977,18 @@ CASES: list[Case | Check] = [
           "writes into the course folder, outside it and into the project", FULL, checks=(nothing_written,)),
     probe("probe_import_reference", probe_reference, "the answer imported from nnlab.reference",
           LEAKED_ANSWER_LOST),
+    # -- reach probes: outside the course, where a list of hidden folders does not reach --------
+    reach_probe("probe_other_course", plant_other_course, "other_course",
+                "the answer read from another copy of the course's source notebook, outside the course",
+                answer_from_leak=True),
+    reach_probe("probe_exchange_outside", plant_exchange, "exchange",
+                "the answer read from another student's hand-in in an nbgrader exchange outside the course",
+                answer_from_leak=True),
+    reach_probe("probe_instructor_only", plant_instructor_only, "instructor_only",
+                "reads a file only the grading user may read (mode 0600)"),
+    reach_probe("probe_etc", plant_nothing, "etc",
+                "reads /etc files a notebook has no use for (shadow, hostname, hosts, os-release, ...)"),
+    reach_probe("probe_host_tmp", plant_host_tmp, "host_tmp", "reads a file in the host's /tmp"),
 
     # -- the cheats of the graders ----------------------------------------------------------------
     *[cheat_case(title, make) for title, make in demo_cheats.CHEATS.items()],

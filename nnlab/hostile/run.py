@@ -25,8 +25,9 @@ import nbformat
 from nnlab.course import PROJECT_ROOT, copy_course, run_nbgrader
 from nnlab.hostile.corpus import (
     CASES, HIDDEN_TESTS_MARKER, LEAK_MARKER, OUTSIDE, SECRET_FILE, SOLUTION_MARKER, Case, Check, Outcome,
-    write_targets, Where,
+    reach_tag, write_targets, Where,
 )
+from nnlab.hostile.reach import host_tmp_path
 
 # Short limits: a case that loops costs seconds, not minutes.
 FAST_CONFIG = """
@@ -316,9 +317,11 @@ def run_check(check: Check, workdir: Path) -> CaseResult:
 
 
 def _cleanup_write_probes(course: Path, cases: list[Case]) -> None:
-    """Whatever a write probe managed to write is removed (the project's folder above all)."""
+    """Whatever a write probe managed to write is removed (the project's folder above all), and
+    the files the reach probes planted in the host's /tmp."""
     for case in cases:
-        for path in write_targets(Where(course / "submitted" / case.student / case.assignment)):
+        where = Where(course / "submitted" / case.student / case.assignment)
+        for path in [*write_targets(where), host_tmp_path(reach_tag(where))]:
             if path.exists() and not path.is_dir():
                 path.unlink()
 

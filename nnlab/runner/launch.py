@@ -107,7 +107,7 @@ class SpawnLauncher:
             )
         except (SandboxError, OSError) as exc:
             errors.close()
-            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute {self.python}: {exc.strerror}"
+            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute the interpreter {self.python}: {exc.strerror}"
             raise LaunchError(reason) from None
         return PopenChild(proc, errors)
 
@@ -204,7 +204,7 @@ class ZygoteLauncher:
             ours.close()
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
-            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute {self.python}: {exc.strerror}"
+            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute the interpreter {self.python}: {exc.strerror}"
             raise ZygoteError(f"the student process server did not start: {reason}") from None
         theirs.close()
         self.control = ours

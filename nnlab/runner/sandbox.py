@@ -74,6 +74,9 @@ class Sandbox:
         mounts.add("--bind", str(scratch), str(scratch))
         for path in read_only:
             mounts.add("--ro-bind", str(path), str(path))
+        # the sandbox's own root folder (and /etc in it) and /dev belong to the student where bwrap
+        # runs unprivileged: nothing there is meant to change (/dev/shm, /tmp stay writable)
+        mounts.args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
         return [bwrap, *mounts.args, "--chdir", str(scratch), *NAMESPACES, *options, "--",
                 *prefix, python.command, *argv[1:]]

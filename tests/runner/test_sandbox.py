@@ -3,11 +3,16 @@ only, and the grader says so once; with it, nothing outside the allow-list exist
 (What the student's process can and cannot reach, as root and as an ordinary user: test_reach.py.)"""
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from nnlab.runner import sandbox
+from nnlab.runner.launch import SpawnLauncher, ZygoteError, ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StudentProcess
+from nnlab.runner.student_process import StartError, StudentProcess
 
 
 def test_without_bubblewrap_it_grades_with_limits_and_warns_once(monkeypatch, capsys, tmp_path):
@@ -33,3 +38,53 @@ def test_with_bubblewrap_a_folder_outside_the_allow_list_does_not_exist(tmp_path
         student.start()
         assert student.get("seen") is False
     assert Path(tmp_path / "secret.txt").read_text() == "the answers"
+
+
+# -- the interpreter: mounted by its real paths; one that cannot start says why --------------------
+
+CHECK_PYTHON = [(0, "import sys, numpy\nprefix = sys.prefix\nfrom_numpy = float(numpy.ones(3).sum())")]
+
+
+@pytest.mark.parametrize("launcher_class", [SpawnLauncher, ZygoteLauncher])
+def test_a_venv_reached_through_a_link_is_mounted_by_its_real_path(tmp_path, launcher_class):
+    venv = Path(sys.prefix)
+    link = tmp_path / "venv-link"  # as when the project's .venv is a link to an environment elsewhere
+    link.symlink_to(venv.resolve(), target_is_directory=True)
+    python = link / "bin" / Path(sys.executable).name
+    launcher = launcher_class(Sandbox(), python=str(python))
+    try:
+        with StudentProcess(CHECK_PYTHON, launcher=launcher) as student:
+            assert student.start().cell_errors == []
+            assert student.get("prefix") == str(venv.resolve())
+            assert student.get("from_numpy") == 3.0
+    finally:
+        launcher.close()
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_a_missing_interpreter_is_named_not_a_timeout(isolate):
+    student = StudentProcess(CHECK_PYTHON, sandbox=Sandbox(isolate=isolate), python="/nonexistent/python3")
+    with pytest.raises(StartError) as raised:
+        student.start()
+    assert raised.value.kind == "start"
+    assert "could not start" in str(raised.value) and "/nonexistent/python3" in str(raised.value)
+    assert "in time" not in str(raised.value)
+
+
+def test_a_zygote_with_a_missing_interpreter_says_why():
+    launcher = ZygoteLauncher(Sandbox(), python="/nonexistent/python3")
+    with pytest.raises(ZygoteError, match="cannot execute the interpreter /nonexistent/python3: no such file"):
+        StudentProcess(CHECK_PYTHON, launcher=launcher).start()
+    launcher.close()
+
+
+def test_an_interpreter_that_dies_at_start_shows_its_last_words():
+    """Python cannot even start in 8 MiB of address space: its own error is the reason given."""
+    student = StudentProcess(CHECK_PYTHON, sandbox=Sandbox(Limits(memory_bytes=8 * 2**20)), notebook_timeout=30)
+    began = time.monotonic()
+    with pytest.raises(StartError) as raised:
+        student.start()
+    assert time.monotonic() - began < 20
+    message = str(raised.value)
+    assert message.startswith("the student's process could not start: ")
+    assert len(message) > len("the student's process could not start: ") + 10, message

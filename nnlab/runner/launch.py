@@ -35,7 +35,7 @@ def child_environment(home: str) -> dict:
 
 
 def copy_runner(folder: Path) -> Path:
-    """The runner files, copied: inside the sandbox the project folder is empty."""
+    """The runner files, copied: inside the sandbox the project folder does not exist."""
     runner = Path(folder) / ".runner"
     runner.mkdir(exist_ok=True)
     for name in RUNNER_FILES:
@@ -45,6 +45,12 @@ def copy_runner(folder: Path) -> Path:
 
 class LaunchError(RuntimeError):
     """A student process could not be started at all; the message says why."""
+
+
+def _why_not_started(exc: Exception, python: str) -> str:
+    if isinstance(exc, SandboxError):
+        return str(exc)
+    return f"cannot execute the interpreter {python}: {getattr(exc, 'strerror', None) or exc}"
 
 
 class PopenChild:
@@ -107,7 +113,7 @@ class SpawnLauncher:
             )
         except (SandboxError, OSError) as exc:
             errors.close()
-            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute the interpreter {self.python}: {exc.strerror}"
+            reason = _why_not_started(exc, self.python)
             raise LaunchError(reason) from None
         return PopenChild(proc, errors)
 
@@ -204,7 +210,7 @@ class ZygoteLauncher:
             ours.close()
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
-            reason = str(exc) if isinstance(exc, SandboxError) else f"cannot execute the interpreter {self.python}: {exc.strerror}"
+            reason = _why_not_started(exc, self.python)
             raise ZygoteError(f"the student process server did not start: {reason}") from None
         theirs.close()
         self.control = ours

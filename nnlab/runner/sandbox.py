@@ -27,6 +27,7 @@ from .sandbox_view import (
 )
 
 log = logging.getLogger(__name__)
+COURSE_PACKAGE = Path(__file__).resolve().parents[1]   # nnlab: graders, reference solutions
 _warned = False
 __all__ = ["Limits", "Sandbox", "SandboxError", "working_bwrap", "release_pids_cgroup"]
 
@@ -69,6 +70,10 @@ class Sandbox:
         system_view(mounts)
         for folder in python.folders:
             mounts.add("--ro-bind", folder, folder)
+        if any(_inside(COURSE_PACKAGE, Path(folder)) for folder in python.folders):
+            # installed into site-packages (not editable): the graders and reference solutions
+            # would be readable as files there, though never importable
+            mounts.add("--tmpfs", None, str(COURSE_PACKAGE))
         etc_view(mounts, write_accounts(Path(scratch) / ".etc", *student_ids()))
         devices_view(mounts)
         mounts.add("--bind", str(scratch), str(scratch))
@@ -173,6 +178,10 @@ def _lower(name: int, value: int) -> None:
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(name, (value, value))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def _warn_once(message: str) -> None:

@@ -88,3 +88,13 @@ def test_an_interpreter_that_dies_at_start_shows_its_last_words():
     message = str(raised.value)
     assert message.startswith("the student's process could not start: ")
     assert len(message) > len("the student's process could not start: ") + 10, message
+
+
+def test_the_course_package_installed_in_site_packages_is_empty_inside(monkeypatch, tmp_path):
+    """A non-editable install puts nnlab (graders, reference solutions) into the venv the sandbox shows."""
+    package = Path(sys.prefix).resolve() / "lib" / "nnlab-test-package"
+    monkeypatch.setattr(sandbox, "COURSE_PACKAGE", package)
+    command = Sandbox().command([sys.executable, "-I", "x.py"], tmp_path)
+    at = command.index(str(package))
+    assert command[at - 1] == "--tmpfs"
+    assert command.index(str(Path(sys.prefix).resolve())) < at  # over the installation, not under it

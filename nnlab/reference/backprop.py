@@ -12,6 +12,12 @@ Three views of the same idea, from the most explicit to the most automatic:
 `relu_backward` / `relu_jacobian` show why layers pass gradients elementwise instead of
 multiplying by their (huge, diagonal) Jacobian.
 
+The learning loop by hand: `linear_forward` / `linear_backward` (a vectorised affine layer,
+X: (N, D) @ W: (D, M) + b: (M,)), `relu_forward`, `hinge_loss_backward` (the mean multiclass
+hinge loss and its gradient with respect to the scores), `two_layer_loss` (Linear -> ReLU ->
+Linear -> hinge, with L2 regularization, built from those layers), `sgd_step` and
+`train_two_layer` (minibatch SGD in an order fixed by the seed), trained on `make_spiral`.
+
 Conventions: scalars in give (numpy) floats out, arrays in give float arrays of the same
 shape out, inputs are never mutated. ReLU passes the gradient where its input is `>= 0`,
 the course convention (`d_relu(0) == 1`); PyTorch uses 0 at exactly 0.
@@ -33,6 +39,9 @@ __all__ = [
     "AddConstantGate", "MultiplyConstantGate", "SigmoidGate",
     "NeuronTrace", "sigmoid_neuron_trace", "sigmoid_neuron",
     "Value", "torch_sigmoid_neuron", "relu_backward", "relu_jacobian",
+    "rel_error", "numerical_gradient", "linear_forward", "linear_backward",
+    "relu_forward", "hinge_loss_backward", "init_two_layer", "two_layer_scores", "two_layer_loss",
+    "sgd_step", "train_two_layer", "make_spiral", "accuracy",
 ]
 
 Number = Union[int, float]
@@ -447,3 +456,172 @@ def relu_jacobian(x: ArrayLike) -> NDArray[np.float64]:
     """
     x_arr = np.asarray(x, dtype=np.float64)
     return np.diag((x_arr.ravel() >= 0).astype(np.float64))
+
+
+# ---------------------------------------------------------------------------
+# The learning loop by hand: a vectorised linear layer, a two-layer network, minibatch SGD.
+# ---------------------------------------------------------------------------
+Params = dict[str, NDArray[np.float64]]
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+def rel_error(a: ArrayLike, b: ArrayLike) -> float:
+    """The largest elementwise relative error |a - b| / max(1e-8, |a| + |b|) (0.0 for empty arrays)."""
+    a_arr = np.asarray(a, dtype=np.float64)
+    b_arr = np.asarray(b, dtype=np.float64)
+    if a_arr.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a_arr - b_arr) / np.maximum(1e-8, np.abs(a_arr) + np.abs(b_arr))))
+
+
+def numerical_gradient(f: Callable[[NDArray[np.float64]], float], A: ArrayLike, h: float = 1e-5) -> NDArray[np.float64]:
+    """Central differences (f(A + h e_i) - f(A - h e_i)) / (2h) for every element of A.
+
+    f takes an array shaped like A and returns a number; A is not modified (f gets copies).
+    """
+    at = np.array(A, dtype=np.float64)
+    grad = np.zeros_like(at)
+    for i in range(at.size):
+        plus, minus = at.copy(), at.copy()
+        plus.flat[i] += h
+        minus.flat[i] -= h
+        grad.flat[i] = (float(f(plus)) - float(f(minus))) / (2.0 * h)
+    return grad
+
+
+def linear_forward(X: ArrayLike, W: ArrayLike, b: ArrayLike):
+    """out = X @ W + b for a batch.
+
+    X: (N, D), W: (D, M), b: (M,). Returns (out, cache): out (N, M), cache = (X, W, b) as
+    float64 copies, what linear_backward needs.
+    """
+    X_arr = np.array(X, dtype=np.float64)
+    W_arr = np.array(W, dtype=np.float64)
+    b_arr = np.array(b, dtype=np.float64)
+    if X_arr.ndim != 2 or W_arr.ndim != 2 or b_arr.shape != (W_arr.shape[1],) or X_arr.shape[1] != W_arr.shape[0]:
+        raise ValueError(f"expected X (N, D), W (D, M), b (M,), got {X_arr.shape}, {W_arr.shape}, {b_arr.shape}")
+    return X_arr @ W_arr + b_arr, (X_arr, W_arr, b_arr)
+
+
+def linear_backward(dout: ArrayLike, cache) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Gradients of the linear layer given dout = d loss / d out, (N, M).
+
+    Returns (dX, dW, db) shaped like X (N, D), W (D, M) and b (M,):
+    dX = dout @ W.T, dW = X.T @ dout, db = dout summed over the batch.
+    """
+    X, W, _ = cache
+    d = np.asarray(dout, dtype=np.float64)
+    return d @ W.T, X.T @ d, d.sum(axis=0)
+
+
+def relu_forward(x: ArrayLike) -> NDArray[np.float64]:
+    """Elementwise max(0, x) as a new float array of the same shape."""
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+
+def hinge_loss_backward(S: ArrayLike, y: ArrayLike, delta: float = 1.0) -> tuple[float, NDArray[np.float64]]:
+    """The mean multiclass hinge loss of scores S and its gradient d loss / d S.
+
+    S: (N, C) scores, y: (N,) integer class indices. loss = mean_i sum_{j != y_i} max(0, S_ij - S_iy_i + delta).
+    dS: (N, C): 1/N at every positive margin, minus (their count)/N at the true class;
+    a margin of exactly 0 counts as inactive.
+    """
+    scores = np.asarray(S, dtype=np.float64)
+    labels = np.asarray(y).astype(np.intp)
+    n = scores.shape[0]
+    rows = np.arange(n)
+    margins = scores - scores[rows, labels][:, None] + delta
+    margins[rows, labels] = 0.0
+    active = margins > 0.0
+    loss = float(np.where(active, margins, 0.0).sum() / n)
+    dS = active.astype(np.float64)
+    dS[rows, labels] = -active.sum(axis=1)
+    return loss, dS / n
+
+
+def init_two_layer(D: int, H: int, C: int, scale: float = 0.1, seed: int = 0) -> Params:
+    """Weights drawn from scale * standard normal with default_rng(seed) (W1 first, then W2), zero biases."""
+    rng = np.random.default_rng(seed)
+    W1 = scale * rng.standard_normal((D, H))
+    W2 = scale * rng.standard_normal((H, C))
+    return {"W1": W1, "b1": np.zeros(H), "W2": W2, "b2": np.zeros(C)}
+
+
+def two_layer_scores(params: Params, X: ArrayLike) -> NDArray[np.float64]:
+    """Class scores (N, C) of the network: relu(X @ W1 + b1) @ W2 + b2."""
+    hidden, _ = linear_forward(X, params["W1"], params["b1"])
+    scores, _ = linear_forward(relu_forward(hidden), params["W2"], params["b2"])
+    return scores
+
+
+def two_layer_loss(params: Params, X: ArrayLike, y: ArrayLike, reg: float = 0.0) -> tuple[float, Params]:
+    """Loss and gradients of Linear -> ReLU -> Linear -> mean hinge loss (delta = 1).
+
+    params: {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}; X: (N, D); y: (N,) integers.
+    loss = mean hinge + reg * (sum(W1**2) + sum(W2**2)) (biases are not regularized).
+    Returns (loss, grads), grads a new dict with the same keys and shapes as params.
+    """
+    z1, cache1 = linear_forward(X, params["W1"], params["b1"])
+    h1 = relu_forward(z1)
+    scores, cache2 = linear_forward(h1, params["W2"], params["b2"])
+    data_loss, dscores = hinge_loss_backward(scores, y)
+    W1, W2 = np.asarray(params["W1"], dtype=np.float64), np.asarray(params["W2"], dtype=np.float64)
+    loss = data_loss + reg * float(np.sum(W1 * W1) + np.sum(W2 * W2))
+    dh1, dW2, db2 = linear_backward(dscores, cache2)
+    dz1 = relu_backward(z1, dh1)
+    _, dW1, db1 = linear_backward(dz1, cache1)
+    return loss, {"W1": dW1 + 2.0 * reg * W1, "b1": db1, "W2": dW2 + 2.0 * reg * W2, "b2": db2}
+
+
+def sgd_step(params: Params, grads: Params, lr: float) -> Params:
+    """One plain SGD step: a new dict with params[k] - lr * grads[k] for every key of params."""
+    return {k: np.asarray(v, dtype=np.float64) - lr * np.asarray(grads[k], dtype=np.float64)
+            for k, v in params.items()}
+
+
+def train_two_layer(params: Params, X: ArrayLike, y: ArrayLike, lr: float, reg: float, epochs: int,
+                    batch_size: int, seed: int = 0) -> tuple[Params, list[float]]:
+    """Minibatch SGD on two_layer_loss; returns (trained params, history).
+
+    rng = default_rng(seed) is made once; every epoch starts with order = rng.permutation(N)
+    and takes the minibatches order[0:B], order[B:2B], ... (the last one may be smaller),
+    one sgd_step each. history[k] is two_layer_loss on the whole of X, y (with reg) after epoch k.
+    The params passed in are not modified.
+    """
+    X_arr = np.asarray(X, dtype=np.float64)
+    y_arr = np.asarray(y)
+    n = X_arr.shape[0]
+    rng = np.random.default_rng(seed)
+    current = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    history: list[float] = []
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(current, X_arr[batch], y_arr[batch], reg)
+            current = sgd_step(current, grads, lr)
+        history.append(two_layer_loss(current, X_arr, y_arr, reg)[0])
+    return current, history
+
+
+def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, seed: int = 0):
+    """A 2-D spiral with n_classes interleaved arms: X (n_per_class * n_classes, 2) float64, y integers.
+
+    Arm k has radii evenly spaced in [0, 1] and angles from 4k to 4(k + 1) radians plus
+    Gaussian noise (noise standard deviation, default_rng(seed)).
+    """
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n_per_class * n_classes, 2))
+    y = np.zeros(n_per_class * n_classes, dtype=np.int64)
+    for k in range(n_classes):
+        rows = slice(k * n_per_class, (k + 1) * n_per_class)
+        radius = np.linspace(0.0, 1.0, n_per_class)
+        angle = np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class) + noise * rng.standard_normal(n_per_class)
+        X[rows] = np.column_stack([radius * np.sin(angle), radius * np.cos(angle)])
+        y[rows] = k
+    return X, y
+
+
+def accuracy(params: Params, X: ArrayLike, y: ArrayLike) -> float:
+    """The fraction of rows of X whose highest score is the true class."""
+    return float(np.mean(np.argmax(two_layer_scores(params, X), axis=1) == np.asarray(y)))

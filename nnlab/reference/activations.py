@@ -234,3 +234,35 @@ ACTIVATIONS: dict[str, tuple[Callable[..., FloatOrArray], Callable[..., FloatOrA
     "elu": (elu, d_elu),
     "softplus": (softplus, d_softplus),
 }
+
+
+# --- vanishing gradients: a deep chain of single units ----------------------------------------
+#
+# A chain of L units, one per layer, no biases: h_0 = x, z_k = w_k * h_k, h_{k+1} = f(z_k)
+# for k = 0 .. L-1 (0-based). Backpropagation multiplies one local factor per layer,
+# d h_{k+1} / d h_k = f'(z_k) * w_k, so the gradient of the output h_L that reaches h_k is
+# the product of the factors of every layer above it.
+
+
+def chain_forward(activation: Callable[[np.ndarray], np.ndarray], x: float, weights: ArrayLike) -> np.ndarray:
+    """The pre-activations z: (L,) of the chain h_0 = x, z_k = weights[k] * h_k, h_{k+1} = activation(z_k)."""
+    w = _as_float_array(weights).reshape(-1)
+    z = np.zeros(w.size)
+    h = np.float64(x)
+    for k in range(w.size):
+        z[k] = w[k] * h
+        h = np.float64(activation(np.array(z[k])))
+    return z
+
+
+def chain_gradient(d_activation: Callable[[np.ndarray], np.ndarray], pre_activations: ArrayLike,
+                   weights: ArrayLike) -> np.ndarray:
+    """g: (L,) with g[k] = d h_L / d h_k = prod_{j >= k} d_activation(z_j) * weights[j].
+
+    g[0] is the gradient that reaches the chain's input (the first layer), g[L-1] the top
+    layer's own factor.
+    """
+    z = _as_float_array(pre_activations).reshape(-1)
+    w = _as_float_array(weights).reshape(-1)
+    local = _as_float_array(d_activation(z.copy())) * w
+    return np.cumprod(local[::-1])[::-1].copy()

@@ -210,3 +210,104 @@ def squared_error(y: ArrayLike, t: ArrayLike) -> float:
     if predictions.shape != targets.shape:
         raise ValueError(f"y and t must have the same shape, got {predictions.shape} and {targets.shape}")
     return float(0.5 * np.sum((predictions - targets) ** 2))
+
+
+# --- training the linear SVM with minibatch SGD ---------------------------------------------
+
+
+def sgd_step(W: ArrayLike, b: ArrayLike, dW: ArrayLike, db: ArrayLike, lr: float) -> tuple[FloatArray, FloatArray]:
+    """One step of gradient descent: returns new arrays (W - lr * dW, b - lr * db).
+
+    W, dW: (C, D); b, db: (C,). None of the inputs is modified.
+    """
+    weights = np.asarray(W, dtype=float)
+    biases = np.asarray(b, dtype=float)
+    return weights - lr * np.asarray(dW, dtype=float), biases - lr * np.asarray(db, dtype=float)
+
+
+def train_svm(
+    X: ArrayLike,
+    y: ArrayLike,
+    lr: float = 0.1,
+    reg: float = 1e-3,
+    epochs: int = 20,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Minibatch SGD on the SVM loss of a linear classifier (delta = 1).
+
+    X: (N, D), y: (N,) class indices; C = max(y) + 1 classes.
+    rng = np.random.default_rng(seed); W = 0.001 * rng.standard_normal((C, D)); b = zeros(C).
+    Every epoch draws order = rng.permutation(N) and walks it in consecutive batches of
+    batch_size indices (the last one may be smaller); each batch computes
+    svm_loss(W, b, X[batch], y[batch], reg), records the loss and takes sgd_step with lr.
+    Returns (W, b, losses) with losses: (epochs * ceil(N / batch_size),), the loss of every
+    step before its update.
+    """
+    inputs = np.asarray(X, dtype=float)
+    labels = np.asarray(y).astype(np.intp)
+    n_samples, n_features = inputs.shape
+    n_classes = int(labels.max()) + 1
+    rng = np.random.default_rng(seed)
+    weights = 0.001 * rng.standard_normal((n_classes, n_features))
+    biases = np.zeros(n_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(n_samples)
+        for start in range(0, n_samples, batch_size):
+            batch = order[start:start + batch_size]
+            loss, dW, db = svm_loss(weights, biases, inputs[batch], labels[batch], reg=reg)
+            losses.append(loss)
+            weights, biases = sgd_step(weights, biases, dW, db, lr)
+    return weights, biases, np.array(losses, dtype=float)
+
+
+def predict(W: ArrayLike, b: ArrayLike, X: ArrayLike) -> IntArray:
+    """The predicted class of every image: the index of its highest score (the first one on a tie).
+
+    W: (C, D), b: (C,), X: (N, D) -> (N,) integer class indices.
+    """
+    return np.argmax(linear_scores(W, b, np.asarray(X, dtype=float).reshape(-1, np.shape(W)[1])), axis=1)
+
+
+def choose_hyperparameters(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_val: ArrayLike,
+    y_val: ArrayLike,
+    learning_rates,
+    regs,
+    epochs: int = 20,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> tuple[float, float, FloatArray]:
+    """A grid search on the validation split.
+
+    For every lr in learning_rates (rows) and reg in regs (columns), train on the training split
+    with train_svm(X_train, y_train, lr, reg, epochs, batch_size, seed) and measure the accuracy on
+    the validation split, mean(predict(W, b, X_val) == y_val). Returns (best_lr, best_reg, accuracy)
+    with accuracy: (len(learning_rates), len(regs)); the best is the first maximum in row-major
+    order (np.argmax of the table).
+    """
+    accuracy = np.zeros((len(learning_rates), len(regs)))
+    labels_val = np.asarray(y_val)
+    for i, lr in enumerate(learning_rates):
+        for j, reg in enumerate(regs):
+            W, b, _ = train_svm(X_train, y_train, lr, reg, epochs, batch_size, seed)
+            accuracy[i, j] = np.mean(predict(W, b, X_val) == labels_val)
+    i, j = np.unravel_index(int(np.argmax(accuracy)), accuracy.shape)
+    return float(learning_rates[i]), float(regs[j]), accuracy
+
+
+def make_blobs(n_per_class: int, centres: ArrayLike, spread: float = 1.0, seed: int = 0) -> tuple[FloatArray, IntArray]:
+    """Gaussian blobs: n_per_class points around each row of centres (C, D), shuffled.
+
+    Returns X: (C * n_per_class, D) and y: (C * n_per_class,) class indices.
+    """
+    centres = np.asarray(centres, dtype=float)
+    rng = np.random.default_rng(seed)
+    n_classes, n_features = centres.shape
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    X = centres[y] + spread * rng.standard_normal((y.size, n_features))
+    order = rng.permutation(y.size)
+    return X[order], y[order]

@@ -306,3 +306,87 @@ def test_derivative_tools_do_not_mutate_their_input():
     numerical_derivative(logistic, x)
     autograd_derivative(torch.sigmoid, x)
     np.testing.assert_array_equal(x, before)
+
+
+# ---------------------------------------------------------------- vanishing gradients: a chain of units
+
+
+def torch_chain_gradients(torch_fn, x: float, weights: np.ndarray) -> np.ndarray:
+    """d h_L / d h_k for k = 0 .. L-1 of the chain h_{k+1} = f(w_k h_k), by torch.autograd."""
+    h = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True)]
+    for w in weights:
+        h[-1].retain_grad()
+        h.append(torch_fn(float(w) * h[-1]))
+    h[-1].backward()
+    return np.array([node.grad.item() for node in h[:-1]])
+
+
+@pytest.mark.parametrize("name, torch_fn", [("logistic", torch.sigmoid), ("tanh", torch.tanh), ("arctan", torch.atan),
+                                            ("softplus", F.softplus), ("elu", F.elu)])
+def test_chain_gradient_equals_torch_autograd(name, torch_fn):
+    f, df = ACTIVATIONS[name]
+    rng = np.random.default_rng(30)
+    for _ in range(5):
+        weights = rng.normal(scale=1.5, size=int(rng.integers(1, 15)))
+        x = float(rng.uniform(-2.0, 2.0))
+        z = act.chain_forward(f, x, weights)
+        g = act.chain_gradient(df, z, weights)
+        assert z.shape == g.shape == weights.shape and g.dtype == np.float64
+        np.testing.assert_allclose(g, torch_chain_gradients(torch_fn, x, weights), rtol=1e-10, atol=1e-300)
+
+
+def test_chain_forward_is_the_stated_recursion_and_keeps_its_inputs():
+    weights = np.array([2.0, -1.0, 0.5, 3.0])
+    before = weights.copy()
+    z = act.chain_forward(np.tanh, 1, weights)  # an integer x
+    h, expected = 1.0, []
+    for w in weights:
+        expected.append(w * h)
+        h = math.tanh(w * h)
+    np.testing.assert_allclose(z, expected, rtol=1e-15)
+    np.testing.assert_array_equal(weights, before)
+    np.testing.assert_array_equal(act.chain_forward(np.sin, 0.5, np.array([3.0])), [1.5])  # one unit
+    z_copy = z.copy()
+    act.chain_gradient(np.cos, z, weights)
+    np.testing.assert_array_equal(z, z_copy)
+    np.testing.assert_array_equal(weights, before)
+
+
+def test_relu_chain_passes_the_gradient_unchanged_through_active_units():
+    rng = np.random.default_rng(31)
+    weights = rng.uniform(0.5, 1.5, size=30)  # positive weights and input: every unit stays active
+    z = act.chain_forward(relu, 0.7, weights)
+    g = act.chain_gradient(d_relu, z, weights)
+    assert np.all(z > 0)
+    np.testing.assert_allclose(g, np.cumprod(weights[::-1])[::-1], rtol=1e-13)
+    np.testing.assert_allclose(g, torch_chain_gradients(torch.relu, 0.7, weights), rtol=1e-13)
+    # with every weight 1 the gradient reaches the first layer untouched, however deep the chain
+    ones = np.ones(50)
+    assert act.chain_gradient(d_relu, act.chain_forward(relu, 0.5, ones), ones)[0] == 1.0
+
+
+def test_a_dead_relu_stops_the_gradient_below_it():
+    weights = np.array([1.0, 2.0, -1.0, 3.0, 0.5])  # layer 2 gets z = -2: dead
+    z = act.chain_forward(relu, 1.0, weights)
+    g = act.chain_gradient(d_relu, z, weights)
+    np.testing.assert_array_equal(z, [1.0, 2.0, -2.0, 0.0, 0.0])
+    np.testing.assert_array_equal(g[:3], 0.0)
+    # above the dead unit every z is exactly 0, where the lecture's d_relu(0) = 1 and torch's is 0:
+    # torch agrees below (and at) the dead unit only
+    np.testing.assert_array_equal(g[3:], [1.5, 0.5])
+    np.testing.assert_array_equal(torch_chain_gradients(torch.relu, 1.0, weights)[:3], 0.0)
+
+
+def test_logistic_chain_vanishes_at_least_like_a_quarter_per_layer():
+    rng = np.random.default_rng(32)
+    for depth in (1, 5, 10, 30):
+        ones = np.ones(depth)
+        g0 = act.chain_gradient(d_logistic, act.chain_forward(logistic, float(rng.normal()), ones), ones)[0]
+        assert 0 < g0 <= 0.25 ** depth
+        weights = rng.normal(scale=3.0, size=depth)
+        g = act.chain_gradient(d_logistic, act.chain_forward(logistic, 1.0, weights), weights)
+        assert np.all(np.abs(g) <= np.cumprod((np.abs(weights) / 4)[::-1])[::-1] * (1 + 1e-12))
+    # tanh: the factor is at most |w| (tanh'(0) = 1), so with weights 1 it shrinks, but slowly
+    ones = np.ones(40)
+    g_tanh = act.chain_gradient(d_tanh, act.chain_forward(tanh, 0.5, ones), ones)[0]
+    assert 0.25 ** 40 < 1e-20 < g_tanh < 1.0

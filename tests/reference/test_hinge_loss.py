@@ -350,3 +350,117 @@ def test_squared_error_gradient_and_torch():
     assert squared_error(y, t) == pytest.approx(torch_value, rel=1e-12)
     np.testing.assert_array_equal(y, y_copy)
     np.testing.assert_array_equal(t, t_copy)
+
+
+# ---------------------------------------------------------------- training: sgd_step, train_svm, choose
+
+
+from nnlab.reference.hinge_loss import choose_hyperparameters, make_blobs, predict, sgd_step, train_svm  # noqa: E402
+
+
+def test_sgd_step_is_a_new_step_against_the_gradient():
+    rng = np.random.default_rng(20)
+    W, b, dW, db = rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=(3, 4)), rng.normal(size=3)
+    copies = [a.copy() for a in (W, b, dW, db)]
+    W_new, b_new = sgd_step(W, b, dW, db, 0.3)
+    np.testing.assert_allclose(W_new, W - 0.3 * dW, rtol=0, atol=0)
+    np.testing.assert_allclose(b_new, b - 0.3 * db, rtol=0, atol=0)
+    assert W_new.dtype == np.float64 and not np.shares_memory(W_new, W) and not np.shares_memory(b_new, b)
+    for before, after in zip(copies, (W, b, dW, db)):
+        np.testing.assert_array_equal(before, after)
+    # the same update as torch.optim.SGD on the same parameters and gradients
+    W_t, b_t = torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)
+    W_t.grad, b_t.grad = torch.tensor(dW), torch.tensor(db)
+    torch.optim.SGD([W_t, b_t], lr=0.3).step()
+    np.testing.assert_allclose(W_new, W_t.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(b_new, b_t.detach().numpy(), rtol=1e-15)
+
+
+def test_one_full_batch_epoch_is_one_gradient_step_from_the_stated_initialisation():
+    X, y = make_blobs(10, np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]]), seed=1)
+    W, b, losses = train_svm(X, y, lr=0.2, reg=0.1, epochs=1, batch_size=1000, seed=5)
+    W0 = 0.001 * np.random.default_rng(5).standard_normal((3, 2))
+    loss0, dW0, db0 = svm_loss(W0, np.zeros(3), X, y, reg=0.1)
+    assert losses.shape == (1,) and losses[0] == pytest.approx(loss0, rel=1e-12)
+    np.testing.assert_allclose(W, W0 - 0.2 * dW0, rtol=1e-12)
+    np.testing.assert_allclose(b, -0.2 * db0, rtol=1e-12, atol=1e-15)
+    assert loss0 == pytest.approx(2.0, abs=0.05)  # C - 1 with W close to 0 and b = 0
+
+
+def test_train_svm_follows_the_stated_recipe_step_by_step():
+    """The loop written out again, with torch.autograd computing every step's gradient."""
+    X, y = make_blobs(7, np.array([[2.0, 0.0, 1.0], [-2.0, 1.0, 0.0]]), seed=3)  # N = 14
+    lr, reg, epochs, batch_size, seed = 0.1, 0.05, 3, 4, 11  # 4 batches an epoch, the last one of 2
+    W, b, losses = train_svm(X, y, lr, reg, epochs, batch_size, seed)
+    rng = np.random.default_rng(seed)
+    W_t = torch.tensor(0.001 * rng.standard_normal((2, 3)), requires_grad=True)
+    b_t = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    expected_losses = []
+    for _ in range(epochs):
+        order = rng.permutation(14)
+        for batch in (order[0:4], order[4:8], order[8:12], order[12:14]):
+            S = torch.tensor(X[batch]) @ W_t.T + b_t
+            loss = 2 * torch.nn.functional.multi_margin_loss(S, torch.tensor(y[batch])) + reg * (W_t ** 2).sum()
+            W_t.grad = b_t.grad = None
+            loss.backward()
+            expected_losses.append(loss.item())
+            with torch.no_grad():
+                W_t -= lr * W_t.grad
+                b_t -= lr * b_t.grad
+    assert losses.shape == (12,) and losses.dtype == np.float64
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-10)
+    np.testing.assert_allclose(W, W_t.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(b, b_t.detach().numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_train_svm_learns_separable_blobs_and_leaves_its_inputs_alone():
+    centres = np.array([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0], [-4.0, -4.0, 0.0]])
+    X, y = make_blobs(30, centres, spread=0.8, seed=2)
+    X_copy, y_copy = X.copy(), y.copy()
+    W, b, losses = train_svm(X, y, lr=0.1, reg=1e-3, epochs=15, batch_size=16, seed=0)
+    assert np.mean(predict(W, b, X) == y) > 0.9
+    assert losses[:8].mean() > 2 * losses[-8:].mean()
+    assert losses[0] == pytest.approx(3.0, abs=0.05)  # C - 1 at the start
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    # the same seed gives the same run, another seed another one
+    np.testing.assert_array_equal(train_svm(X, y, 0.1, 1e-3, 15, 16, 0)[0], W)
+    assert not np.array_equal(train_svm(X, y, 0.1, 1e-3, 15, 16, 1)[0], W)
+
+
+def test_the_gradient_of_the_recorded_loss_is_what_training_follows():
+    """A small enough step along -dW lowers the batch loss (the gradient is a descent direction)."""
+    X, y = make_blobs(12, np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]), spread=1.0, seed=9)
+    W, b, _ = train_svm(X, y, lr=0.05, reg=0.01, epochs=2, batch_size=8, seed=4)
+    loss, dW, db = svm_loss(W, b, X, y, reg=0.01)
+    W_next, b_next = sgd_step(W, b, dW, db, 1e-4)
+    assert svm_loss(W_next, b_next, X, y, reg=0.01)[0] < loss
+
+
+def test_predict_is_the_first_highest_score():
+    W, b = np.eye(3), np.zeros(3)
+    X = np.array([[-2.0, 5.0, 3.0], [5.0, 6.0, 3.0], [1.0, 1.0, 0.0], [0.0, 2.0, 2.0]])
+    predicted = predict(W, b, X)
+    np.testing.assert_array_equal(predicted, [1, 1, 0, 1])
+    assert predicted.dtype.kind == "i"
+    np.testing.assert_array_equal(predict(LECTURE_W, LECTURE_B, LECTURE_X[None, :]), [1])  # 410.8 wins
+
+
+def test_choose_hyperparameters_measures_on_validation_and_takes_the_first_maximum():
+    X, y = make_blobs(20, np.array([[1.5, 0.0], [-1.5, 0.0], [0.0, 2.0]]), spread=1.0, seed=6)
+    X_train, y_train, X_val, y_val = X[:36], y[:36], X[36:], y[36:]
+    copies = [a.copy() for a in (X_train, y_train, X_val, y_val)]
+    lrs, regs = [1e-3, 0.1, 0.1 * (1 + 1e-9)], [0.0, 0.5, 5.0]
+    best_lr, best_reg, accuracy = choose_hyperparameters(X_train, y_train, X_val, y_val, lrs, regs, 5, 8, 0)
+    assert accuracy.shape == (3, 3)
+    for i, lr in enumerate(lrs):
+        for j, reg in enumerate(regs):
+            W, b, _ = train_svm(X_train, y_train, lr, reg, 5, 8, 0)
+            assert accuracy[i, j] == np.mean(predict(W, b, X_val) == y_val)
+    np.testing.assert_array_equal(accuracy[1], accuracy[2])  # the near-equal learning rates tie
+    i, j = np.unravel_index(np.argmax(accuracy), accuracy.shape)
+    assert (best_lr, best_reg) == (lrs[i], regs[j]) and i != 2
+    for before, after in zip(copies, (X_train, y_train, X_val, y_val)):
+        np.testing.assert_array_equal(before, after)
+    one = choose_hyperparameters(X_train, y_train, X_val, y_val, [0.1], [0.5], 5, 8, 0)
+    assert one[:2] == (0.1, 0.5) and one[2].shape == (1, 1) and one[2][0, 0] == accuracy[1, 1]

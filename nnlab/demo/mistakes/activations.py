@@ -6,13 +6,14 @@ change is not there.
 
 Cascades: `d_softplus` (rectifiers cell) returns the student's own `logistic` (smooth cell), so
 a `logistic` that overflows also costs the softplus large-input test. Within a cell, `d_logistic`
-calls `logistic`, `d_tanh` calls `tanh` and `d_elu` calls `elu`. The derivative tools are graded
-with library functions (numpy.exp, torch.sin, ...), never with the student's activations, so no
-mistake in Questions 1-3 reaches them.
+calls `logistic`, `d_tanh` calls `tanh` and `d_elu` calls `elu`. The derivative tools and the chain of
+Question 5 are graded with library functions (numpy.exp, torch.sin, numpy.cos, ...), never with the
+student's activations, so no mistake in Questions 1-3 reaches them.
 """
 from nnlab.demo.mistakes import MistakeSet, edited
 
-FULL = {"test_step_like": 2.0, "test_smooth": 3.0, "test_rectifiers": 4.0, "test_derivative_tools": 3.0}
+FULL = {"test_step_like": 2.0, "test_smooth": 3.0, "test_rectifiers": 4.0, "test_derivative_tools": 3.0,
+        "test_vanishing": 3.0}
 
 
 STEP_LIKE = '''\
@@ -116,6 +117,26 @@ def autograd_derivative(torch_fn, x):
     return scalar_or_array(t.grad.detach().numpy())
 '''
 
+VANISHING = '''\
+def chain_forward(activation, x, weights):
+    z = np.zeros(len(weights))
+    h = x
+    for k in range(len(weights)):
+        z[k] = weights[k] * h
+        h = activation(z[k])
+    return z
+
+
+def chain_gradient(d_activation, pre_activations, weights):
+    factors = d_activation(pre_activations) * weights
+    g = np.zeros(len(factors))
+    running = 1.0
+    for k in reversed(range(len(factors))):
+        running = running * factors[k]
+        g[k] = running
+    return g
+'''
+
 MISTAKE_SETS = [
     MistakeSet(
         name="strict thresholds at 0, an overflowing logistic, a tensor handed back",
@@ -135,12 +156,18 @@ MISTAKE_SETS = [
             # returns x's gradient as it is: a torch tensor (a 0-d tensor for a number).
             "derivative_tools": edited(DERIVATIVE_TOOLS, ("    return scalar_or_array(t.grad.detach().numpy())\n",
                                                           "    return t.grad\n")),
+            # the local factors without the weights: the product of the derivatives only.
+            "vanishing": edited(VANISHING, ("    factors = d_activation(pre_activations) * weights\n",
+                                            "    factors = d_activation(pre_activations)\n")),
         },
         # binary_step(0): only its at-zero test. The naive logistic warns for |x| up to 1e4: its
         # large-input test, and through d_softplus = logistic (a cascade) softplus's too. The
         # rectifiers lose the conventions-at-0 test only (the other tests keep x away from 0).
         # The tensor fails "a number for a number" (lecture values) and "a numpy float64 array".
-        expected={"test_step_like": 1.5, "test_smooth": 2.5, "test_rectifiers": 3.25, "test_derivative_tools": 2.0},
+        # chain_gradient without the weights: its values and edge tests (one unit with w != 1 too);
+        # chain_forward is right.
+        expected={"test_step_like": 1.5, "test_smooth": 2.5, "test_rectifiers": 3.25, "test_derivative_tools": 2.0,
+                  "test_vanishing": 1.25},
     ),
     MistakeSet(
         name="a derivative that is never undefined, tanh' from x, a naive softplus, a one-sided difference",
@@ -157,11 +184,16 @@ MISTAKE_SETS = [
             "derivative_tools": edited(DERIVATIVE_TOOLS,
                                        ("(as_float_array(f(x + h)) - as_float_array(f(x - h))) / (2 * h)",
                                         "(as_float_array(f(x + h)) - as_float_array(f(x))) / h")),
+            # the unit's output f(w h) stored instead of its pre-activation w h.
+            "vanishing": edited(VANISHING, ("        z[k] = weights[k] * h\n        h = activation(z[k])\n",
+                                            "        z[k] = activation(weights[k] * h)\n        h = z[k]\n")),
         },
         # d_tanh: the lecture's d_tanh(0) = 1 still holds; the random and the large-input tests of
         # tanh/arctan fail. The one-sided difference is within 1e-4 of the derivative (the values
-        # tests) but not the central difference the exact-h test asks for.
-        expected={"test_step_like": 1.5, "test_smooth": 2.0, "test_rectifiers": 3.75, "test_derivative_tools": 2.5},
+        # tests) but not the central difference the exact-h test asks for. chain_forward returning the
+        # outputs h fails both of its tests (a chain of one unit too); chain_gradient is right.
+        expected={"test_step_like": 1.5, "test_smooth": 2.0, "test_rectifiers": 3.75, "test_derivative_tools": 2.5,
+                  "test_vanishing": 1.75},
     ),
     MistakeSet(
         name="identity hands back its input, a precedence slip, ReLU in place, a fixed alpha, float32 autograd",
@@ -177,11 +209,17 @@ MISTAKE_SETS = [
                                  ("np.where(x >= 0, x, alpha * x)", "np.where(x >= 0, x, 0.25 * x)")),
             # float32 tensors: the derivative is right to about 1e-7 only.
             "derivative_tools": edited(DERIVATIVE_TOOLS, ("dtype=torch.float64", "dtype=torch.float32")),
+            # the product taken from the bottom up: g[k] multiplies the layers 0 .. k, not k .. L-1.
+            "vanishing": edited(VANISHING, ("    for k in reversed(range(len(factors))):\n",
+                                            "    for k in range(len(factors)):\n")),
         },
         # identity: its own test only (arrays come back aliased). d_arctan is wrong everywhere but
         # at 0: lecture values, random and large-input tests of tanh/arctan. relu's values are right
         # (inputs-kept test fails); prelu with alpha = 0.1 or a random alpha fails the lecture and
-        # random tests. float32 fails only the float64 test (values agree to 1e-5 elsewhere).
-        expected={"test_step_like": 1.5, "test_smooth": 1.5, "test_rectifiers": 2.5, "test_derivative_tools": 2.5},
+        # random tests. float32 fails only the float64 test (values agree to 1e-5 elsewhere). The
+        # bottom-up product is right for one unit only: its values and edge tests fail (the dead unit zeroes
+        # the layers above it instead of those below).
+        expected={"test_step_like": 1.5, "test_smooth": 1.5, "test_rectifiers": 2.5, "test_derivative_tools": 2.5,
+                  "test_vanishing": 1.25},
     ),
 ]

@@ -1,13 +1,58 @@
 """Typical mistakes in the hinge_loss notebook (see the package docstring).
 
-No function of these answers calls another notebook function, so each mistake costs its own
-question only (the graders of numerical_gradient use library functions, never the notebook's).
+Exercises 1-8: no function of these answers calls another notebook function, so each mistake costs
+its own question only (the graders of numerical_gradient use library functions, never the notebook's).
+The training exercises call the notebook's functions as the exercise asks: train_svm calls svm_loss and
+sgd_step, so a wrong svm_loss or sgd_step value reaches train_svm (a cascade, stated where a set has
+one); choose_hyperparameters calls train_svm, but its graders judge the table against the student's own
+train_svm, so a mistake in training is not counted twice.
 """
-from nnlab.demo.mistakes import MistakeSet
+from nnlab.demo.mistakes import MistakeSet, edited
 
 FULL = {"test_linear_scores": 2.0, "test_bias_trick": 1.0, "test_hinge_loss_i": 2.0, "test_hinge_loss_naive": 2.0,
         "test_hinge_loss_vectorized": 3.0, "test_numerical_gradient": 2.0, "test_svm_loss": 4.0,
-        "test_squared_error": 1.0}
+        "test_squared_error": 1.0, "test_sgd_step": 2.0, "test_train_svm": 3.0, "test_choose_hyperparameters": 3.0}
+
+# Right answers of the training exercises (9-11) in a student's own words; the mistakes below edit them.
+SGD_STEP = '''\
+def sgd_step(W, b, dW, db, lr):
+    return W - lr * dW, b - lr * db
+'''
+
+TRAIN_SVM = '''\
+def train_svm(X, y, lr=0.1, reg=1e-3, epochs=20, batch_size=32, seed=0):
+    N, D = X.shape
+    C = int(np.max(y)) + 1
+    rng = np.random.default_rng(seed)
+    W = 0.001 * rng.standard_normal((C, D))
+    b = np.zeros(C)
+    losses = []
+    for epoch in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            batch = order[start:start + batch_size]
+            loss, dW, db = svm_loss(W, b, X[batch], y[batch], reg=reg)
+            losses.append(loss)
+            W, b = sgd_step(W, b, dW, db, lr)
+    return W, b, losses
+'''
+
+CHOOSE = '''\
+def predict(W, b, X):
+    return np.argmax(X @ W.T + b, axis=1)
+
+
+def choose_hyperparameters(X_train, y_train, X_val, y_val, learning_rates, regs, epochs=20, batch_size=32, seed=0):
+    accuracy = np.zeros((len(learning_rates), len(regs)))
+    best = (-1.0, None, None)
+    for i, lr in enumerate(learning_rates):
+        for j, reg in enumerate(regs):
+            W, b, _ = train_svm(X_train, y_train, lr, reg, epochs, batch_size, seed)
+            accuracy[i, j] = np.mean(predict(W, b, X_val) == y_val)
+            if accuracy[i, j] > best[0]:
+                best = (accuracy[i, j], lr, reg)
+    return best[1], best[2], accuracy
+'''
 
 MISTAKE_SETS = [
     MistakeSet(
@@ -61,9 +106,24 @@ MISTAKE_SETS = [
             ),
             # the mean instead of the sum: right for two numbers only (and warns on empty arrays).
             "squared_error": "def squared_error(y, t):\n    return 0.5 * np.mean((np.asarray(y) - np.asarray(t)) ** 2)\n",
+            # the step done in place: the values are right, but the caller's W and b are changed.
+            "sgd_step": edited(SGD_STEP, ("    return W - lr * dW, b - lr * db\n",
+                                          "    W -= lr * dW\n    b -= lr * db\n    return W, b\n")),
+            # one shuffle for the whole run: every epoch walks the same order.
+            "train_svm": edited(TRAIN_SVM, ("    for epoch in range(epochs):\n        order = rng.permutation(N)\n",
+                                            "    order = rng.permutation(N)\n    for epoch in range(epochs):\n")),
+            # the hyperparameters chosen by the accuracy on the training split.
+            "choose_hyperparameters": edited(CHOOSE, ("np.mean(predict(W, b, X_val) == y_val)",
+                                                      "np.mean(predict(W, b, X_train) == y_train)")),
         },
+        # sgd_step: its inputs-kept test only (train_svm's W is its own, so nothing cascades). One shuffle:
+        # one epoch is still right (the initialisation test and the learning test pass), the minibatch and
+        # regularization tests (2 or more epochs) fail. The training-split table fails the tests that
+        # compare the table (the splits are sized so that the two accuracies cannot be equal); the best of
+        # its own table is still the first maximum. svm_loss's margin of exactly 0 never occurs in training.
         expected={**FULL, "test_linear_scores": 1.0, "test_hinge_loss_i": 1.5, "test_hinge_loss_vectorized": 0.0,
-                  "test_numerical_gradient": 1.5, "test_svm_loss": 3.0, "test_squared_error": 0.25},
+                  "test_numerical_gradient": 1.5, "test_svm_loss": 3.0, "test_squared_error": 0.25,
+                  "test_sgd_step": 1.5, "test_train_svm": 1.25, "test_choose_hyperparameters": 1.5},
     ),
     MistakeSet(
         name="column-vector scores, bias first, sum not mean, inputs changed in place, reg gradient forgotten",
@@ -125,10 +185,23 @@ MISTAKE_SETS = [
             ),
             # the 1/2 forgotten.
             "squared_error": "def squared_error(y, t):\n    return float(np.sum((np.asarray(y) - np.asarray(t)) ** 2))\n",
+            # the gradient scaled in place before the step: the caller's dW and db are changed.
+            "sgd_step": edited(SGD_STEP, ("    return W - lr * dW, b - lr * db\n",
+                                          "    dW *= lr\n    db *= lr\n    return W - dW, b - db\n")),
+            # W starts at zero instead of 0.001 * rng.standard_normal((C, D)): every later draw is off too.
+            "train_svm": edited(TRAIN_SVM, ("    W = 0.001 * rng.standard_normal((C, D))\n",
+                                            "    W = np.zeros((C, D))\n")),
+            # ">=": on a tie the last maximum wins.
+            "choose_hyperparameters": edited(CHOOSE, ("if accuracy[i, j] > best[0]:", "if accuracy[i, j] >= best[0]:")),
         },
+        # svm_loss without 2 * reg * W reaches train_svm (a cascade), but its zero initialisation fails those
+        # tests anyway: train_svm keeps the learning test only (training from W = 0 works). sgd_step scales
+        # the caller's dW in place: its inputs-kept test only. The last maximum instead of the first: the
+        # tie test only (its grid has near-equal learning rates and regs, so the table always ties).
         expected={**FULL, "test_linear_scores": 1.0, "test_bias_trick": 0.0, "test_hinge_loss_naive": 0.5,
                   "test_hinge_loss_vectorized": 2.5, "test_numerical_gradient": 1.0, "test_svm_loss": 3.25,
-                  "test_squared_error": 0.0},
+                  "test_squared_error": 0.0, "test_sgd_step": 1.5, "test_train_svm": 0.5,
+                  "test_choose_hyperparameters": 2.25},
     ),
     MistakeSet(
         name="transposed W', true class in the sum, loops where none are allowed, perturbations not undone",
@@ -193,9 +266,13 @@ MISTAKE_SETS = [
             ),
             # the square of the sum instead of the sum of the squares: right for two numbers only.
             "squared_error": "def squared_error(y, t):\n    return 0.5 * np.sum(np.asarray(y) - np.asarray(t)) ** 2\n",
+            # reg is never handed to svm_loss: the loss and the steps are unregularized.
+            "train_svm": edited(TRAIN_SVM, ("svm_loss(W, b, X[batch], y[batch], reg=reg)", "svm_loss(W, b, X[batch], y[batch])")),
         },
+        # train_svm without reg: right whenever reg = 0, so only the regularization test fails. svm_loss's
+        # loop gives the right values: nothing cascades into train_svm.
         expected={**FULL, "test_bias_trick": 0.0, "test_hinge_loss_i": 0.0, "test_hinge_loss_naive": 1.5,
                   "test_hinge_loss_vectorized": 2.25, "test_numerical_gradient": 1.5, "test_svm_loss": 3.5,
-                  "test_squared_error": 0.25},
+                  "test_squared_error": 0.25, "test_train_svm": 2.25},
     ),
 ]

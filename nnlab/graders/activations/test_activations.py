@@ -394,3 +394,65 @@ def test_autograd_shapes_and_inputs_kept(student, rng):
             out, reply = derivative(student, "autograd_derivative", dotted, x)
             checks.close(out, ref.autograd_derivative(f, x), f"autograd_derivative({dotted}, x)", rtol=1e-5)
             unchanged("autograd_derivative", before, reply, position=1)
+
+
+# -- Question 5: vanishing gradients through a chain of units (3 points) -------------------------
+# Functions handed to chain_forward and chain_gradient are library functions (numpy.tanh, numpy.cos,
+# ...) passed by handle, never the notebook's own activations: a mistake in Questions 1-3 does not
+# cost Question 5.
+def chain_of(student, name, fn_dotted, *args, length) -> tuple[np.ndarray, dict]:
+    """name(<library function>, *args) must return a numpy array of shape (L,)."""
+    reply = _call(student, name, library_function(student, fn_dotted), *args)
+    if reply["type"] != "numpy.ndarray":
+        raise checks.AnswerTypeError(f"{name} should return a numpy array, got {reply['type']}")
+    return checks.array(reply["value"], name, (length,)), reply
+
+
+def chain_weights(rng, length=None, scale=1.5) -> np.ndarray:
+    return rng.normal(scale=scale, size=length or int(rng.integers(4, 12)))
+
+
+@pytest.mark.grade("test_vanishing", points=0.75)
+def test_chain_forward_values(student, rng):
+    """chain_forward: z[0] = weights[0] * x, then z[k] = weights[k] * activation(z[k-1]), a float64 array (L,)"""
+    for dotted in ("numpy.tanh", "numpy.sin", "numpy.arctan"):
+        w, x = chain_weights(rng), float(rng.uniform(-2.0, 2.0))
+        z, _ = chain_of(student, "chain_forward", dotted, x, w, length=w.size)
+        checks.close(z, ref.chain_forward(_python_function(dotted), x, w), f"chain_forward({dotted}, x, w)", **TIGHT)
+
+
+@pytest.mark.grade("test_vanishing", points=0.5)
+def test_chain_forward_edges_and_inputs_kept(student, rng):
+    """a chain of one unit (L = 1) and an integer x work, and the weights are left unchanged"""
+    for w, x in ((chain_weights(rng, 1), float(rng.uniform(0.5, 2.0))), (chain_weights(rng), int(rng.integers(-3, 4)) or 2)):
+        before = w.copy()
+        z, reply = chain_of(student, "chain_forward", "numpy.tanh", x, w, length=w.size)
+        checks.close(z, ref.chain_forward(np.tanh, x, w), "chain_forward(np.tanh, x, w)", **TIGHT)
+        unchanged("chain_forward", before, reply, position=2)
+
+
+@pytest.mark.grade("test_vanishing", points=1)
+def test_chain_gradient_values(student, rng):
+    """g[k] is the product of d_activation(z[j]) * weights[j] over j = k .. L-1 (g[0]: the gradient at the input)"""
+    for dotted in ("numpy.cos", "numpy.exp", "numpy.tanh"):
+        w = chain_weights(rng)
+        z = rng.normal(scale=2.0, size=w.size)
+        g, _ = chain_of(student, "chain_gradient", dotted, z, w, length=w.size)
+        checks.close(g, ref.chain_gradient(_python_function(dotted), z, w), f"chain_gradient({dotted}, z, w)", **TIGHT)
+
+
+@pytest.mark.grade("test_vanishing", points=0.75)
+def test_chain_gradient_edges_and_inputs_kept(student, rng):
+    """a chain of one unit; a factor of 0 (a dead unit) zeroes g at and below it; z and weights are left unchanged"""
+    w = chain_weights(rng, 1)
+    z = rng.normal(size=1)
+    g, _ = chain_of(student, "chain_gradient", "numpy.cos", z, w, length=1)
+    checks.close(g, ref.chain_gradient(np.cos, z, w), "chain_gradient of one unit", **TIGHT)
+    w = chain_weights(rng, int(rng.integers(5, 10)))
+    z = rng.normal(scale=2.0, size=w.size)
+    z[int(rng.integers(1, w.size - 1))] = 0.0  # numpy.sign is 0 there: a dead unit in the middle
+    z_before, w_before = z.copy(), w.copy()
+    g, reply = chain_of(student, "chain_gradient", "numpy.sign", z, w, length=w.size)
+    checks.close(g, ref.chain_gradient(np.sign, z, w), "chain_gradient with a dead unit", **TIGHT)
+    unchanged("chain_gradient", z_before, reply, position=1)
+    unchanged("chain_gradient", w_before, reply, position=2)

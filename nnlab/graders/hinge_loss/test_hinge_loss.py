@@ -509,3 +509,229 @@ def test_squared_error_edges_and_inputs_kept(student, rng):
     checks.close(error, ref.squared_error(y, t), "squared_error(y, t)")
     unchanged("squared_error", y, reply, 0)
     unchanged("squared_error", t, reply, 1)
+
+
+# -- training: sgd_step, train_svm, predict and choose_hyperparameters ---------------------------
+def pair_of_arrays(student, name, *args, shapes, **kwargs) -> tuple[np.ndarray, np.ndarray, dict]:
+    """name(...) must return a pair of numpy arrays of the given shapes."""
+    reply = _call(student, name, *args, **kwargs)
+    first, second = checks.pair(reply["value"], name)
+    return checks.array(first, f"{name}'s first array", shapes[0]), checks.array(second, f"{name}'s second array",
+                                                                                   shapes[1]), reply
+
+
+def losses_of(value, what: str, length: int) -> np.ndarray:
+    """A list or 1-D array of numbers (the loss of every step)."""
+    if type(value) in (list, tuple):
+        value = np.array([checks.number(v, what) for v in value], dtype=np.float64)
+    return checks.array(value, what, (length,))
+
+
+def train_of(student, X, y, lr, reg, epochs, batch_size, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """train_svm(X, y, lr, reg, epochs, batch_size, seed) must return (W, b, losses)."""
+    reply = _call(student, "train_svm", X, y, lr, reg, epochs, batch_size, seed)
+    value = reply["value"]
+    if type(value) not in (tuple, list) or len(value) != 3:
+        raise checks.AnswerTypeError(f"train_svm should return a tuple (W, b, losses), got {checks._kind(value)}")
+    C, D = int(np.max(y)) + 1, X.shape[1]
+    W = checks.array(value[0], "train_svm's W", (C, D))
+    b = checks.array(value[1], "train_svm's b", (C,))
+    steps = epochs * int(np.ceil(X.shape[0] / batch_size))
+    return W, b, losses_of(value[2], "train_svm's losses", steps), reply
+
+
+def check_train(student, X, y, lr, reg, epochs, batch_size, seed) -> dict:
+    W, b, losses, reply = train_of(student, X, y, lr, reg, epochs, batch_size, seed)
+    W_ref, b_ref, losses_ref = ref.train_svm(X, y, lr, reg, epochs, batch_size, seed)
+    checks.close(losses, losses_ref, "train_svm: losses", rtol=1e-6, atol=1e-9)
+    checks.close(W, W_ref, "train_svm: W", rtol=1e-6, atol=1e-9)
+    checks.close(b, b_ref, "train_svm: b", rtol=1e-6, atol=1e-9)
+    return reply
+
+
+def blobs(rng, n_classes=None, n_features=None, n_per_class=None, distance=4.0):
+    """Gaussian blobs with unit spread around random centres `distance` apart on average (shuffled)."""
+    C = n_classes or int(rng.integers(2, 5))
+    D = n_features or int(rng.integers(2, 6))
+    centres = distance * rng.normal(size=(C, D)) / np.sqrt(2.0)
+    return ref.make_blobs(n_per_class or int(rng.integers(8, 15)), centres, 1.0, int(rng.integers(0, 2**31)))
+
+
+def separable_blobs(rng, n_classes, n_features, n_per_class):
+    """Blobs whose centres lie on the axes, 8 apart: a linear classifier separates them."""
+    centres = np.zeros((n_classes, n_features))
+    centres[np.arange(n_classes), np.arange(n_classes) % n_features] = 6.0 * rng.choice([-1.0, 1.0], size=n_classes)
+    centres[np.arange(n_classes), (np.arange(n_classes) + 1) % n_features] += 3.0 * np.arange(n_classes)
+    return ref.make_blobs(n_per_class, centres, 0.7, int(rng.integers(0, 2**31)))
+
+
+# == Exercise 9: sgd_step (2 points) ==========================================================
+@pytest.mark.grade("test_sgd_step", points=1)
+def test_sgd_step_values(student, rng):
+    """W - lr * dW and b - lr * db for classifiers of any size and any learning rate"""
+    for lr in (0.1, float(rng.uniform(1e-3, 1e-2)), float(rng.uniform(0.5, 3.0))):
+        W, b = classifier(rng)
+        dW, db = rng.normal(size=W.shape), rng.normal(size=b.shape)
+        W_new, b_new, _ = pair_of_arrays(student, "sgd_step", W, b, dW, db, lr, shapes=(W.shape, b.shape))
+        W_ref, b_ref = ref.sgd_step(W, b, dW, db, lr)
+        checks.close(W_new, W_ref, "sgd_step: W_new")
+        checks.close(b_new, b_ref, "sgd_step: b_new")
+
+
+@pytest.mark.grade("test_sgd_step", points=0.5)
+def test_sgd_step_inputs_kept(student, rng):
+    """sgd_step returns new arrays and leaves W, b, dW and db unchanged"""
+    W, b = classifier(rng)
+    dW, db = rng.normal(size=W.shape), rng.normal(size=b.shape)
+    lr = float(rng.uniform(0.05, 0.5))
+    W_new, b_new, reply = pair_of_arrays(student, "sgd_step", W, b, dW, db, lr, shapes=(W.shape, b.shape))
+    checks.close(W_new, ref.sgd_step(W, b, dW, db, lr)[0], "sgd_step: W_new")
+    checks.close(b_new, ref.sgd_step(W, b, dW, db, lr)[1], "sgd_step: b_new")
+    for position, before in enumerate((W, b, dW, db)):
+        unchanged("sgd_step", before, reply, position)
+
+
+@pytest.mark.grade("test_sgd_step", points=0.5)
+def test_sgd_step_edges(student, rng):
+    """one class or one feature, and lr = 0 (the same values back)"""
+    for C, D, lr in [(1, int(rng.integers(2, 6)), 0.1), (int(rng.integers(2, 6)), 1, 0.1), (3, 4, 0.0)]:
+        W, b = classifier(rng, n_classes=C, n_features=D)
+        dW, db = rng.normal(size=W.shape), rng.normal(size=b.shape)
+        W_new, b_new, _ = pair_of_arrays(student, "sgd_step", W, b, dW, db, lr, shapes=((C, D), (C,)))
+        W_ref, b_ref = ref.sgd_step(W, b, dW, db, lr)
+        checks.close(W_new, W_ref, "sgd_step: W_new")
+        checks.close(b_new, b_ref, "sgd_step: b_new")
+
+
+# == Exercise 10: train_svm (3 points) ========================================================
+@pytest.mark.grade("test_train_svm", points=0.75)
+def test_train_svm_initialisation(student, rng):
+    """W starts as 0.001 * rng.standard_normal((C, D)) from default_rng(seed) and b as zeros: one full batch is one step"""
+    for seed in (0, int(rng.integers(1, 1000))):
+        X, y = blobs(rng)
+        lr = float(rng.uniform(0.05, 0.5))
+        check_train(student, X, y, lr, 0.0, 1, X.shape[0] + int(rng.integers(0, 5)), seed)
+
+
+@pytest.mark.grade("test_train_svm", points=1)
+def test_train_svm_minibatches(student, rng):
+    """every epoch draws rng.permutation(N) and walks it in batches of batch_size (the last one smaller)"""
+    for _ in range(2):
+        X, y = blobs(rng)
+        batch_size = int(rng.integers(3, 8))
+        if X.shape[0] % batch_size == 0:  # a last batch that is smaller than the others
+            X, y = X[:-1], y[:-1]
+        check_train(student, X, y, float(rng.uniform(0.05, 0.3)), 0.0, int(rng.integers(2, 5)), batch_size,
+                    int(rng.integers(0, 1000)))
+
+
+@pytest.mark.grade("test_train_svm", points=0.75)
+def test_train_svm_regularization_and_losses(student, rng):
+    """reg goes to svm_loss; one loss per step, epochs * ceil(N / batch_size), recorded before the update"""
+    X, y = blobs(rng)
+    check_train(student, X, y, float(rng.uniform(0.05, 0.3)), float(rng.uniform(0.05, 0.5)), int(rng.integers(2, 4)),
+                int(rng.integers(4, 9)), int(rng.integers(0, 1000)))
+
+
+@pytest.mark.grade("test_train_svm", points=0.5)
+def test_train_svm_learns_and_inputs_kept(student, rng):
+    """on well separated classes the training accuracy passes 0.9 and the loss falls; X and y are unchanged"""
+    C = int(rng.integers(2, 5))
+    X, y = separable_blobs(rng, C, int(rng.integers(max(C, 2), 6)), 15)
+    W, b, losses, reply = train_of(student, X, y, 0.1, 1e-3, 10, 16, int(rng.integers(0, 1000)))
+    assert np.mean(ref.predict(W, b, X) == y) > 0.9, "train_svm: training accuracy on separable blobs"
+    assert losses[-3:].mean() < 0.5 * losses[:3].mean(), "train_svm: the loss should fall"
+    unchanged("train_svm", X, reply, 0)
+    unchanged("train_svm", y, reply, 1)
+
+
+# == Exercise 11: predict and choose_hyperparameters (3 points) ===============================
+def choose_of(student, X_train, y_train, X_val, y_val, learning_rates, regs, epochs, batch_size, seed):
+    """choose_hyperparameters(...) must return (best_lr, best_reg, accuracy) with accuracy a (len(lrs), len(regs)) array."""
+    reply = _call(student, "choose_hyperparameters", X_train, y_train, X_val, y_val, learning_rates, regs, epochs,
+                  batch_size, seed)
+    value = reply["value"]
+    if type(value) not in (tuple, list) or len(value) != 3:
+        raise checks.AnswerTypeError("choose_hyperparameters should return a tuple (best_lr, best_reg, accuracy), "
+                                     f"got {checks._kind(value)}")
+    best_lr = checks.number(value[0], "choose_hyperparameters's best_lr")
+    best_reg = checks.number(value[1], "choose_hyperparameters's best_reg")
+    accuracy = checks.array(value[2], "choose_hyperparameters's accuracy", (len(learning_rates), len(regs)))
+    return best_lr, best_reg, accuracy, reply
+
+
+def validation_table(student, X_train, y_train, X_val, y_val, learning_rates, regs, epochs, batch_size, seed):
+    """The validation accuracy of the student's own train_svm at every grid point (a mistake in train_svm is
+    not counted twice: the table is judged against what their train_svm gives)."""
+    table = np.zeros((len(learning_rates), len(regs)))
+    for i, lr in enumerate(learning_rates):
+        for j, reg in enumerate(regs):
+            W, b, _, _ = train_of(student, X_train, y_train, lr, reg, epochs, batch_size, seed)
+            table[i, j] = np.mean(ref.predict(W, b, X_val) == y_val)
+    return table
+
+
+def split(rng, n_classes=None):
+    """A training split of 23 images (one of them twice, with two different labels, so no classifier gets all
+    23 right) and a validation split of 11: with those sizes the training and the validation accuracy cannot
+    be equal, so a table measured on the wrong split never passes by chance."""
+    C = n_classes or int(rng.integers(2, 5))
+    X, y = blobs(rng, n_classes=C, n_per_class=34 // C + 2, distance=2.5)
+    X_train = np.vstack([X[:22], X[:1]])
+    y_train = np.append(y[:22], (y[0] + 1) % C)
+    return X_train, y_train, X[22:33], y[22:33]
+
+
+@pytest.mark.grade("test_choose_hyperparameters", points=0.75)
+def test_predict(student, rng):
+    """predict gives the index of the highest score of every image, an integer array (N,), the first class on a tie"""
+    W, b = classifier(rng)
+    X = rng.normal(size=(int(rng.integers(5, 20)), W.shape[1]))
+    tied = np.vstack([W, W[:1]]), np.append(b, b[0])  # the last class always ties with class 0
+    for weights, biases in ((W, b), tied):
+        reply = _call(student, "predict", weights, biases, X)
+        if reply["type"] != "numpy.ndarray" or reply["value"].dtype.kind not in "iu":
+            raise checks.AnswerTypeError(f"predict should return a numpy array of integers, got {reply['type']}"
+                                         + (f" of {reply['value'].dtype}" if reply["type"] == "numpy.ndarray" else ""))
+        predicted = checks.array(reply["value"], "predict", (X.shape[0],))
+        checks.close(predicted, ref.predict(weights, biases, X), "predict(W, b, X)", rtol=0, atol=0)
+
+
+@pytest.mark.grade("test_choose_hyperparameters", points=1)
+def test_choose_on_validation(student, rng):
+    """accuracy[i, j] is the validation accuracy of train_svm(X_train, y_train, lrs[i], regs[j], ...) (lrs in rows)"""
+    X_train, y_train, X_val, y_val = split(rng)
+    learning_rates = [float(rng.uniform(1e-3, 1e-2)), float(rng.uniform(0.05, 0.2))]
+    regs = [0.0, float(rng.uniform(0.01, 0.1)), float(rng.uniform(1.0, 3.0))]
+    epochs, batch_size, seed = 3, int(rng.integers(4, 9)), int(rng.integers(0, 1000))
+    _, _, accuracy, _ = choose_of(student, X_train, y_train, X_val, y_val, learning_rates, regs, epochs, batch_size, seed)
+    expected = validation_table(student, X_train, y_train, X_val, y_val, learning_rates, regs, epochs, batch_size, seed)
+    checks.close(accuracy, expected, "choose_hyperparameters: accuracy", rtol=0, atol=1e-12)
+
+
+@pytest.mark.grade("test_choose_hyperparameters", points=0.75)
+def test_choose_best_first_maximum(student, rng):
+    """best_lr and best_reg are the first maximum of the returned table in row-major order (np.argmax), also on ties"""
+    X_train, y_train, X_val, y_val = split(rng)
+    # two learning rates and two regs a hair apart train (practically) the same classifier: ties in the table
+    lr, reg = float(rng.uniform(0.05, 0.2)), float(rng.uniform(1e-3, 1e-2))
+    learning_rates = [lr, lr * (1 + 1e-9), float(rng.uniform(1e-3, 1e-2))]
+    regs = [reg, reg * (1 + 1e-9)]
+    best_lr, best_reg, accuracy, _ = choose_of(student, X_train, y_train, X_val, y_val, learning_rates, regs, 3,
+                                               int(rng.integers(4, 9)), int(rng.integers(0, 1000)))
+    i, j = np.unravel_index(int(np.argmax(accuracy)), accuracy.shape)
+    assert (best_lr, best_reg) == (learning_rates[i], regs[j]), \
+        "choose_hyperparameters: (best_lr, best_reg) should be the first maximum of the accuracy table"
+
+
+@pytest.mark.grade("test_choose_hyperparameters", points=0.5)
+def test_choose_grid_of_one_and_inputs_kept(student, rng):
+    """a grid of one learning rate and one reg gives a (1, 1) table; X_train, y_train, X_val and y_val are unchanged"""
+    X_train, y_train, X_val, y_val = split(rng)
+    lr, reg, seed = float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.0, 0.1)), int(rng.integers(0, 1000))
+    best_lr, best_reg, accuracy, reply = choose_of(student, X_train, y_train, X_val, y_val, [lr], [reg], 2, 8, seed)
+    checks.close([best_lr, best_reg], [lr, reg], "choose_hyperparameters on a grid of one")
+    checks.close(accuracy, validation_table(student, X_train, y_train, X_val, y_val, [lr], [reg], 2, 8, seed),
+                 "choose_hyperparameters: accuracy", rtol=0, atol=1e-12)
+    for position, before in enumerate((X_train, y_train, X_val, y_val)):
+        unchanged("choose_hyperparameters", before, reply, position)

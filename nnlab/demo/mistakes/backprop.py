@@ -9,6 +9,12 @@ MultiplyConstantGate, ExpGate, AddConstantGate and ReciprocalGate, so a mistake 
 those also costs the neuron's value tests (never its types-and-inputs test, unless a gate
 raises). MaxGate, SigmoidGate, Value, torch_sigmoid_neuron and the ReLU functions call
 nothing the student wrote elsewhere.
+
+The learning loop (Exercises 8-11) cascades the same way: `two_layer_loss` is built from the
+student's `linear_forward`, `linear_backward`, `relu_forward`, `hinge_loss_backward` and
+`relu_backward`, and `train_two_layer` from their `two_layer_loss` and `sgd_step`, so a wrong layer
+also costs the tests of the later cells that its wrong numbers reach (each set below says which).
+The last four sets leave the earlier exercises right, so those cells keep their points.
 """
 from nnlab.demo.mistakes import MistakeSet, edited
 
@@ -363,5 +369,139 @@ MISTAKE_SETS = [
                 "        s = 1.0 / (1.0 + math.exp(-self.data))\n")),
         },
         expected={**FULL, "test_unary_gates": 1.75, "test_sigmoid_neuron": 0.0, "test_value": 3.5},
+    ),
+]
+
+
+LINEAR_LAYER = """\
+def linear_forward(X, W, b):
+    out = X @ W + b
+    cache = (X, W, b)
+    return out, cache
+
+
+def linear_backward(dout, cache):
+    X, W, b = cache
+    dX = dout @ W.T
+    dW = X.T @ dout
+    db = np.sum(dout, axis=0)
+    return dX, dW, db
+"""
+
+HINGE_BACKWARD = """\
+def relu_forward(x):
+    return np.maximum(0.0, x)
+
+
+def hinge_loss_backward(S, y):
+    N = S.shape[0]
+    rows = np.arange(N)
+    margins = S - S[rows, y].reshape(-1, 1) + 1.0
+    margins[rows, y] = 0.0
+    loss = np.sum(np.maximum(0.0, margins)) / N
+    dS = (margins > 0).astype(float)
+    dS[rows, y] = -np.sum(dS, axis=1)
+    dS = dS / N
+    return loss, dS
+"""
+
+TWO_LAYER_LOSS = """\
+def two_layer_loss(params, X, y, reg=0.0):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    z1, cache1 = linear_forward(X, W1, b1)
+    h1 = relu_forward(z1)
+    S, cache2 = linear_forward(h1, W2, b2)
+    loss, dS = hinge_loss_backward(S, y)
+    loss = loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    dh1, dW2, db2 = linear_backward(dS, cache2)
+    dz1 = relu_backward(z1, dh1)
+    dX, dW1, db1 = linear_backward(dz1, cache1)
+    dW1 = dW1 + 2 * reg * W1
+    dW2 = dW2 + 2 * reg * W2
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+"""
+
+SGD_TRAIN = """\
+def sgd_step(params, grads, lr):
+    new_params = {}
+    for key in params:
+        new_params[key] = params[key] - lr * grads[key]
+    return new_params
+
+
+def train_two_layer(params, X, y, lr, reg, epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    N = len(X)
+    history = []
+    for epoch in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            loss, grads = two_layer_loss(params, X[idx], y[idx], reg)
+            params = sgd_step(params, grads, lr)
+        history.append(two_layer_loss(params, X, y, reg)[0])
+    return params, history
+"""
+
+MISTAKE_SETS += [
+    MistakeSet(
+        name="averaged gradients: db as the mean over the batch, dS without the 1/N of the mean loss",
+        answers={
+            # db = the mean of dout over the batch: right for a batch of one only.
+            "linear_layer": edited(LINEAR_LAYER, ("db = np.sum(dout, axis=0)", "db = np.mean(dout, axis=0)")),
+            # dS of the summed loss: the loss is a mean but its gradient is not divided by N
+            # (right for a batch of one only; relu_forward is right).
+            "hinge_backward": edited(HINGE_BACKWARD, ("    dS = dS / N\n", "")),
+        },
+        # Cascade of both: two_layer_loss keeps its loss, its batch of one and its inputs, and loses
+        # its gradients (reg = 0 and reg > 0); train_two_layer goes wrong wherever a minibatch has
+        # more than one example (the stated order, batch_size > N), sgd_step is right.
+        expected={**FULL, "test_linear_layer": 1.75, "test_hinge_backward": 0.75, "test_two_layer_loss": 1.75,
+                  "test_sgd_train": 1.0},
+    ),
+    MistakeSet(
+        name="a squeezed batch of one, hinge margins that overwrite S, the same minibatches every epoch",
+        answers={
+            # np.squeeze "to tidy up": out of a batch of one (or of one output) loses its 2-D shape.
+            "linear_layer": edited(LINEAR_LAYER, ("    out = X @ W + b\n", "    out = np.squeeze(X @ W + b)\n")),
+            # margins = S is no copy: the in-place updates change the caller's scores (values right).
+            "hinge_backward": edited(HINGE_BACKWARD, (
+                "    margins = S - S[rows, y].reshape(-1, 1) + 1.0\n",
+                "    margins = S\n    margins -= S[rows, y].reshape(-1, 1)\n    margins += 1.0\n")),
+            # a new generator inside the epoch loop: every epoch visits the examples in the same order.
+            "sgd_train": edited(SGD_TRAIN, ("        order = rng.permutation(N)\n",
+                                            "        order = np.random.default_rng(seed).permutation(N)\n")),
+        },
+        # Cascade of the squeeze: two_layer_loss fails on a batch of one (its scores lose their rows),
+        # and so does train_two_layer with batch_size = 1; the stated order is lost to sgd_train's own
+        # mistake. The scores that two_layer_loss gives hinge_loss_backward are its own temporaries.
+        expected={**FULL, "test_linear_layer": 2.5, "test_hinge_backward": 1.5, "test_two_layer_loss": 2.5,
+                  "test_sgd_train": 1.0},
+    ),
+    MistakeSet(
+        name="the L2 gradient without its factor 2, an SGD step in place",
+        answers={
+            # d(reg * sum W**2)/dW written as reg * W.
+            "two_layer_loss": edited(TWO_LAYER_LOSS, ("dW1 = dW1 + 2 * reg * W1", "dW1 = dW1 + reg * W1"),
+                                     ("dW2 = dW2 + 2 * reg * W2", "dW2 = dW2 + reg * W2")),
+            # params[key] -= ...: right numbers, but the caller's arrays (the starting params) change.
+            "sgd_train": edited(SGD_TRAIN, (
+                "    new_params = {}\n    for key in params:\n        new_params[key] = params[key] - lr * grads[key]\n"
+                "    return new_params\n",
+                "    for key in params:\n        params[key] -= lr * grads[key]\n    return params\n")),
+        },
+        # Cascade: train_two_layer with reg > 0 (the stated-order test) inherits the wrong gradient;
+        # the in-place step costs sgd_step's inputs test and train_two_layer's edge-and-inputs test.
+        expected={**FULL, "test_two_layer_loss": 2.5, "test_sgd_train": 0.5},
+    ),
+    MistakeSet(
+        name="relu_backward given the ReLU's output instead of its input",
+        answers={
+            # h1 >= 0 everywhere, so the course's relu_backward lets every gradient through: dW1 and db1
+            # are wrong wherever a hidden unit is off. Loss and the output layer's gradients are right,
+            # but the grads tests compare all four. Cascade: every train_two_layer test.
+            "two_layer_loss": edited(TWO_LAYER_LOSS, ("dz1 = relu_backward(z1, dh1)", "dz1 = relu_backward(h1, dh1)")),
+        },
+        expected={**FULL, "test_two_layer_loss": 1.25, "test_sgd_train": 1.0},
     ),
 ]

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .sandbox_view import (
-    NAMESPACES, Mounts, SandboxError, become_student, devices_view, drops_to_student, etc_view, interpreter,
-    student_ids, system_view, write_accounts,
+    NAMESPACES, Mounts, SandboxError, become_student, devices_view, drops_to_student, interpreter, student_ids,
+    student_view, system_view,
 )
 
 log = logging.getLogger(__name__)
@@ -66,25 +66,9 @@ class Sandbox:
                            "util-linux's setpriv is needed too)")
             return argv
         python = interpreter(argv[0])
-        mounts = Mounts()
-        system_view(mounts)
-        for folder in python.folders:
-            mounts.add("--ro-bind", folder, folder)
-        if any(_inside(COURSE_PACKAGE, Path(folder)) for folder in python.folders):
-            # installed into site-packages (not editable): the graders and reference solutions
-            # would be readable as files there, though never importable
-            mounts.add("--tmpfs", None, str(COURSE_PACKAGE))
-        etc_view(mounts, write_accounts(Path(scratch) / ".etc", *student_ids()))
-        devices_view(mounts)
-        mounts.add("--bind", str(scratch), str(scratch))
-        for path in read_only:
-            mounts.add("--ro-bind", str(path), str(path))
-        # the sandbox's own root folder (and /etc in it) and /dev belong to the student where bwrap
-        # runs unprivileged: nothing there is meant to change (/dev/shm, /tmp stay writable)
-        mounts.args += ["--remount-ro", "/dev", "--remount-ro", "/"]
+        view = student_view(python, Path(scratch), [Path(p) for p in read_only], COURSE_PACKAGE)
         options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
-        return [bwrap, *mounts.args, "--chdir", str(scratch), *NAMESPACES, *options, "--",
-                *prefix, python.command, *argv[1:]]
+        return [bwrap, *view, "--chdir", str(scratch), *NAMESPACES, *options, "--", *prefix, python.command, *argv[1:]]
 
     def give(self, folder: Path) -> None:
         """Make `folder` the student's own (it writes there): chown to the student's uid when the
@@ -178,10 +162,6 @@ def _lower(name: int, value: int) -> None:
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(name, (value, value))
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
 
 
 def _warn_once(message: str) -> None:

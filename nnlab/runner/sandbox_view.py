@@ -27,18 +27,18 @@ SYSTEM_FOLDER = "/usr"
 TOP_LEVEL_SYSTEM = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # The /etc files the student's code needs (found by running numpy, torch and matplotlib in the
 # sandbox with an empty /etc), and why each one:
-ETC_FILES = {
+ETC_FILES = (
     # the dynamic loader's index: libraries in folders named only in ld.so.conf.d (e.g.
     # /usr/local/cuda-*/lib, /usr/local/lib) load at all, and the others without a search
-    "ld.so.cache": "the dynamic loader's index",
+    "ld.so.cache",
     # time.localtime() and datetime.now() as in the instructor's kernel (else UTC)
-    "localtime": "the local time zone",
+    "localtime",
     # matplotlib asks `fc-list` for the system's fonts: without fontconfig's settings it prints
     # an error on stderr and matplotlib sees only its own fonts
-    "fonts": "fontconfig's settings",
-}
+    "fonts",
+)
 # passwd and group are made here, not the host's: they name root and the sandbox's user only
-# (torch's compile cache and getpass.getuser() look the uid up; a uid without a name fails).
+# (getpass.getuser(), which names torch's compile cache, fails for a uid without a name).
 
 
 class SandboxError(RuntimeError):
@@ -87,8 +87,8 @@ def interpreter(python: str) -> Interpreter:
 
 def _outermost(folders: list[str]) -> list[str]:
     """`folders` without those inside another one or inside /usr (mounted anyway)."""
-    roots = [SYSTEM_FOLDER, *folders]
-    return [f for f in folders if not any(_inside(f, r) and f != r for r in roots)]
+    return [f for f in folders
+            if not _inside(f, SYSTEM_FOLDER) and not any(_inside(f, other) and f != other for other in folders)]
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -116,6 +116,27 @@ class Mounts:
         self._parents(dest)
         self.args += (["--perms", perms] if perms else []) + [option] + ([source] if source else []) + [dest]
         self.made.add(dest)
+
+
+def student_view(python: Interpreter, scratch: Path, read_only: list[Path], course_package: Path) -> list[str]:
+    """Every mount of the student's view, in order: the system, `python`'s installation, /etc,
+    /proc and /dev, then `scratch` (writable) with `read_only` folders inside it."""
+    mounts = Mounts()
+    system_view(mounts)
+    for folder in python.folders:
+        mounts.add("--ro-bind", folder, folder)
+    if any(_inside(str(course_package), folder) for folder in python.folders):
+        # installed into site-packages (not editable): the graders and reference solutions
+        # would be readable as files there, though never importable
+        mounts.add("--tmpfs", None, str(course_package))
+    etc_view(mounts, write_accounts(scratch / ".etc", *student_ids()))
+    devices_view(mounts)
+    mounts.add("--bind", str(scratch), str(scratch))
+    for path in read_only:
+        mounts.add("--ro-bind", str(path), str(path))
+    # the sandbox's own root folder (and /etc in it) and /dev belong to the student where bwrap
+    # runs unprivileged: nothing there is meant to change (/dev/shm, /tmp stay writable)
+    return [*mounts.args, "--remount-ro", "/dev", "--remount-ro", "/"]
 
 
 def system_view(mounts: Mounts) -> None:

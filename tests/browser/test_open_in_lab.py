@@ -18,6 +18,7 @@ runs in the server's origin, writes pwned-<vector>.txt into the course folder.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -44,8 +45,17 @@ def lab(browser, hostile_term, start_jupyter_lab, tmp_path_factory):
     where = tmp_path_factory.mktemp("lab")
     course = served_copy(hostile_term.course, where, raw=False)
     set_csp(where / "jupyter", True)
+    render_every_cell(where / "jupyter")
     with start_jupyter_lab(course, hostile_term.env(), where / "jupyter") as server:
         yield server, course, where / "jupyter"
+
+
+def render_every_cell(jupyter_dir: Path) -> None:
+    """JupyterLab renders only the cells in view by default, and drops those scrolled past: with
+    every cell in the page at once, every payload gets its chance and every link can be found."""
+    settings = jupyter_dir / "config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
 
 
 def pwned(course: Path) -> list[str]:

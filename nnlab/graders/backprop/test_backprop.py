@@ -648,7 +648,9 @@ def _network(rng, n: int | None = None, reg: float = 0.0):
     params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(scale=0.5, size=h),
               "W2": rng.normal(size=(h, c)), "b2": rng.normal(scale=0.5, size=c)}
     params["b1"][:2] = [-20.0, 20.0]  # one hidden unit surely off and one surely on, for every input
-    return params, rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+    X, y = rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+    y[0] = np.argmin(ref.two_layer_scores(params, X[:1])[0])  # the first example surely has a loss, so dS != 0
+    return params, X, y
 
 
 def _params_of(value, what: str, like: dict) -> dict:

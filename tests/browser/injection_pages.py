@@ -48,12 +48,13 @@ def served_copy(course: Path, dest: Path, raw: bool) -> Path:
 
 
 def set_csp(jupyter_dir: Path, enabled: bool) -> None:
-    """What `jupyter server extension enable|disable nnlab.formgrader_csp` writes, in the test's own
-    Jupyter config folder (conftest.jupyter_lab points JUPYTER_CONFIG_DIR there; it overrides the
-    environment's own, which may enable the extension for every server)."""
-    folder = jupyter_dir / "config" / "jupyter_server_config.d"
+    """nnlab.formgrader_csp on or off for the test's server, whatever the environment enables
+    (`jupyter server extension enable --sys-prefix` writes jupyter_server_config.d/, which a
+    server reads only for extensions its own config files do not name; conftest.jupyter_lab points
+    JUPYTER_CONFIG_DIR at jupyter_dir/config)."""
+    folder = jupyter_dir / "config"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{CSP_EXTENSION}.json").write_text(
+    (folder / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"jpserver_extensions": {CSP_EXTENSION: enabled}}}))
 
 

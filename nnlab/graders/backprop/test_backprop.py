@@ -707,7 +707,11 @@ def test_two_layer_loss_batch_of_one(student, rng):
 def test_two_layer_loss_inputs_unchanged(student, rng):
     """two_layer_loss leaves params (the dict and its arrays), X and y unchanged"""
     params, X, y = _network(rng)
-    _, (params_after, X_after, y_after, _) = student.call_with_args("two_layer_loss", params, X, y, 0.1)
+    result, (params_after, X_after, y_after, _) = student.call_with_args("two_layer_loss", params, X, y, 0.1)
+    loss, grads = _tuple_of(result, 2, "two_layer_loss", "the pair (loss, grads)")  # an answer, not a stub
+    _params_of(grads, "two_layer_loss's grads", params)
+    checks.close(checks.number(loss, "two_layer_loss's loss"), ref.two_layer_loss(params, X, y, 0.1)[0],
+                 "two_layer_loss: loss")
     if type(params_after) is not dict or set(params_after) != set(params):
         raise checks.AnswerTypeError("two_layer_loss must not add or remove keys of params")
     for k in PARAM_KEYS:
@@ -738,7 +742,10 @@ def test_sgd_step_values(student, rng):
 def test_sgd_step_inputs_unchanged(student, rng):
     """sgd_step leaves params and grads unchanged: it returns new arrays (no in-place -=)"""
     params, grads, lr = _sgd_case(rng)
-    _, (params_after, grads_after, _) = student.call_with_args("sgd_step", params, grads, lr)
+    result, (params_after, grads_after, _) = student.call_with_args("sgd_step", params, grads, lr)
+    new, expected = _params_of(result, "sgd_step's result", params), ref.sgd_step(params, grads, lr)
+    for k in params:  # an answer, not a stub that leaves everything alone
+        checks.close(new[k], expected[k], f"sgd_step: [{k!r}]")
     for before, after in ((params, params_after), (grads, grads_after)):
         if type(after) is not dict or set(after) != set(before):
             raise checks.AnswerTypeError("sgd_step must not add or remove keys of params or grads")

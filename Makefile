@@ -20,6 +20,11 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@# The formgrader's pages get a Content-Security-Policy (nnlab/formgrader_csp.py): only
+	@# nbgrader's own scripts run there, whatever a student's notebook holds.
+	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	printf '{"ServerApp": {"jpserver_extensions": {"nnlab.formgrader_csp": true}}}\n' \
+		> $(VENV)/etc/jupyter/jupyter_server_config.d/nnlab.formgrader_csp.json
 	touch $@
 
 demo: $(STAMP)

@@ -4,9 +4,9 @@ score its test cells with the hidden graders, and put the outputs and the feedba
 Used by the `SandboxedExecute` preprocessor (plain `nbgrader autograde`) and by the batch
 grader's workers (`nnlab grade`), so both give the same notebooks and the same scores.
 
-Order inside the student's process: the notebook's code cells except the test cells (outputs
-kept), then the hidden graders' calls, then the test cells no grader covers. The notebook's
-own tests hold expected values; they never run before the graders are done.
+Order inside the student's process: the notebook's code cells in order (outputs kept), stopping
+before each test cell that has hidden graders to run them there (nnlab.graders.walk): a test cell's
+graders see the notebook as it stood at that cell. A test cell runs right after its graders.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from nnlab.autograde.feedback import feedback_outputs
 from nnlab.graders.inprocess import grader_tests, run_grader_tests
 from nnlab.graders.limits import GradingLimits
 from nnlab.graders.plugin import GradeReport
-from nnlab.runner.student_process import StudentCodeError, StudentProcess, is_test_cell
+from nnlab.graders.walk import NotebookWalk, stretches
+from nnlab.runner.student_process import StudentCodeError, StudentProcess, code_cells, is_test_cell
 
 SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
                 "the notebook ran again without it")
@@ -49,54 +50,39 @@ def cells_digest(nb: NotebookNode) -> str:
     return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
 
-def _source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None, launcher,
                         limits: GradingLimits, secret: bytes) -> NotebookGrade:
     """Run and grade `nb` in a process from `launcher` (see nnlab.runner.launch)."""
     began = time.monotonic()
-    tests = grader_tests(graders) if graders is not None and graders.exists() else None
-    covered = {test.cell for test in tests} if tests else set()
-    code = [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
-    if tests:
-        first = [(i, _source(c)) for i, c in code if not is_test_cell(c)]
-        later = [(i, _source(c)) for i, c in code if is_test_cell(c) and _grade_id(c) not in covered]
-    else:
-        first, later = [(i, _source(c)) for i, c in code], []
+    tests = grader_tests(graders) if graders is not None and graders.exists() else []
+    cells = code_cells(nb)
+    walk = NotebookWalk(StudentProcess([], launcher=launcher, capture=True, call_timeout=limits.call_timeout,
+                                       cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout),
+                        stretches(cells, {test.cell for test in tests}))
     result = NotebookGrade(cells_digest(nb))
     report = GradeReport(submission="notebook", student=student_id)
-    process = StudentProcess(first, launcher=launcher, capture=True, call_timeout=limits.call_timeout,
-                             cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout)
+    calls = 0.0
     try:
-        try:
-            run = process.start()
-            result.outputs, result.skipped = dict(run.outputs), list(run.skipped_cells)
-            report.notebook_errors = run.cell_errors
-            result.student_seconds += run.seconds
-            result.cell_seconds += run.seconds
-        except StudentCodeError as exc:
-            report.error = str(exc)
-        if tests:
-            called = time.monotonic()
-            run_grader_tests(tests, process, student_id, secret, report)
-            result.student_seconds += time.monotonic() - called
-            result.report = report.to_json()
-        if later and not report.error:
+        for stop in [*walk.stops, None]:
             try:
-                more = process.run_cells(later, timeout=limits.cell_timeout * len(later) + 10)
-                result.outputs.update(more.outputs)
-                result.student_seconds += more.seconds
-                result.cell_seconds += more.seconds
+                process = walk.to(stop) if not report.error else walk.process
             except StudentCodeError as exc:
-                for index, _ in later:
-                    result.outputs[index] = (None, [_error_output("CellTimeoutError" if exc.kind == "timeout"
-                                                                  else "DeadKernelError", str(exc))])
+                report.error, process = str(exc), walk.process
+            called = time.monotonic()
+            # graders of a cell the notebook does not have run at its end (None)
+            run_grader_tests([t for t in tests if t.cell == stop or (stop is None and t.cell not in walk.stops)],
+                             process, student_id, secret, report)
+            calls += time.monotonic() - called
     finally:
-        process.close()
+        walk.process.close()
+    result.outputs, result.skipped = dict(walk.outputs), list(walk.process.skipped)
+    report.notebook_errors = walk.cell_errors()
+    result.cell_seconds = walk.seconds
+    result.student_seconds = walk.seconds + calls
+    if tests:
+        result.report = report.to_json()
     # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
     apply_grade(nb, result)
     result.outputs = {i: (c.execution_count, list(c.outputs)) for i, c in code}
     result.skipped, result.final = [], True

@@ -19,7 +19,9 @@ import pytest
 from nnlab.graders.checks import AnswerTypeError
 from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_rng
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StudentCodeError, StudentProcess, SubmissionError
+from nnlab.graders.walk import NotebookWalk, stretches
+from nnlab.runner.student_process import (StudentCodeError, StudentProcess, SubmissionError, code_cells,
+                                          read_notebook)
 
 
 @dataclass
@@ -79,6 +81,14 @@ def pytest_collection_modifyitems(session, config, items):
     unmarked = [item.nodeid for item in items if item.get_closest_marker("grade") is None]
     if unmarked:
         raise pytest.UsageError("grader tests without @pytest.mark.grade(cell, points=...): " + ", ".join(unmarked))
+    # in the notebook's order of their cells: the student's process only walks forward
+    try:
+        position = {cell.grade_id: cell.index for cell in code_cells(read_notebook(Path(config.getoption("--submission"))))
+                    if cell.grade_id is not None}
+    except SubmissionError:
+        position = {}
+    items.sort(key=lambda item: position.get(_grade_marker(item)[0], float("inf")))
+    config._nnlab_items = list(items)
 
 
 def _grade_marker(item) -> tuple[str, float]:
@@ -146,29 +156,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 # -- fixtures --------------------------------------------------------------------------
+WALK = pytest.StashKey["NotebookWalk | None"]()
+
+
+def _walk_for(config) -> NotebookWalk:
+    """The student's process, to be walked through the notebook (made once for the session)."""
+    if config.stash.get(WALK, None) is None:
+        cells = code_cells(read_notebook(Path(config.getoption("--submission"))))
+        graded = {_grade_marker(item)[0] for item in config._nnlab_items}
+        process = StudentProcess(
+            [], call_timeout=config.getoption("--call-timeout"), notebook_timeout=config.getoption("--notebook-timeout"),
+            cell_timeout=config.getoption("--cell-timeout"),
+            sandbox=Sandbox(Limits(memory_bytes=config.getoption("--memory-mb") * 2**20),
+                            isolate=not config.getoption("--no-sandbox")))
+        config.stash[WALK] = NotebookWalk(process, stretches(cells, graded))
+    return config.stash[WALK]
+
+
 @pytest.fixture(scope="session")
-def student(request):
-    """The student's notebook, running in its own process (restarted after a crash)."""
+def notebook_walk(request):
+    """Closes the student's process at the end of the session."""
+    yield
+    walk = request.config.stash.get(WALK, None)
+    if walk is not None:
+        walk.process.close()
+
+
+@pytest.fixture
+def student(request, notebook_walk):
+    """The student's process as the notebook stands at this test's cell (nnlab.graders.walk):
+    the cells above it have run, those below it have not."""
     config = request.config
     report: GradeReport = config._nnlab_report
     if report.error:
         pytest.fail(report.error, pytrace=False)
     try:
-        process = StudentProcess.from_notebook(
-            Path(config.getoption("--submission")),
-            call_timeout=config.getoption("--call-timeout"),
-            notebook_timeout=config.getoption("--notebook-timeout"),
-            cell_timeout=config.getoption("--cell-timeout"),
-            sandbox=Sandbox(Limits(memory_bytes=config.getoption("--memory-mb") * 2**20),
-                            isolate=not config.getoption("--no-sandbox")),
-        )
-        run = process.start()
+        walk = _walk_for(config)
+        process = walk.to(_grade_marker(request.node)[0])
     except (SubmissionError, StudentCodeError) as exc:
         report.error = str(exc)
         pytest.fail(report.error, pytrace=False)
-    report.notebook_errors = run.cell_errors
-    yield process
-    process.close()
+    report.notebook_errors = walk.cell_errors()
+    return process
 
 
 @pytest.fixture(scope="session")

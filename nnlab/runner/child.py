@@ -232,7 +232,8 @@ class Session:
 
 
 def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) -> None:
-    """Run the notebook's cells, then answer the grader's calls until told to exit.
+    """Run the notebook's first cells, then answer the grader's calls and run further cells
+    ({"op": "advance"}) until told to exit.
 
     `shell`: a ready capture.KernelLikeShell (a zygote makes it before forking), or None to make
     one when the grader asks for the cells' outputs.
@@ -252,14 +253,19 @@ def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) 
         namespace = shell.namespace
     else:
         namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
-    report = lambda m: wire.send(reply_fd, m)  # noqa: E731
-    began = time.monotonic()
-    ran = run_cells(start["cells"], namespace, report, start["cell_timeout"], set(start.get("slow_cells", [])),
-                    start.get("slow_timeout", 2.0), shell if capture else None)
-    errors, outputs = ran if capture else (ran, None)
     session = Session(wire, recipes, namespace)
-    session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
-                            "seconds": time.monotonic() - began})
+    report = lambda m: wire.send(reply_fd, m)  # noqa: E731
+
+    def run(cells, first_count: int) -> None:
+        """Run `cells` with progress reports, then send the ready message with their outputs."""
+        began = time.monotonic()
+        ran = run_cells(cells, namespace, report, start["cell_timeout"], set(start.get("slow_cells", [])),
+                        start.get("slow_timeout", 2.0), shell if capture else None, first_count)
+        errors, outputs = ran if capture else (ran, None)
+        session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
+                                "seconds": time.monotonic() - began})
+
+    run(start["cells"], 1)
     count = len(start["cells"]) + 1
     while True:
         try:
@@ -268,14 +274,10 @@ def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) 
             break
         if message.get("op") == "exit":
             break
-        if message.get("op") == "run_cells" and capture:
-            # cells run after the grading (the notebook's own tests): kernel semantics, outputs kept
-            began = time.monotonic()
-            errors, outputs = run_cells(message["cells"], namespace, lambda m: None, start["cell_timeout"],
-                                        shell=shell, first_count=count)
+        if message.get("op") == "advance":
+            # the next cells of the notebook, as a kernel runs them after the ones before
+            run(message["cells"], count)
             count += len(message["cells"])
-            session.send(reply_fd, {"ok": True, "value": {"cell_errors": errors, "outputs": outputs,
-                                                          "seconds": time.monotonic() - began}})
             continue
         session.send(reply_fd, session.handle(message))
     os._exit(0)

@@ -1,8 +1,8 @@
 """The grader's side of the student's process.
 
-`StudentProcess` starts `child.py` in a fresh interpreter, sends it the notebook's code
-cells (never the test cells), and then forwards calls. Only plain data comes back
-(see `wire`). A cell that hangs or kills the interpreter is skipped and the notebook is
+`StudentProcess` starts `child.py` in a fresh interpreter, sends it the notebook's first code
+cells, then forwards calls, and runs the next cells when asked (`advance`): the graders see the
+process as the notebook left it at their cell. Only plain data comes back (see `wire`). A cell that hangs or kills the interpreter is skipped and the notebook is
 run again without it; a call that hangs or crashes fails that call only, and the next call
 gets a fresh process.
 """
@@ -79,6 +79,27 @@ def student_cells(notebook: dict) -> list[tuple[int, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class CodeCell:
+    index: int               # its place among all the notebook's cells
+    source: str
+    grade_id: str | None     # of an nbgrader test cell, else None
+
+
+def code_cells(notebook: dict) -> list[CodeCell]:
+    """Every code cell of the notebook, in order, with the grade_id of the test cells."""
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        raise SubmissionError("has no list of cells (is it an nbformat 4 notebook?)")
+    return [CodeCell(index, _source(cell), _grade_id(cell) if is_test_cell(cell) else None)
+            for index, cell in enumerate(cells) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+
+
+def _grade_id(cell: dict) -> str | None:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return str(grade_id) if grade_id is not None else None
+
+
 def read_notebook(path: Path) -> dict:
     try:
         text = Path(path).read_bytes().decode("utf-8")
@@ -117,6 +138,7 @@ class StudentProcess:
         self.run: NotebookRun | None = None
         self._proc = None  # a launch.PopenChild or launch.ZygoteChild
         self._workdir: str | None = None
+        self._used = 0.0  # seconds spent running the notebook's cells (see _time_left)
 
     @classmethod
     def from_notebook(cls, path: Path, **options) -> "StudentProcess":
@@ -130,14 +152,45 @@ class StudentProcess:
         self.close()
 
     def start(self) -> NotebookRun:
-        """Run the notebook's cells in a fresh process; cells that hang or crash are skipped."""
+        """Run the notebook's cells so far (`cells`) in a fresh process; cells that hang or crash are skipped."""
+        began, left = time.monotonic(), self._time_left()
+        try:
+            while True:
+                stuck = self._try_start(began + left)
+                if stuck is None:
+                    return self._finished()
+                self.skipped.append(stuck)
+        finally:
+            self._used += time.monotonic() - began
+
+    def advance(self, cells: list[tuple[int, str]]) -> NotebookRun:
+        """Run the notebook's next `cells` after those it ran already, as a kernel runs the next
+        cells of a notebook. A cell that hangs or crashes is skipped: the process starts again and
+        runs every cell so far without it. Returns this step's run (of every cell so far, when
+        the process had to start again)."""
+        self.cells = [*self.cells, *cells]
+        if self._proc is None or self._proc.poll() is not None:
+            self._kill()
+            return self.start()
         began = time.monotonic()
-        while True:
-            stuck = self._try_start(began)
+        try:
+            fresh = [(i, src) for i, src in cells if i not in self.skipped]
+            stuck = self._stream({"op": "advance", "cells": fresh}, began + self._time_left(), started=True)
             if stuck is None:
-                self.run.skipped_cells = list(self.skipped)
-                return self.run
+                return self._finished()
             self.skipped.append(stuck)
+        finally:
+            self._used += time.monotonic() - began
+        return self.start()
+
+    def _time_left(self) -> float:
+        """What is left of the notebook's time: running its cells, restarts included (the graders'
+        calls between its cells have their own timeout)."""
+        return max(0.0, self.notebook_timeout - self._used)
+
+    def _finished(self) -> NotebookRun:
+        self.run.skipped_cells = list(self.skipped)
+        return self.run
 
     def _spawn(self) -> None:
         self._workdir = self.launcher.workdir()
@@ -154,20 +207,23 @@ class StudentProcess:
             os.close(cmd_r)
             os.close(reply_w)
 
-    def _try_start(self, began: float) -> int | None:
+    def _try_start(self, deadline: float) -> int | None:
         """Start once. Returns the index of a cell that hung or crashed, or None when ready."""
         self._spawn()
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
+        return self._stream({"cells": cells, "cell_timeout": self.cell_timeout, "capture": self.capture,
+                             "slow_cells": sorted(self.slow_cells),
+                             "slow_timeout": min(SLOW_CELL_TIMEOUT, self.cell_timeout)}, deadline, started=False)
+
+    def _stream(self, message: dict, deadline: float, started: bool) -> int | None:
+        """Send cells to run and follow their progress until the process is ready again.
+        Returns the index of a cell that hung or crashed (the process is gone), or None."""
         current = None
         try:
-            wire.send(self._cmd_w, {"cells": cells, "cell_timeout": self.cell_timeout, "capture": self.capture,
-                                    "slow_cells": sorted(self.slow_cells),
-                                    "slow_timeout": min(SLOW_CELL_TIMEOUT, self.cell_timeout)},
-                      deadline=began + self.notebook_timeout)
+            wire.send(self._cmd_w, message, deadline=deadline)
             while True:
                 # The child interrupts a long cell itself; this deadline catches one that ignores it.
-                deadline = min(time.monotonic() + 1.5 * self.cell_timeout + 2, began + self.notebook_timeout)
-                message = wire.receive(self._reply_r, deadline)
+                message = wire.receive(self._reply_r, min(time.monotonic() + 1.5 * self.cell_timeout + 2, deadline))
                 if not isinstance(message, dict):  # the cell wrote into the channel itself
                     raise wire.WireError("not a message")
                 if "cell_started" in message:
@@ -187,14 +243,14 @@ class StudentProcess:
                 return None
         except (TimeoutError, EOFError, BrokenPipeError, wire.WireError):
             start_failure = getattr(self._proc, "start_failure", None)
-            if current is None and start_failure is not None:
+            if not started and current is None and start_failure is not None:
                 # not one cell started: the process may never have come up (bwrap, the interpreter)
                 failure = start_failure()
                 if failure is not None:
                     self._kill()
                     raise StartError(failure) from None
             self._kill()
-            if current is None or time.monotonic() > began + self.notebook_timeout:
+            if current is None or time.monotonic() > deadline:
                 raise StudentCodeError("timeout", "the notebook did not run to its end in time") from None
             return current
 
@@ -224,6 +280,7 @@ class StudentProcess:
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:  # it died: clean up once (its fds are closed here, not twice)
                 self._kill()
+            self._used = 0.0  # a grader's call lost the process: the notebook so far gets its time again
             self.start()
         deadline = time.monotonic() + (timeout or self.call_timeout)
         try:
@@ -269,12 +326,6 @@ class StudentProcess:
     def get(self, name: str, keep: bool = False):
         """The value of a top-level name of the notebook."""
         return self._request({"op": "get", "name": name, "keep": keep})["value"]
-
-    def run_cells(self, cells: list[tuple[int, str]], timeout: float) -> NotebookRun:
-        """Run more cells in the live process (with capture: kernel semantics, outputs kept)."""
-        value = self._request({"op": "run_cells", "cells": cells}, timeout)["value"]
-        outputs = {index: (count, items) for index, count, items in value.get("outputs") or []}
-        return NotebookRun(value.get("cell_errors", []), [], value.get("seconds", 0.0), outputs)
 
     def recipe(self, recipe: str, *args, timeout: float | None = None):
         return self._request({"op": "recipe", "recipe": recipe, "args": list(args)}, timeout)["value"]

@@ -69,11 +69,10 @@ class Visit:
     csp_headers: dict[str, str] = field(default_factory=dict)
 
 
-def click_hostile_controls(page) -> None:
-    """What a curious instructor clicks: every javascript: link and form in the notebook, then a
-    link into the student's own folder (it takes the page away, so it comes last)."""
-    page.evaluate("""() => {
-        const area = document.querySelector('#notebook-container') || document.body;
+def click_planted_controls(page, area: str) -> None:
+    """Every javascript: link and form a student planted inside `area` (a CSS selector), clicked."""
+    page.evaluate("""(selector) => {
+        const area = document.querySelector(selector) || document.body;
         for (const a of area.querySelectorAll('a[href]')) {
             if (a.protocol === 'javascript:') { try { a.click(); } catch (e) {} }
         }
@@ -81,7 +80,13 @@ def click_hostile_controls(page) -> None:
             const b = f.querySelector('button, input[type=submit]');
             try { if (b) b.click(); else f.submit(); } catch (e) {}
         }
-    }""")
+    }""", area)
+
+
+def click_hostile_controls(page) -> None:
+    """What a curious instructor clicks: every javascript: link and form in the notebook, then a
+    link into the student's own folder (it takes the page away, so it comes last)."""
+    click_planted_controls(page, "#notebook-container")
     page.wait_for_timeout(300)
     # a link of the student's to a page of this server: one of their files, or a formgrader page
     index = page.evaluate("""() => [...document.querySelectorAll('#notebook-container a[href]')].findIndex(

@@ -27,7 +27,7 @@ import pytest
 from nbformat.sign import NotebookNotary
 from playwright.sync_api import Page
 
-from injection_pages import set_csp, served_copy
+from injection_pages import click_planted_controls, set_csp, served_copy
 from injection_term import GROUPS, hostile_term  # noqa: F401  (a fixture, shared with test_injection.py)
 from vectors import ASSIGNMENT, LEGIT_TABLE_TEXT
 
@@ -98,20 +98,6 @@ def read_whole_notebook(page: Page) -> None:
     page.wait_for_timeout(500)
 
 
-def click_planted_controls(page: Page) -> None:
-    """javascript: links and forms the sanitizer would have to have removed."""
-    page.evaluate("""() => {
-        const area = document.querySelector('.jp-Notebook') || document.body;
-        for (const a of area.querySelectorAll('a[href]')) {
-            if (a.protocol === 'javascript:') { try { a.click(); } catch (e) {} }
-        }
-        for (const f of area.querySelectorAll('form')) {
-            const b = f.querySelector('button, input[type=submit]');
-            try { if (b) b.click(); else f.submit(); } catch (e) {}
-        }
-    }""")
-
-
 @pytest.mark.parametrize("folder", ["submitted", "autograded"])
 @pytest.mark.parametrize("student", ["mallory", "trudy", "walter"])
 def test_a_hostile_notebook_opened_in_lab_runs_nothing(page, lab, folder, student):
@@ -121,7 +107,7 @@ def test_a_hostile_notebook_opened_in_lab_runs_nothing(page, lab, folder, studen
     # it is the student's notebook, rendered: their plain table shows
     tables = page.locator(".jp-Notebook table", has_text=LEGIT_TABLE_TEXT)
     assert tables.count() >= 1, "JupyterLab did not render the student's notebook"
-    click_planted_controls(page)
+    click_planted_controls(page, ".jp-Notebook")  # what the sanitizer would have had to remove
     page.wait_for_timeout(SETTLE_MS)
     assert pwned(course) == [], f"{folder}/{student}'s notebook ran script in JupyterLab"
 

@@ -502,6 +502,18 @@ def test_relu_jacobian_any_size(student, rng):
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
 
 
+def training_inputs_unchanged(name: str, given: tuple, after: tuple) -> None:
+    """(params, X, y) as the student's `name` left them are as they were given."""
+    params, X, y = given
+    params_after, X_after, y_after = after
+    if type(params_after) is not dict or set(params_after) != set(params):
+        raise checks.AnswerTypeError(f"{name} must not add or remove keys of params")
+    for k in PARAM_KEYS:
+        unchanged(params[k], params_after[k], name)
+    unchanged(X, X_after, name)
+    unchanged(y, y_after, name)
+
+
 def _strict(student, name, *args, **kwargs) -> dict:
     return student.recipe("call_strictly", name, list(args), kwargs)
 
@@ -712,12 +724,7 @@ def test_two_layer_loss_inputs_unchanged(student, rng):
     _params_of(grads, "two_layer_loss's grads", params)
     checks.close(checks.number(loss, "two_layer_loss's loss"), ref.two_layer_loss(params, X, y, 0.1)[0],
                  "two_layer_loss: loss")
-    if type(params_after) is not dict or set(params_after) != set(params):
-        raise checks.AnswerTypeError("two_layer_loss must not add or remove keys of params")
-    for k in PARAM_KEYS:
-        unchanged(params[k], params_after[k], "two_layer_loss")
-    unchanged(X, X_after, "two_layer_loss")
-    unchanged(y, y_after, "two_layer_loss")
+    training_inputs_unchanged("two_layer_loss", (params, X, y), (params_after, X_after, y_after))
 
 
 # -- Exercise 11: sgd_step and train_two_layer (3 points) --------------------------------------
@@ -790,9 +797,4 @@ def test_train_edge_batch_sizes_and_inputs_unchanged(student, rng):
     check_training(student, params, X, y, lr=0.2, reg=0.0, epochs=2, batch_size=50, seed=int(rng.integers(0, 1000)))
     _, (params_after, X_after, y_after, *_) = student.call_with_args("train_two_layer", params, X, y, 0.2, 0.0, 2,
                                                                       3, 0)
-    if type(params_after) is not dict or set(params_after) != set(params):
-        raise checks.AnswerTypeError("train_two_layer must not add or remove keys of params")
-    for k in PARAM_KEYS:
-        unchanged(params[k], params_after[k], "train_two_layer")
-    unchanged(X, X_after, "train_two_layer")
-    unchanged(y, y_after, "train_two_layer")
+    training_inputs_unchanged("train_two_layer", (params, X, y), (params_after, X_after, y_after))

@@ -24,7 +24,7 @@ from nnlab.graders.inprocess import grader_tests, run_grader_tests
 from nnlab.graders.limits import GradingLimits
 from nnlab.graders.plugin import GradeReport
 from nnlab.graders.walk import NotebookWalk, stretches
-from nnlab.runner.student_process import StudentCodeError, StudentProcess, code_cells, is_test_cell
+from nnlab.runner.student_process import StudentCodeError, StudentProcess, code_cells, grade_id, is_test_cell
 
 SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
                 "the notebook ran again without it")
@@ -61,16 +61,16 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None,
                         stretches(cells, {test.cell for test in tests}))
     result = NotebookGrade(cells_digest(nb))
     report = GradeReport(submission="notebook", student=student_id)
-    calls = 0.0
+    calls, stops = 0.0, walk.stops
     try:
-        for stop in [*walk.stops, None]:
+        for stop in [*stops, None]:
             try:
                 process = walk.to(stop) if not report.error else walk.process
             except StudentCodeError as exc:
                 report.error, process = str(exc), walk.process
             called = time.monotonic()
             # graders of a cell the notebook does not have run at its end (None)
-            run_grader_tests([t for t in tests if t.cell == stop or (stop is None and t.cell not in walk.stops)],
+            run_grader_tests([t for t in tests if t.cell == stop or (stop is None and t.cell not in stops)],
                              process, student_id, secret, report)
             calls += time.monotonic() - called
     finally:
@@ -88,10 +88,6 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, graders: Path | None,
     result.skipped, result.final = [], True
     result.seconds = time.monotonic() - began
     return result
-
-
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _error_output(ename: str, evalue: str) -> dict:
@@ -118,6 +114,6 @@ def apply_grade(nb: NotebookNode, grade: NotebookGrade) -> NotebookNode:
             outputs.append(nbformat.from_dict(_error_output("DeadKernelError", SKIPPED_NOTE)))
         cell.outputs = outputs
         cell.execution_count = count
-        if is_test_cell(cell) and _grade_id(cell) in scored:
-            cell.outputs = feedback_outputs(cell, scored[_grade_id(cell)], grade.report)
+        if is_test_cell(cell) and grade_id(cell) in scored:
+            cell.outputs = feedback_outputs(cell, scored[grade_id(cell)], grade.report)
     return nb

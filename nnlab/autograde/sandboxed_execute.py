@@ -76,7 +76,7 @@ class SandboxedExecute(NbGraderPreprocessor):
     def limits(self) -> GradingLimits:
         return GradingLimits(self.timeout, self.call_timeout, self.notebook_timeout)
 
-    def launcher(self, course: Path) -> ZygoteLauncher:
+    def launcher(self) -> ZygoteLauncher:
         limits = Limits(cpu_seconds=self.cpu_seconds, memory_bytes=self.memory_mb * 2**20,
                         open_files=self.open_files, file_size_bytes=self.file_size_mb * 2**20,
                         processes=self.processes)
@@ -96,7 +96,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         if grade is None:
             graders = graders_for(assignment, notebook, Path(self.graders_dir))
             secret = load_or_create_secret(Path(self.secret_path))
-            grade = grade_notebook_node(nb, student, graders, self.launcher(Path.cwd()), self.limits, secret)
+            grade = grade_notebook_node(nb, student, graders, self.launcher(), self.limits, secret)
         apply_grade(nb, grade)
         if grade.report is not None:
             report = dict(grade.report, submission=f"{assignment}/{notebook}.ipynb")

@@ -66,7 +66,7 @@ def grade_job(job: Job) -> JobResult:
     graders = graders_for(job.assignment, job.notebook, Path(settings.graders_dir))
     secret = load_or_create_secret(Path(settings.secret_path))
     try:
-        grade = grade_notebook_node(nb, job.student, graders, settings.launcher(Path.cwd()), settings.limits, secret)
+        grade = grade_notebook_node(nb, job.student, graders, settings.launcher(), settings.limits, secret)
     except Exception as exc:
         return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
     return JobResult(job, grade)

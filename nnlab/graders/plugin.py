@@ -24,6 +24,11 @@ from nnlab.runner.student_process import (StudentCodeError, StudentProcess, Subm
                                           read_notebook)
 
 
+WALK = pytest.StashKey["NotebookWalk | None"]()
+# the submission's code cells (or why it cannot be read) and the grade_ids that have hidden tests
+NOTEBOOK = pytest.StashKey[tuple]()
+
+
 @dataclass
 class TestResult:
     name: str
@@ -83,12 +88,12 @@ def pytest_collection_modifyitems(session, config, items):
         raise pytest.UsageError("grader tests without @pytest.mark.grade(cell, points=...): " + ", ".join(unmarked))
     # in the notebook's order of their cells: the student's process only walks forward
     try:
-        position = {cell.grade_id: cell.index for cell in code_cells(read_notebook(Path(config.getoption("--submission"))))
-                    if cell.grade_id is not None}
-    except SubmissionError:
-        position = {}
+        cells = code_cells(read_notebook(Path(config.getoption("--submission"))))
+    except SubmissionError as exc:
+        cells = exc   # told by each test's student fixture
+    position = {cell.grade_id: cell.index for cell in cells if cell.grade_id is not None} if isinstance(cells, list) else {}
     items.sort(key=lambda item: position.get(_grade_marker(item)[0], float("inf")))
-    config._nnlab_items = list(items)
+    config.stash[NOTEBOOK] = (cells, {_grade_marker(item)[0] for item in items})
 
 
 def _grade_marker(item) -> tuple[str, float]:
@@ -156,14 +161,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 # -- fixtures --------------------------------------------------------------------------
-WALK = pytest.StashKey["NotebookWalk | None"]()
-
-
 def _walk_for(config) -> NotebookWalk:
     """The student's process, to be walked through the notebook (made once for the session)."""
     if config.stash.get(WALK, None) is None:
-        cells = code_cells(read_notebook(Path(config.getoption("--submission"))))
-        graded = {_grade_marker(item)[0] for item in config._nnlab_items}
+        cells, graded = config.stash[NOTEBOOK]
+        if isinstance(cells, SubmissionError):
+            raise cells
         process = StudentProcess(
             [], call_timeout=config.getoption("--call-timeout"), notebook_timeout=config.getoption("--notebook-timeout"),
             cell_timeout=config.getoption("--cell-timeout"),

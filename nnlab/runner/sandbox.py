@@ -67,7 +67,7 @@ class Sandbox:
             return argv
         python = interpreter(argv[0])
         view = student_view(python, Path(scratch), [Path(p) for p in read_only], COURSE_PACKAGE)
-        options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
+        options, prefix = _as_student()
         return [bwrap, *view, "--chdir", str(scratch), *NAMESPACES, *options, "--", *prefix, python.command, *argv[1:]]
 
     def give(self, folder: Path) -> None:
@@ -106,7 +106,7 @@ def working_bwrap() -> str | None:
             mounts = Mounts()
             system_view(mounts)
             devices_view(mounts)
-            options, prefix = become_student(_setpriv()) if drops_to_student() else ([], [])
+            options, prefix = _as_student()
             try:
                 works = subprocess.run([path, *mounts.args, *NAMESPACES, *options, "--", *prefix, "true"],
                                        capture_output=True, timeout=30, stdin=subprocess.DEVNULL).returncode == 0
@@ -114,6 +114,11 @@ def working_bwrap() -> str | None:
                 works = False
         _bwrap.append(path if works else None)
     return _bwrap[0]
+
+
+def _as_student() -> tuple[list[str], list[str]]:
+    """(bwrap options, command prefix) of the switch to the student's uid; none as an ordinary user."""
+    return become_student(_setpriv()) if drops_to_student() else ([], [])
 
 
 def _setpriv() -> str | None:

@@ -2,8 +2,8 @@
 
 `StudentProcess` starts `child.py` in a fresh interpreter, sends it the notebook's first code
 cells, then forwards calls, and runs the next cells when asked (`advance`): the graders see the
-process as the notebook left it at their cell. Only plain data comes back (see `wire`). A cell that hangs or kills the interpreter is skipped and the notebook is
-run again without it; a call that hangs or crashes fails that call only, and the next call
+process as the notebook left it at their cell. Only plain data comes back (see `wire`). A cell
+that hangs or kills the interpreter is skipped and the notebook is run again without it; a call that hangs or crashes fails that call only, and the next call
 gets a fresh process.
 """
 from __future__ import annotations
@@ -69,21 +69,15 @@ def _source(cell: dict) -> str:
 
 def student_cells(notebook: dict) -> list[tuple[int, str]]:
     """The code cells a kernel would run for the student's code, in order, without test cells."""
-    cells = notebook.get("cells")
-    if not isinstance(cells, list):
-        raise SubmissionError("has no list of cells (is it an nbformat 4 notebook?)")
-    return [
-        (index, _source(cell))
-        for index, cell in enumerate(cells)
-        if isinstance(cell, dict) and cell.get("cell_type") == "code" and not is_test_cell(cell)
-    ]
+    return [(cell.index, cell.source) for cell in code_cells(notebook) if not cell.test]
 
 
 @dataclass(frozen=True)
 class CodeCell:
     index: int               # its place among all the notebook's cells
     source: str
-    grade_id: str | None     # of an nbgrader test cell, else None
+    test: bool               # an nbgrader test cell
+    grade_id: str | None     # of a test cell, else None
 
 
 def code_cells(notebook: dict) -> list[CodeCell]:
@@ -91,13 +85,14 @@ def code_cells(notebook: dict) -> list[CodeCell]:
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise SubmissionError("has no list of cells (is it an nbformat 4 notebook?)")
-    return [CodeCell(index, _source(cell), _grade_id(cell) if is_test_cell(cell) else None)
+    return [CodeCell(index, _source(cell), is_test_cell(cell), grade_id(cell) if is_test_cell(cell) else None)
             for index, cell in enumerate(cells) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
 
 
-def _grade_id(cell: dict) -> str | None:
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    return str(grade_id) if grade_id is not None else None
+def grade_id(cell: dict) -> str | None:
+    """The nbgrader grade_id of a cell, if it has one."""
+    value = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return str(value) if value is not None else None
 
 
 def read_notebook(path: Path) -> dict:

@@ -40,7 +40,7 @@ def test_killed_run_then_rerun_grades_everyone_once(tmp_path, command):
     # Kill it as soon as it has started on the second student: the first is done, the second half-done.
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list((term.course / "autograded").glob(f"*/{ASSIGNMENT}"))) < 2:
-        time.sleep(0.05)
+        time.sleep(0.005)  # nnlab grade's writer takes a prefetched grade in well under a second
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     started = sorted((term.course / "autograded").glob(f"*/{ASSIGNMENT}"))

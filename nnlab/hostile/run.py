@@ -32,9 +32,9 @@ from nnlab.hostile.reach import host_tmp_path
 # Short limits: a case that loops costs seconds, not minutes.
 FAST_CONFIG = """
 # -- nnlab.hostile: short limits ------------------------------------------------------------
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-c.SandboxedExecute.notebook_timeout = 60.0
+c.Grading.cell_timeout = 5.0
+c.Grading.call_timeout = 10.0
+c.Grading.notebook_timeout = 60.0
 """
 GRADE_COMMAND = (sys.executable, "-m", "nnlab.cli", "grade")
 FEEDBACK_COMMAND = (sys.executable, "-m", "nnlab.cli", "feedback")
@@ -333,69 +333,89 @@ def run_corpus(workdir: Path, cases: list = CASES, grade_command=GRADE_COMMAND,
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     submissions = [c for c in cases if isinstance(c, Case)]
-    checks = [c for c in cases if isinstance(c, Check)]
     results: dict[str, CaseResult] = {}
-
-    for check in checks:
+    for check in (c for c in cases if isinstance(c, Check)):
         _log(f"check {check.name}")
         results[check.name] = run_check(check, workdir)
-
-    assignments = list(dict.fromkeys(c.assignment for c in submissions))
-    runs: dict[str, GradeRun] = {}
-    course = workdir / "course"
-    built: dict[str, str] = {}
-    secret = ""
+    ctx = Context(workdir, workdir / "course", runs={}, secret="", built={})
     changed_files: list[str] = []
     if submissions:
-        _log(f"course in {course}: releasing {', '.join(assignments)}")
-        course, env = set_up_course(workdir, assignments)
-        secret = (workdir / SECRET_FILE).read_text().strip()
-        for case in submissions:
-            try:
-                write_submission(course, case)
-                built[case.name] = ""
-            except Exception as exc:
-                built[case.name] = f"{type(exc).__name__}: {exc}"
-                _log(f"could not build {case.name}:\n{traceback.format_exc()}")
-        before = digest_tree(course / "submitted")
-        try:
-            for a in assignments:
-                count = sum(1 for c in submissions if c.assignment == a)
-                _log(f"nnlab grade {a} ({count} submission(s))")
-                runs[a] = grade(course, a, env, grade_command, timeout=300 + timeout_per_case * count)
-                (workdir / f"grade-{a}.log").write_text(
-                    f"$ {' '.join(runs[a].command)}\n# exit {runs[a].returncode}\n"
-                    f"# stdout\n{runs[a].stdout}\n# stderr\n{runs[a].stderr}\n")
-                _log(f"  exit {runs[a].returncode} after {runs[a].seconds:.0f} s"
-                     + (f"; BATCH STOP: {runs[a].stopped}" if runs[a].stopped else ""))
-                if feedback_command:
-                    _run([*feedback_command, a, "--course", str(course)], env, timeout=300 + 10 * count)
-            changed_files = changed(before, digest_tree(course / "submitted"))
-            ctx = Context(workdir, course, runs, secret, built)
-            for case in submissions:
-                results[case.name] = check_case(case, ctx)
-        finally:
-            _cleanup_write_probes(course, submissions)
-        # a run that left a control ungraded, or students neither graded nor named, did not grade
-        # the rest of the class
-        for a, run in runs.items():
-            mine = [c for c in submissions if c.assignment == a and not built[c.name]]
-            controls = [c.student for c in mine if c.control and not results[c.name].graded]
-            lost = [c.student for c in mine if not results[c.name].graded and not results[c.name].lines]
-            if not run.stopped and controls:
-                run.stopped = f"the control(s) {', '.join(controls)} (right answers) were not graded"
-            elif not run.stopped and lost:
-                run.stopped = f"left neither graded nor named: {', '.join(lost)}"
-            if run.stopped:
-                for c in mine:
-                    r = results[c.name]
-                    if not r.ok and not r.graded and not r.lines:
-                        r.reason = f"not graded: the batch stopped ({r.reason})"
-                    elif not r.ok and not r.graded and all(re.match(r"not graded: ", l.strip()) for l in r.lines):
-                        r.reason = "not graded: the batch stopped (only a 'not graded' line names it)"
-    ctx = Context(workdir, course, runs, secret, built)
+        ctx, changed_files = _grade_submissions(workdir, submissions, results, grade_command, feedback_command,
+                                                timeout_per_case)
+        _mark_batch_stops(ctx, submissions, results)
     ordered = [results[c.name] for c in cases]
     return CorpusResult(
         tried=len(ordered), as_expected=sum(r.ok for r in ordered),
-        batch_stops=sum(1 for r in runs.values() if r.stopped), files_changed=len(changed_files),
-        results=ordered, runs=runs, changed_files=changed_files, seconds=time.monotonic() - began, context=ctx)
+        batch_stops=sum(1 for r in ctx.runs.values() if r.stopped), files_changed=len(changed_files),
+        results=ordered, runs=ctx.runs, changed_files=changed_files, seconds=time.monotonic() - began,
+        context=ctx)
+
+
+def _grade_submissions(workdir: Path, submissions: list[Case], results: dict[str, CaseResult], grade_command,
+                       feedback_command, timeout_per_case: float) -> tuple[Context, list[str]]:
+    """Release the course, write every submission, grade (and give feedback on) each assignment and
+    check every case into `results`: the finished run, and the files changed under submitted/."""
+    assignments = list(dict.fromkeys(c.assignment for c in submissions))
+    _log(f"course in {workdir / 'course'}: releasing {', '.join(assignments)}")
+    course, env = set_up_course(workdir, assignments)
+    secret = (workdir / SECRET_FILE).read_text().strip()
+    ctx = Context(workdir, course, runs={}, secret=secret, built=_write_submissions(course, submissions))
+    before = digest_tree(course / "submitted")
+    try:
+        for a in assignments:
+            count = sum(1 for c in submissions if c.assignment == a)
+            ctx.runs[a] = _grade_assignment(ctx, a, count, env, grade_command, feedback_command,
+                                            timeout=300 + timeout_per_case * count)
+        changed_files = changed(before, digest_tree(course / "submitted"))
+        for case in submissions:
+            results[case.name] = check_case(case, ctx)
+    finally:
+        _cleanup_write_probes(course, submissions)
+    return ctx, changed_files
+
+
+def _write_submissions(course: Path, submissions: list[Case]) -> dict[str, str]:
+    """{case name: "" or why its submission could not be built}."""
+    built: dict[str, str] = {}
+    for case in submissions:
+        try:
+            write_submission(course, case)
+            built[case.name] = ""
+        except Exception as exc:
+            built[case.name] = f"{type(exc).__name__}: {exc}"
+            _log(f"could not build {case.name}:\n{traceback.format_exc()}")
+    return built
+
+
+def _grade_assignment(ctx: Context, a: str, count: int, env: dict, grade_command, feedback_command,
+                      timeout: float) -> GradeRun:
+    """`nnlab grade` on one assignment (its output kept in grade-<a>.log), then `nnlab feedback`."""
+    _log(f"nnlab grade {a} ({count} submission(s))")
+    run = grade(ctx.course, a, env, grade_command, timeout=timeout)
+    (ctx.workdir / f"grade-{a}.log").write_text(
+        f"$ {' '.join(run.command)}\n# exit {run.returncode}\n"
+        f"# stdout\n{run.stdout}\n# stderr\n{run.stderr}\n")
+    _log(f"  exit {run.returncode} after {run.seconds:.0f} s" + (f"; BATCH STOP: {run.stopped}" if run.stopped else ""))
+    if feedback_command:
+        _run([*feedback_command, a, "--course", str(ctx.course)], env, timeout=300 + 10 * count)
+    return run
+
+
+def _mark_batch_stops(ctx: Context, submissions: list[Case], results: dict[str, CaseResult]) -> None:
+    """A run that left a control ungraded, or students neither graded nor named, did not grade the
+    rest of the class: it counts as a batch stop, and its ungraded cases say so."""
+    for a, run in ctx.runs.items():
+        mine = [c for c in submissions if c.assignment == a and not ctx.built[c.name]]
+        controls = [c.student for c in mine if c.control and not results[c.name].graded]
+        lost = [c.student for c in mine if not results[c.name].graded and not results[c.name].lines]
+        if not run.stopped and controls:
+            run.stopped = f"the control(s) {', '.join(controls)} (right answers) were not graded"
+        elif not run.stopped and lost:
+            run.stopped = f"left neither graded nor named: {', '.join(lost)}"
+        if run.stopped:
+            for c in mine:
+                r = results[c.name]
+                if not r.ok and not r.graded and not r.lines:
+                    r.reason = f"not graded: the batch stopped ({r.reason})"
+                elif not r.ok and not r.graded and all(re.match(r"not graded: ", l.strip()) for l in r.lines):
+                    r.reason = "not graded: the batch stopped (only a 'not graded' line names it)"

@@ -49,8 +49,24 @@ def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: st
              f"<title>{a}: class report</title><style>{STYLE}</style></head><body>",
              f"<h1>{a}: class report</h1>",
              f"<p class='note'>Course folder {escape(str(data.course))}; made "
-             f"{dt.datetime.now().isoformat(timespec='minutes')} from the gradebook and the hidden graders' reports.</p>",
-             "<h2>The class</h2><ul>",
+             f"{dt.datetime.now().isoformat(timespec='minutes')} from the gradebook and the hidden graders' reports.</p>"]
+    parts += _the_class(data, total_summary)
+    if not data.results:
+        parts.append("<p><b>Nobody's submission has been graded yet: no statistics to show.</b></p>")
+    if histogram_uri:
+        parts += ["<h2>Score distribution</h2>",
+                  f"<img alt='histogram of the total scores' src='{histogram_uri}'>"]
+    parts += _questions(data, stats, questions_uri)
+    parts += _hidden_tests_failed(data, top_failed)
+    if data.notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in data.notes) + "</ul>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _the_class(data: ClassResults, total_summary: dict[str, float]) -> list[str]:
+    """Who submitted, who was graded, who waits for grading by hand, and the totals."""
+    parts = ["<h2>The class</h2><ul>",
              f"<li>{data.enrolled} students enrolled; <b>{len(data.results)}</b> submitted and were graded "
              f"(out of {data.max_score:g} points).</li>",
              f"<li>Submitted nothing: {len(data.not_submitted)} ({_names(data.not_submitted)}).</li>"]
@@ -65,14 +81,12 @@ def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: st
         parts.append("<li>Total score: mean {mean:.2f}, median {median:.2f}, lowest {min:g}, highest {max:g}.</li>"
                      .format(**total_summary))
     parts.append("</ul>")
+    return parts
 
-    if not data.results:
-        parts.append("<p><b>Nobody's submission has been graded yet: no statistics to show.</b></p>")
-    if histogram_uri:
-        parts += ["<h2>Score distribution</h2>",
-                  f"<img alt='histogram of the total scores' src='{histogram_uri}'>"]
 
-    parts.append("<h2>Questions</h2>")
+def _questions(data: ClassResults, stats: Sequence[QuestionStats], questions_uri: str | None) -> list[str]:
+    """The per-question figure and table: points, mean score, pass rate and discrimination."""
+    parts = ["<h2>Questions</h2>"]
     if questions_uri:
         parts.append(f"<img alt='mean score and pass rate per question' src='{questions_uri}'>")
     parts.append("<table><tr><th>question</th><th class='num'>points</th><th class='num'>graded</th>"
@@ -92,8 +106,12 @@ def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: st
     parts.append("</table>")
     parts.append("<p class='note'>Pass rate: the share of graded students with full marks on the question. "
                  f"{DISCRIMINATION_METHOD}</p>")
+    return parts
 
-    parts.append("<h2>Hidden tests failed most often</h2>")
+
+def _hidden_tests_failed(data: ClassResults, top_failed: Sequence[HiddenTest]) -> list[str]:
+    """The hidden tests failed most often, with their hints and how many failed each."""
+    parts = ["<h2>Hidden tests failed most often</h2>"]
     if top_failed:
         parts.append("<table><tr><th>#</th><th>question</th><th>hidden test</th><th>hint</th>"
                      "<th class='num'>points</th><th class='num'>failed by</th></tr>")
@@ -107,8 +125,4 @@ def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: st
         parts.append("<p>Every graded student passed every hidden test.</p>")
     else:
         parts.append("<p>No hidden-grader reports to read.</p>")
-
-    if data.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in data.notes) + "</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    return parts

@@ -14,24 +14,43 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from . import wire
 from .launch import LaunchError, SpawnLauncher
 from .sandbox import Sandbox
+
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
 SLOW_CELL_TIMEOUT = 2.0
 
 
+class Failure(str, Enum):
+    """Why the student's code could not answer: the `kind` of a StudentCodeError.
+
+    The student's process names it with the plain string (its value); `Failure.of` reads that."""
+    MISSING = "missing"    # the notebook defines no such name
+    RAISED = "raised"      # the student's code raised an exception
+    TYPE = "type"          # it returned something that is not plain data
+    TIMEOUT = "timeout"    # it did not answer in time
+    CRASHED = "crashed"    # it stopped the Python process
+    START = "start"        # the process could not start at all (see StartError)
+    PROTOCOL = "protocol"  # a message neither side understands
+
+    @classmethod
+    def of(cls, name) -> "Failure":
+        """The failure the student's process named; PROTOCOL for a name it has no business sending."""
+        try:
+            return cls(name)
+        except (ValueError, TypeError):
+            return cls.PROTOCOL
+
+
 class StudentCodeError(Exception):
-    """The student's code could not answer. The message is safe to show the student.
+    """The student's code could not answer (`kind` says why). The message is safe to show the student."""
 
-    kind: "missing" (name not defined), "raised", "type" (not plain data), "timeout", "crashed",
-    "start" (the process could not start at all: see StartError).
-    """
-
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: Failure, message: str):
         super().__init__(message)
         self.kind = kind
 
@@ -40,7 +59,7 @@ class StartError(StudentCodeError):
     """The student's process could not start (no student code ran); the message says why."""
 
     def __init__(self, reason: str):
-        super().__init__("start", f"the student's process could not start: {reason}")
+        super().__init__(Failure.START, f"the student's process could not start: {reason}")
 
 
 class SubmissionError(Exception):
@@ -170,7 +189,7 @@ class StudentProcess:
         began = time.monotonic()
         try:
             fresh = [(i, src) for i, src in cells if i not in self.skipped]
-            stuck = self._stream({"op": "advance", "cells": fresh}, began + self._time_left(), started=True)
+            stuck = self._stream("advance", began + self._time_left(), started=True, cells=fresh)
             if stuck is None:
                 return self._finished()
             self.skipped.append(stuck)
@@ -206,16 +225,16 @@ class StudentProcess:
         """Start once. Returns the index of a cell that hung or crashed, or None when ready."""
         self._spawn()
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
-        return self._stream({"cells": cells, "cell_timeout": self.cell_timeout, "capture": self.capture,
-                             "slow_cells": sorted(self.slow_cells),
-                             "slow_timeout": min(SLOW_CELL_TIMEOUT, self.cell_timeout)}, deadline, started=False)
+        return self._stream("start", deadline, started=False, cells=cells, cell_timeout=self.cell_timeout,
+                            capture=self.capture, slow_cells=sorted(self.slow_cells),
+                            slow_timeout=min(SLOW_CELL_TIMEOUT, self.cell_timeout))
 
-    def _stream(self, message: dict, deadline: float, started: bool) -> int | None:
-        """Send cells to run and follow their progress until the process is ready again.
-        Returns the index of a cell that hung or crashed (the process is gone), or None."""
+    def _stream(self, op: str, deadline: float, started: bool, **fields) -> int | None:
+        """Send cells to run (`op` "start" or "advance") and follow their progress until the process is
+        ready again. Returns the index of a cell that hung or crashed (the process is gone), or None."""
         current = None
         try:
-            wire.send(self._cmd_w, message, deadline=deadline)
+            self._send(op, deadline, **fields)
             while True:
                 # The child interrupts a long cell itself; this deadline catches one that ignores it.
                 message = wire.receive(self._reply_r, min(time.monotonic() + 1.5 * self.cell_timeout + 2, deadline))
@@ -246,7 +265,7 @@ class StudentProcess:
                     raise StartError(failure) from None
             self._kill()
             if current is None or time.monotonic() > deadline:
-                raise StudentCodeError("timeout", "the notebook did not run to its end in time") from None
+                raise StudentCodeError(Failure.TIMEOUT, "the notebook did not run to its end in time") from None
             return current
 
     def _kill(self) -> None:
@@ -263,64 +282,71 @@ class StudentProcess:
             self._workdir = None
 
     def close(self) -> None:
+        """Ask the student's process to exit, then make sure it is gone."""
         if self._proc is not None:
             try:
-                wire.send(self._cmd_w, {"op": "exit"})
+                self._send("exit")
             except OSError:
                 pass
         self._kill()
 
-    # -- calls ----------------------------------------------------------------------
-    def _request(self, message: dict, timeout: float | None = None):
+    # -- requests: two primitives, every call one line over them -----------------------------
+    def _send(self, op: str, deadline: float | None = None, **fields) -> None:
+        """Send the student's process the message {"op": op, **fields}: the only place one is made."""
+        wire.send(self._cmd_w, {"op": op, **fields}, deadline=deadline)
+
+    def _request(self, op: str, timeout: float | None = None, **fields) -> dict:
+        """Send `op` with `fields` and return the reply; StudentCodeError when the student's code
+        could not answer. A process that is gone is started again first (the notebook so far)."""
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:  # it died: clean up once (its fds are closed here, not twice)
                 self._kill()
             self._used = 0.0  # a grader's call lost the process: the notebook so far gets its time again
             self.start()
-        deadline = time.monotonic() + (timeout or self.call_timeout)
+        timeout = timeout or self.call_timeout
+        deadline = time.monotonic() + timeout
         try:
-            wire.send(self._cmd_w, message, deadline=deadline)
+            self._send(op, deadline, **fields)
             reply = wire.receive(self._reply_r, deadline)
         except TimeoutError:
             self._kill()
-            raise StudentCodeError("timeout", f"did not return within {timeout or self.call_timeout:g} s") from None
+            raise StudentCodeError(Failure.TIMEOUT, f"did not return within {timeout:g} s") from None
         except (EOFError, BrokenPipeError):
             # the student's code may have closed the channel and still be running
             code = self._proc.wait(2.0) if self._proc else None
             self._kill()
             how = ("closed its channel" if code is None else
                    f"signal {-code}" if code < 0 else f"exit code {code}")
-            raise StudentCodeError("crashed", f"stopped the Python process ({how})") from None
+            raise StudentCodeError(Failure.CRASHED, f"stopped the Python process ({how})") from None
         except wire.WireError as exc:
             self._kill()
-            raise StudentCodeError("type", f"sent back something that is not plain data ({exc})") from None
+            raise StudentCodeError(Failure.TYPE, f"sent back something that is not plain data ({exc})") from None
         if not isinstance(reply, dict) or "ok" not in reply:
             self._kill()  # the real reply may still follow: never read it as the next call's
-            raise StudentCodeError("type", "sent back something that is not plain data")
+            raise StudentCodeError(Failure.TYPE, "sent back something that is not plain data")
         if not reply["ok"]:
-            raise StudentCodeError(str(reply.get("kind", "raised")), str(reply.get("error", "failed")))
+            raise StudentCodeError(Failure.of(reply.get("kind", Failure.RAISED.value)), str(reply.get("error", "failed")))
         return reply
 
     def call(self, name: str, *args, keep: bool = False, timeout: float | None = None, **kwargs):
-        """`name(*args, **kwargs)` in the student's process; plain data back (a Handle if keep)."""
-        reply = self._request({"op": "call", "name": name, "args": list(args), "kwargs": kwargs, "keep": keep}, timeout)
-        return reply["value"]
+        """`name(*args, **kwargs)` in the student's process: plain data back (a Handle if `keep`)."""
+        return self._request("call", timeout, name=name, args=list(args), kwargs=kwargs, keep=keep)["value"]
 
     def call_with_args(self, name: str, *args, **kwargs):
-        """Like `call`, and also return the arguments as the student's function left them."""
-        reply = self._request({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
-                               "return_args": True})
+        """Like `call`, and also the arguments as the student's function left them: (value, args)."""
+        reply = self._request("call", name=name, args=list(args), kwargs=kwargs, return_args=True)
         return reply["value"], list(reply["args"])
 
     def call_method(self, handle: wire.Handle, method: str, *args, keep: bool = False,
                     timeout: float | None = None, **kwargs):
-        reply = self._request({"op": "call", "handle": handle.ident, "method": method, "args": list(args),
-                               "kwargs": kwargs, "keep": keep}, timeout)
-        return reply["value"]
+        """`method(*args, **kwargs)` of the object `handle` names in the student's process, as `call`."""
+        return self._request("call", timeout, handle=handle.ident, method=method, args=list(args), kwargs=kwargs,
+                             keep=keep)["value"]
 
     def get(self, name: str, keep: bool = False):
-        """The value of a top-level name of the notebook."""
-        return self._request({"op": "get", "name": name, "keep": keep})["value"]
+        """The value of a top-level name of the notebook (a Handle if `keep`)."""
+        return self._request("get", name=name, keep=keep)["value"]
 
     def recipe(self, recipe: str, *args, timeout: float | None = None):
-        return self._request({"op": "recipe", "recipe": recipe, "args": list(args)}, timeout)["value"]
+        """The runner's recipe `recipe` (see recipes.py) run on `args` in the student's process."""
+        return self._request("recipe", timeout, recipe=recipe, args=list(args))["value"]

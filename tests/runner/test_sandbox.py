@@ -12,7 +12,7 @@ import pytest
 from nnlab.runner import sandbox
 from nnlab.runner.launch import SpawnLauncher, ZygoteError, ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StartError, StudentProcess
+from nnlab.runner.student_process import Failure, StartError, StudentProcess
 
 
 def test_without_bubblewrap_it_grades_with_limits_and_warns_once(monkeypatch, capsys, tmp_path):
@@ -66,7 +66,7 @@ def test_a_missing_interpreter_is_named_not_a_timeout(isolate):
     student = StudentProcess(CHECK_PYTHON, sandbox=Sandbox(isolate=isolate), python="/nonexistent/python3")
     with pytest.raises(StartError) as raised:
         student.start()
-    assert raised.value.kind == "start"
+    assert raised.value.kind is Failure.START
     assert "could not start" in str(raised.value) and "/nonexistent/python3" in str(raised.value)
     assert "in time" not in str(raised.value)
 

@@ -22,7 +22,7 @@ from nnlab.graders import checks
 from nnlab.runner import wire
 from nnlab.runner.launch import child_environment
 from nnlab.runner.student_process import (
-    StudentCodeError, StudentProcess, SubmissionError, is_test_cell,
+    Failure, StudentCodeError, StudentProcess, SubmissionError, is_test_cell,
     read_notebook, student_cells,
 )
 
@@ -407,36 +407,36 @@ def test_get_reads_top_level_variables(shared):
 def test_get_of_a_function_is_a_type_error(shared):
     with pytest.raises(StudentCodeError) as info:
         shared.get("add")
-    assert info.value.kind == "type" and "function" in str(info.value)
+    assert info.value.kind is Failure.TYPE and "function" in str(info.value)
 
 
 def test_missing_names(shared):
     with pytest.raises(StudentCodeError) as info:
         shared.call("no_such_function", 1)
-    assert info.value.kind == "missing" and "no_such_function" in str(info.value)
+    assert info.value.kind is Failure.MISSING and "no_such_function" in str(info.value)
     with pytest.raises(StudentCodeError) as info:
         shared.get("NO_SUCH_VARIABLE")
-    assert info.value.kind == "missing" and "NO_SUCH_VARIABLE" in str(info.value)
+    assert info.value.kind is Failure.MISSING and "NO_SUCH_VARIABLE" in str(info.value)
 
 
 def test_a_key_error_inside_a_defined_function_is_raised_not_missing(shared):
     with pytest.raises(StudentCodeError) as info:
         shared.call("lookup", {}, "absent")
-    assert info.value.kind == "raised" and "KeyError" in str(info.value)
+    assert info.value.kind is Failure.RAISED and "KeyError" in str(info.value)
 
 
 def test_exceptions_are_reported_short_and_the_process_survives(shared):
     before = shared.call("bump")
     with pytest.raises(StudentCodeError) as info:
         shared.call("raise_long")
-    assert info.value.kind == "raised"
+    assert info.value.kind is Failure.RAISED
     assert str(info.value).startswith("ValueError: bad input") and len(str(info.value)) <= 500
     with pytest.raises(StudentCodeError) as info:
         shared.call("raise_unprintable")
-    assert info.value.kind == "raised" and str(info.value) == "Unprintable"
+    assert info.value.kind is Failure.RAISED and str(info.value) == "Unprintable"
     with pytest.raises(StudentCodeError) as info:
         shared.call("exit_politely")
-    assert info.value.kind == "raised" and "SystemExit" in str(info.value)
+    assert info.value.kind is Failure.RAISED and "SystemExit" in str(info.value)
     assert shared.call("bump") == before + 1  # same process: no restart
 
 
@@ -474,7 +474,7 @@ def test_non_plain_return_values_are_type_errors(shared, name, words):
     pid = shared.call("getpid")
     with pytest.raises(StudentCodeError) as info:
         shared.call(name)
-    assert info.value.kind == "type"
+    assert info.value.kind is Failure.TYPE
     message = str(info.value)
     assert message.startswith("returned"), message
     for word in words:
@@ -493,7 +493,7 @@ def test_a_crashing_call_fails_alone_and_the_next_call_restarts(shared, name, ho
     pid = shared.call("getpid")
     with within(20), pytest.raises(StudentCodeError) as info:
         shared.call(name)
-    assert info.value.kind == "crashed"
+    assert info.value.kind is Failure.CRASHED
     assert how in str(info.value)
     assert shared.call("bump") == 1  # a fresh process ran the notebook again
     assert shared.call("getpid") != pid
@@ -506,7 +506,7 @@ def test_a_hanging_call_times_out_and_the_next_call_restarts(shared):
     with within(20), pytest.raises(StudentCodeError) as info:
         shared.call("spin", timeout=1)
     elapsed = time.monotonic() - t0
-    assert info.value.kind == "timeout" and "1 s" in str(info.value)
+    assert info.value.kind is Failure.TIMEOUT and "1 s" in str(info.value)
     assert 0.9 <= elapsed < 5
     assert process_gone(pid)
     assert shared.call("add", 2, 2) == 4 and shared.call("getpid") != pid
@@ -517,7 +517,7 @@ def test_closing_the_channel_is_a_crash_not_a_hang(shared):
     t0 = time.monotonic()
     with within(20), pytest.raises(StudentCodeError) as info:
         shared.call("close_channel")
-    assert info.value.kind == "crashed"
+    assert info.value.kind is Failure.CRASHED
     assert time.monotonic() - t0 < 8
     assert process_gone(pid)
     assert shared.call("add", 1, 1) == 2
@@ -529,7 +529,7 @@ def test_a_stopped_process_cannot_block_sending_a_large_input(shared):
     big = np.zeros(1_000_000)  # far more than a pipe holds
     with within(20), pytest.raises(StudentCodeError) as info:
         shared.call("total", big, timeout=1)
-    assert info.value.kind == "timeout"
+    assert info.value.kind is Failure.TIMEOUT
     assert shared.call("total", np.ones(10)) == 10.0
 
 
@@ -544,7 +544,7 @@ def test_the_students_child_processes_die_with_it(shared):
 def test_a_forged_reply_is_refused_and_does_not_desynchronise_the_channel(shared):
     with pytest.raises(StudentCodeError) as info:
         shared.call("forge_reply")
-    assert info.value.kind == "type"
+    assert info.value.kind is Failure.TYPE
     # The real reply ("real") must not be taken as the answer to the next call.
     assert shared.call("add", 1, 2) == 3
     assert shared.call("add", 5, 5) == 10
@@ -623,7 +623,7 @@ def test_kept_objects_stay_in_the_students_process(shared):
     assert shared.call_method(other, "add", 1) == 1 and shared.call("read_total", counter) == 10
     with pytest.raises(StudentCodeError) as info:
         shared.call_method(counter, "no_such_method")
-    assert info.value.kind == "raised" and "AttributeError" in str(info.value)
+    assert info.value.kind is Failure.RAISED and "AttributeError" in str(info.value)
 
 
 def test_a_kept_result_and_a_kept_variable(shared):
@@ -641,7 +641,7 @@ def test_a_handle_from_before_a_restart_is_an_error(shared):
         shared.call("crash_exit")
     with pytest.raises(StudentCodeError) as info:
         shared.call_method(counter, "add", 1)
-    assert info.value.kind == "raised"
+    assert info.value.kind is Failure.RAISED
 
 
 # -- cells --------------------------------------------------------------------------------------------
@@ -693,7 +693,7 @@ def test_cell_errors_are_recorded_and_later_cells_still_run(cells_process):
     assert process.call("after_all") == ["first", 42, 7]
     with pytest.raises(StudentCodeError) as info:
         process.get("NOT_REACHED")
-    assert info.value.kind == "missing"
+    assert info.value.kind is Failure.MISSING
 
 
 def test_long_cells_are_interrupted_after_the_cell_timeout(cells_process):
@@ -707,7 +707,7 @@ def test_test_cells_markdown_and_raw_cells_are_not_run(cells_process):
     for name in ("TEST_CELL_RAN", "MARKDOWN_RAN", "RAW_RAN"):
         with pytest.raises(StudentCodeError) as info:
             process.get(name)
-        assert info.value.kind == "missing"
+        assert info.value.kind is Failure.MISSING
     assert 6 not in [e["cell"] for e in run.cell_errors]  # its os._exit never ran
 
 
@@ -757,7 +757,7 @@ def test_cells_that_hang_or_kill_the_interpreter_are_skipped(tmp_path):
         # A crash in a call restarts without the skipped cells.
         with pytest.raises(StudentCodeError) as info:
             process.call("die")
-        assert info.value.kind == "crashed"
+        assert info.value.kind is Failure.CRASHED
         assert process.call("b") == "b"
         assert process.run.skipped_cells == [1, 2, 3, 4, 5]
         assert sorted(log.read_text().split()) == ["exit", "garbage", "kill", "segfault", "stubborn"]
@@ -770,7 +770,7 @@ def test_a_notebook_that_runs_too_long_fails_as_a_whole(tmp_path):
     with within(20), StudentProcess.from_notebook(path, cell_timeout=1.0, notebook_timeout=1.5) as process:
         with pytest.raises(StudentCodeError) as info:
             process.start()
-    assert info.value.kind == "timeout"
+    assert info.value.kind is Failure.TIMEOUT
     assert time.monotonic() - t0 < 6
 
 
@@ -902,3 +902,16 @@ def test_the_child_environment_drops_grader_variables(monkeypatch):
     assert env["HOME"] == "/tmp/home" and env["MPLBACKEND"] == "Agg"
     assert env["PATH"] == os.environ["PATH"]
     assert not {"NNLAB_SECRET", "JPY_API_TOKEN", "JUPYTER_TOKEN", "PYTHONPATH"} & set(env)
+
+
+def test_a_failure_the_client_does_not_know_is_a_protocol_failure():
+    assert Failure.of("missing") is Failure.MISSING
+    assert Failure.of("no such kind") is Failure.PROTOCOL
+    assert Failure.of(["unhashable"]) is Failure.PROTOCOL
+
+
+def test_an_operation_the_students_process_does_not_know_is_a_protocol_failure(shared):
+    with pytest.raises(StudentCodeError) as info:
+        shared._request("teleport", name="scale")
+    assert info.value.kind is Failure.PROTOCOL and "teleport" in str(info.value)
+    assert shared.call("scale", [1.0]) is not None  # and the process still answers

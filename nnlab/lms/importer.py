@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Callable, Iterator
 
-from nnlab.lms.moodle_zip import Entry, Folder, open_zip, read_moodle_zip
+from nnlab.lms.moodle_zip import Entry, Folder, Rejected, open_zip, read_moodle_zip
 from nnlab.lms.roster import LmsImportError, Roster, normalize_name, read_students
 
 SUBMITTED = "submitted"
@@ -131,16 +131,20 @@ class ImportResult:
         except ValueError:
             return str(path)
 
-    def summary(self) -> str:
-        """A report for the instructor: what was placed, and what needs a look and where it is."""
-        a = self.assignment
+    def _headline(self) -> str:
+        """The report's first line: how many of each kind."""
         counts = [f"{len(self.placed)} notebook(s) placed"] + [
             f"{n} {what}" for n, what in [
                 (len(self.renamed), "renamed"), (len(self.duplicates), "student(s) with duplicates"),
                 (len(self.unmatched), "unmatched folder(s)"), (len(self.other_files), "other file(s)"),
                 (len(self.rejected), "rejected entry(ies)"), (len(self.replaced), "replaced submission(s)"),
                 (len(self.without_notebook), "student(s) without a notebook")] if n]
-        lines = [f"Moodle import of {a} from {self.zip_path.name}: {', '.join(counts)}."]
+        return f"Moodle import of {self.assignment} from {self.zip_path.name}: {', '.join(counts)}."
+
+    def summary(self) -> str:
+        """A report for the instructor: what was placed, and what needs a look and where it is."""
+        a = self.assignment
+        lines = [self._headline()]
         when = lambda t: t.isoformat(" ", "seconds") if t else "no date in the zip"  # noqa: E731
 
         def section(title: str, rows: list[str]) -> None:
@@ -198,42 +202,68 @@ def import_moodle_zip(course: Path, assignment: str, zip_path: Path, students_cs
     with open_zip(zip_path) as archive:
         contents = read_moodle_zip(archive, zip_timezone)
         plan = _plan(contents.folders, contents.strays, roster, assignment)
-        existing = {sid: course / SUBMITTED / sid / assignment for sid in sorted(plan.notebooks)
-                    if (course / SUBMITTED / sid / assignment).exists()}
-        if existing and not force:
-            shown = ", ".join(str(p.relative_to(course)) for p in existing.values())
-            raise LmsImportError(f"{len(existing)} submission(s) of {assignment} already exist: {shown}. "
-                                 "Nothing was imported; with --force (force=True) they are replaced "
-                                 "and the previous ones kept in the import's quarantine folder")
+        existing = _existing_submissions(course, assignment, plan, force)
         quarantine = _Quarantine(_new_folder(course / QUARANTINE / assignment))
         result = ImportResult(course, assignment, zip_path, quarantine.root,
                               without_notebook=plan.without_notebook)
-        keep = lambda e: Kept(e.name, quarantine.keep_entry(archive, e))  # noqa: E731
         # First everything that is not placed: should a later step fail, nothing is missing.
-        for sid, entry, reason in plan.others:
-            result.other_files.append(OtherFile(sid, entry.name, quarantine.keep_entry(archive, entry), reason))
-        for d in plan.duplicates:
-            result.duplicates.append(Duplicate(d.student_id, d.kept_folder, d.kept_time, d.older_folders,
-                                               tuple(keep(e) for e in d.entries), d.reason))
-        for u in plan.unmatched:
-            result.unmatched.append(Unmatched(u.folder, u.name, u.reason, tuple(keep(e) for e in u.entries)))
-        for number, bad in enumerate(contents.rejected, 1):
-            kept = None if bad.info.is_dir() else quarantine.keep_rejected(archive, bad.info, number, bad.entry)
-            result.rejected.append(RejectedEntry(bad.entry, bad.reason, kept))
-        for sid, previous in existing.items():
-            graded = course / "autograded" / sid / assignment
-            result.replaced.append(Replaced(sid, previous, quarantine.move_in(previous, (PREVIOUS, sid, assignment)),
-                                            graded if graded.exists() else None))
-        for sid in sorted(plan.notebooks):
-            entry, folder, among = plan.notebooks[sid]
-            path = _place(archive, entry, course / SUBMITTED / sid / assignment, assignment)
-            result.placed.append(Placed(sid, entry.name, path, entry.modified, folder, among))
-            if entry.parts[-1] != f"{assignment}.ipynb":
-                reason = (f"best match for {assignment!r} among {len(among) + 1} notebooks" if among
-                          else "the only notebook in the submission")
-                result.renamed.append(Renamed(sid, entry.name, entry.parts[-1], reason))
+        _keep_aside(archive, plan, contents.rejected, quarantine, result)
+        _move_aside(existing, course, assignment, quarantine, result)
+        _place_notebooks(archive, plan, course, assignment, result)
     quarantine.write_text(REPORT, result.summary() + "\n")
     return result
+
+
+def _existing_submissions(course: Path, assignment: str, plan: _Plan, force: bool) -> dict[str, Path]:
+    """{student: their submission folder} for the planned students who already have one; without
+    `force` any such folder refuses the import."""
+    existing = {sid: course / SUBMITTED / sid / assignment for sid in sorted(plan.notebooks)
+                if (course / SUBMITTED / sid / assignment).exists()}
+    if existing and not force:
+        shown = ", ".join(str(p.relative_to(course)) for p in existing.values())
+        raise LmsImportError(f"{len(existing)} submission(s) of {assignment} already exist: {shown}. "
+                             "Nothing was imported; with --force (force=True) they are replaced "
+                             "and the previous ones kept in the import's quarantine folder")
+    return existing
+
+
+def _keep_aside(archive: zipfile.ZipFile, plan: _Plan, rejected: list[Rejected], quarantine: _Quarantine,
+                result: ImportResult) -> None:
+    """Every file of the zip that is not placed goes into the quarantine, listed in `result`."""
+    keep = lambda e: Kept(e.name, quarantine.keep_entry(archive, e))  # noqa: E731
+    for sid, entry, reason in plan.others:
+        result.other_files.append(OtherFile(sid, entry.name, quarantine.keep_entry(archive, entry), reason))
+    for d in plan.duplicates:
+        result.duplicates.append(Duplicate(d.student_id, d.kept_folder, d.kept_time, d.older_folders,
+                                           tuple(keep(e) for e in d.entries), d.reason))
+    for u in plan.unmatched:
+        result.unmatched.append(Unmatched(u.folder, u.name, u.reason, tuple(keep(e) for e in u.entries)))
+    for number, bad in enumerate(rejected, 1):
+        kept = None if bad.info.is_dir() else quarantine.keep_rejected(archive, bad.info, number, bad.entry)
+        result.rejected.append(RejectedEntry(bad.entry, bad.reason, kept))
+
+
+def _move_aside(existing: dict[str, Path], course: Path, assignment: str, quarantine: _Quarantine,
+                result: ImportResult) -> None:
+    """The submissions being replaced (force) move into the quarantine, listed in `result`."""
+    for sid, previous in existing.items():
+        graded = course / "autograded" / sid / assignment
+        result.replaced.append(Replaced(sid, previous, quarantine.move_in(previous, (PREVIOUS, sid, assignment)),
+                                        graded if graded.exists() else None))
+
+
+def _place_notebooks(archive: zipfile.ZipFile, plan: _Plan, course: Path, assignment: str,
+                     result: ImportResult) -> None:
+    """Each student's chosen notebook where nbgrader grades it, listed in `result` (and as renamed
+    when the student had named it otherwise)."""
+    for sid in sorted(plan.notebooks):
+        entry, folder, among = plan.notebooks[sid]
+        path = _place(archive, entry, course / SUBMITTED / sid / assignment, assignment)
+        result.placed.append(Placed(sid, entry.name, path, entry.modified, folder, among))
+        if entry.parts[-1] != f"{assignment}.ipynb":
+            reason = (f"best match for {assignment!r} among {len(among) + 1} notebooks" if among
+                      else "the only notebook in the submission")
+            result.renamed.append(Renamed(sid, entry.name, entry.parts[-1], reason))
 
 
 # -- the plan ---------------------------------------------------------------------------
@@ -280,41 +310,46 @@ def _plan(folders: list[Folder], strays: list[Entry], roster: Roster, assignment
     for top, entries in outside.items():
         plan.unmatched.append(_Aside(top, "", "not in a Moodle submission folder "
                                      "(named like 'Full Name_12345_assignsubmission_file_')", entries))
-
     for sid, student_folders in by_student.items():
-        # A student's text answer (onlinetext) or empty upload is no rival submission.
-        candidates = [(f, *_choose_notebook(f, assignment)) for f in student_folders
-                      if any(e.is_notebook for e in f.files)]
-        if not candidates:
-            plan.without_notebook.append(sid)
-        else:
-            newest = max(candidates, key=lambda c: _time_key(c[1]))
-            folder, notebook, others = newest
-            plan.notebooks[sid] = (notebook, folder.path, tuple(e.name for e in others))
-            older = [c for c in candidates if c is not newest]
-            if older:
-                dated = [c[1].modified for c in candidates]
-                reason = ("the zip has no dates to tell them apart: the first in the zip is placed"
-                          if all(t is None for t in dated) else
-                          "same date: the first in the zip is placed" if dated.count(notebook.modified) > 1
-                          else "older notebook dates")
-                plan.duplicates.append(_Duplicates(
-                    sid, folder.path, notebook.modified, tuple(c[0].path for c in older),
-                    [e for c in older for e in c[0].files], reason))
-            for entry in folder.files:
-                if entry is notebook:
-                    continue
-                why = ("another notebook, not chosen" if entry.is_notebook else
-                       "a Jupyter checkpoint copy" if ".ipynb_checkpoints" in entry.parts else
-                       "not a notebook")
-                plan.others.append((sid, entry, why))
-        placed_folders = {c[0].path for c in candidates}
-        for folder in student_folders:
-            if folder.path not in placed_folders:
-                why = f"from Moodle's {folder.plugin!r} submission" if folder.plugin != "file" else "not a notebook"
-                plan.others.extend((sid, entry, why) for entry in folder.files)
+        _plan_student(plan, sid, student_folders, assignment)
     plan.without_notebook.sort()
     return plan
+
+
+def _plan_student(plan: _Plan, sid: str, student_folders: list[Folder], assignment: str) -> None:
+    """One student's folders: the notebook to place (from the newest folder with one), the older
+    folders as duplicates, and every other file kept aside with the reason."""
+    # A student's text answer (onlinetext) or empty upload is no rival submission.
+    candidates = [(f, *_choose_notebook(f, assignment)) for f in student_folders
+                  if any(e.is_notebook for e in f.files)]
+    if not candidates:
+        plan.without_notebook.append(sid)
+    else:
+        newest = max(candidates, key=lambda c: _time_key(c[1]))
+        folder, notebook, others = newest
+        plan.notebooks[sid] = (notebook, folder.path, tuple(e.name for e in others))
+        older = [c for c in candidates if c is not newest]
+        if older:
+            dated = [c[1].modified for c in candidates]
+            reason = ("the zip has no dates to tell them apart: the first in the zip is placed"
+                      if all(t is None for t in dated) else
+                      "same date: the first in the zip is placed" if dated.count(notebook.modified) > 1
+                      else "older notebook dates")
+            plan.duplicates.append(_Duplicates(
+                sid, folder.path, notebook.modified, tuple(c[0].path for c in older),
+                [e for c in older for e in c[0].files], reason))
+        for entry in folder.files:
+            if entry is notebook:
+                continue
+            why = ("another notebook, not chosen" if entry.is_notebook else
+                   "a Jupyter checkpoint copy" if ".ipynb_checkpoints" in entry.parts else
+                   "not a notebook")
+            plan.others.append((sid, entry, why))
+    placed_folders = {c[0].path for c in candidates}
+    for folder in student_folders:
+        if folder.path not in placed_folders:
+            why = f"from Moodle's {folder.plugin!r} submission" if folder.plugin != "file" else "not a notebook"
+            plan.others.extend((sid, entry, why) for entry in folder.files)
 
 
 def _time_key(entry: Entry) -> tuple[bool, float]:

@@ -1,13 +1,20 @@
 """The student's process: runs the notebook's code cells, then answers the grader's calls.
 
-Started by `student_process.StudentProcess` as `python -I child.py CMD_FD REPLY_FD LOG`.
+Every process of the sandbox starts here: `python -I child.py CMD_FD REPLY_FD LOG` is one
+student's process (`launch.SpawnLauncher`), `python -I child.py --zygote CONTROL_FD WORK
+[--own-pids]` a warm zygote that forks them (`launch.ZygoteLauncher`, see zygote.py).
 It runs as a file, never as part of the `nnlab` package, and hides that package before the
 student's first line runs: the student's code cannot import the reference solutions or the
 graders. It only ever receives inputs; the expected values stay with the grader.
+
+The student-side files (this one, zygote, wire, recipes, capture: `launch.RUNNER_FILES`) share
+what is defined here: `load_sibling`, the one way they load each other, and `lower_limits`, the
+one resource-limit helper (the grader's sandbox applies it too, before it starts a process).
 """
 import builtins
 import importlib.util
 import os
+import resource
 import signal
 import sys
 import time
@@ -15,7 +22,8 @@ import time
 MAX_ERROR_CHARS = 500
 
 
-def _load_sibling(name: str):
+def load_sibling(name: str):
+    """The runner file `name`.py next to this one, loaded by path as `_nnlab_runner_<name>`."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
     spec = importlib.util.spec_from_file_location("_nnlab_runner_" + name, path)
     module = importlib.util.module_from_spec(spec)
@@ -23,7 +31,19 @@ def _load_sibling(name: str):
     return module
 
 
-def _hide_course_package() -> None:
+def lower_limits(limits: dict) -> None:
+    """Set this process's resource limits ({"RLIMIT_CPU": 600, ...}, in order), never above a
+    hard limit it already has; a write past RLIMIT_FSIZE then fails instead of killing it."""
+    for name, value in limits.items():
+        which = getattr(resource, name)
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def hide_course_package() -> None:
     """Make `import nnlab` fail for the student (an editable install adds finders and paths)."""
     sys.path[:] = [p for p in sys.path if not os.path.isfile(os.path.join(p or ".", "nnlab", "__init__.py"))]
     # setuptools' editable install registers a finder class named __editable___nnlab_..._finder.
@@ -92,26 +112,12 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
     for count, (index, source) in enumerate(cells, first_count):
         report({"cell_started": index})
         interrupter.fired = False
-        out_of_memory = False
-        try:
-            signal.setitimer(signal.ITIMER_REAL, slow_timeout if index in slow_cells else cell_timeout)
-            if shell is not None:
-                cell_outputs, failed = shell.run(source, count)
-                outputs.append([index, count, cell_outputs])
-                if failed:
-                    errors.append({"cell": index, "error": _last_error(cell_outputs)})
-                    out_of_memory = isinstance(shell.last_error, MemoryError)
-            else:
-                code = compile(_python_source(source), f"<cell {index}>", "exec")
-                exec(code, namespace)
-        except MemoryError:
-            out_of_memory = True
-        except CellTimeout as exc:
-            errors.append({"cell": index, "error": _describe(exc)})
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the notebook goes on
-            errors.append({"cell": index, "error": _describe(exc)})
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        seconds = slow_timeout if index in slow_cells else cell_timeout
+        error, cell_outputs, out_of_memory = _run_cell(index, source, count, seconds, namespace, shell)
+        if cell_outputs is not None:
+            outputs.append([index, count, cell_outputs])
+        if error is not None:
+            errors.append({"cell": index, "error": error})
         if out_of_memory or (interrupter.fired and _holds_most_of_the_memory_limit()):
             # what the cell allocated stays in the process and would starve every later call
             # (also when its timeout, not the limit, stopped it): the grader's side runs the
@@ -125,9 +131,30 @@ def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow
     return (errors, outputs) if shell is not None else errors
 
 
+def _run_cell(index: int, source: str, count: int, seconds: float, namespace, shell):
+    """Run one cell, interrupted after `seconds`: (its error or None, its outputs with a shell
+    else None, whether it ran out of memory)."""
+    error, cell_outputs, out_of_memory = None, None, False
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        if shell is not None:
+            cell_outputs, failed = shell.run(source, count)
+            if failed:
+                error = _last_error(cell_outputs)
+                out_of_memory = isinstance(shell.last_error, MemoryError)
+        else:
+            exec(compile(_python_source(source), f"<cell {index}>", "exec"), namespace)
+    except MemoryError:
+        out_of_memory = True
+    except BaseException as exc:  # CellTimeout, SystemExit and KeyboardInterrupt too: the notebook goes on
+        error = _describe(exc)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return error, cell_outputs, out_of_memory
+
+
 def _holds_most_of_the_memory_limit() -> bool:
     """Whether this process's resident memory is over half its address-space limit (if it has one)."""
-    import resource
     limit = resource.getrlimit(resource.RLIMIT_AS)[0]
     if limit == resource.RLIM_INFINITY:
         return False
@@ -238,56 +265,69 @@ def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) 
     `shell`: a ready capture.KernelLikeShell (a zygote makes it before forking), or None to make
     one when the grader asks for the cells' outputs.
     """
-    # The student's prints go to a log, never into the grader's channel.
+    _print_into_log(log_path)
+    start = wire.receive(cmd_fd)
+    if not start.get("capture"):
+        shell = None
+    elif shell is None:
+        shell = load_sibling("capture").KernelLikeShell()
+    namespace = shell.namespace if shell is not None else _plain_namespace()
+    session = Session(wire, recipes, namespace)
+
+    def run(cells, first_count: int) -> None:
+        """Run `cells` with progress reports, then send the ready message with their outputs."""
+        began = time.monotonic()
+        ran = run_cells(cells, namespace, lambda m: wire.send(reply_fd, m), start["cell_timeout"],
+                        set(start.get("slow_cells", [])), start.get("slow_timeout", 2.0), shell, first_count)
+        errors, outputs = ran if shell is not None else (ran, None)
+        session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
+                                "seconds": time.monotonic() - began})
+
+    run(start["cells"], 1)
+    _answer(cmd_fd, reply_fd, session, run, len(start["cells"]) + 1)
+    os._exit(0)
+
+
+def _print_into_log(log_path: str) -> None:
+    """The student's prints go to a log, never into the grader's channel; no stdin."""
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
     sys.stdin = open(os.devnull)
 
-    start = wire.receive(cmd_fd)
-    capture = bool(start.get("capture"))
-    if capture and shell is None:
-        shell = _load_sibling("capture").KernelLikeShell()
-    if capture:
-        namespace = shell.namespace
-    else:
-        namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
-    session = Session(wire, recipes, namespace)
-    report = lambda m: wire.send(reply_fd, m)  # noqa: E731
 
-    def run(cells, first_count: int) -> None:
-        """Run `cells` with progress reports, then send the ready message with their outputs."""
-        began = time.monotonic()
-        ran = run_cells(cells, namespace, report, start["cell_timeout"], set(start.get("slow_cells", [])),
-                        start.get("slow_timeout", 2.0), shell if capture else None, first_count)
-        errors, outputs = ran if capture else (ran, None)
-        session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
-                                "seconds": time.monotonic() - began})
+def _plain_namespace() -> dict:
+    """The notebook's namespace without a kernel: magics and shell escapes do nothing."""
+    return {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _QuietShell}
 
-    run(start["cells"], 1)
-    count = len(start["cells"]) + 1
+
+def _answer(cmd_fd: int, reply_fd: int, session: Session, run, count: int) -> None:
+    """Answer the grader's requests until it says exit (or goes); `run` runs the next cells,
+    the first of them as the kernel's `count`-th."""
     while True:
         try:
-            message = wire.receive(cmd_fd)
+            message = session.wire.receive(cmd_fd)
         except EOFError:
-            break
+            return
         if message.get("op") == "exit":
-            break
+            return
         if message.get("op") == "advance":
             # the next cells of the notebook, as a kernel runs them after the ones before
             run(message["cells"], count)
             count += len(message["cells"])
             continue
         session.send(reply_fd, session.handle(message))
-    os._exit(0)
 
 
 def main() -> None:
+    if sys.argv[1] == "--zygote":
+        load_sibling("zygote").main(sys.argv[2:], sys.modules[__name__])
+        return
     cmd_fd, reply_fd, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    wire = _load_sibling("wire")
-    recipes = _load_sibling("recipes")
-    _hide_course_package()
+    wire = load_sibling("wire")
+    recipes = load_sibling("recipes")
+    hide_course_package()
     serve(cmd_fd, reply_fd, log_path, wire, recipes)
 
 

@@ -2,8 +2,9 @@
 
 `SpawnLauncher` starts `python -I child.py` in the sandbox for every student process: simple,
 and it pays the interpreter start and every import of the student's notebook each time.
-`ZygoteLauncher` starts `zygote.py` once in the sandbox; every student process is then a fork
-of it, with numpy, torch and matplotlib already imported (see zygote.py). Both give a `Child`.
+`ZygoteLauncher` starts a zygote once in the sandbox (`child.py --zygote`); every student process
+is then a fork of it, with numpy, torch and matplotlib already imported (see zygote.py). Both give
+a `Child`.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from .sandbox import Limits, Sandbox, SandboxError, release_pids_cgroup
 
 RUNNER = Path(__file__).resolve().parent
-RUNNER_FILES = ("child.py", "wire.py", "recipes.py", "capture.py", "zygote.py")
+RUNNER_FILES = ("child.py", "wire.py", "recipes.py", "capture.py", "zygote.py")  # what runs in the sandbox
 ZYGOTE_START_TIMEOUT = 120.0
 
 
@@ -117,17 +118,9 @@ class SpawnLauncher:
             raise LaunchError(reason) from None
         return PopenChild(proc, errors)
 
-    def close(self) -> None:
-        pass
-
 
 class ZygoteError(RuntimeError):
     """The zygote could not start or stopped answering."""
-
-
-def _rlimits(limits: Limits) -> dict:
-    return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_bytes, "RLIMIT_NOFILE": limits.open_files,
-            "RLIMIT_FSIZE": limits.file_size_bytes, "RLIMIT_CORE": 0}
 
 
 class ZygoteChild:
@@ -193,7 +186,7 @@ class ZygoteLauncher:
         self.sandbox.give(work)
         runner = copy_runner(self.folder)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [self.python, "-I", str(runner / "zygote.py"), str(theirs.fileno()), str(work)]
+        argv = [self.python, "-I", str(runner / "child.py"), "--zygote", str(theirs.fileno()), str(work)]
         if self.sandbox.isolated:
             argv.append("--own-pids")
         limits = Limits(**{**asdict(self.sandbox.limits), "cpu_seconds": 10**7})
@@ -279,8 +272,6 @@ class ZygoteLauncher:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    close = stop
-
     # -- student processes -------------------------------------------------------------
     def workdir(self) -> str:
         if not self.alive():
@@ -292,6 +283,6 @@ class ZygoteLauncher:
         return str(path)
 
     def launch(self, workdir: str, cmd_r: int, reply_w: int, log: str) -> ZygoteChild:
-        message = {"op": "fork", "workdir": workdir, "log": log, "limits": _rlimits(self.sandbox.limits)}
+        message = {"op": "fork", "workdir": workdir, "log": log, "limits": self.sandbox.limits.rlimits()}
         self.request(message, 30.0, fds=(cmd_r, reply_w))
         return ZygoteChild(self, self.generation)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -21,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .child import lower_limits
 from .sandbox_view import (
     NAMESPACES, Mounts, SandboxError, become_student, devices_view, drops_to_student, interpreter, student_ids,
     student_view, system_view,
@@ -39,6 +39,11 @@ class Limits:
     open_files: int = 256
     file_size_bytes: int = 64 * 2**20
     processes: int = 64          # through a pids cgroup where one can be made (as root)
+
+    def rlimits(self) -> dict[str, int]:
+        """The setrlimit limits by resource name, in the order `child.lower_limits` sets them (no core dumps)."""
+        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes, "RLIMIT_NOFILE": self.open_files,
+                "RLIMIT_FSIZE": self.file_size_bytes, "RLIMIT_CORE": 0}
 
 
 @dataclass
@@ -78,17 +83,12 @@ class Sandbox:
             os.chown(folder, uid, gid)
 
     def preexec(self):
-        """The function the child runs between fork and exec: its resource limits."""
-        limits = self.limits
+        """The function the child runs between fork and exec: its pids cgroup and resource limits."""
+        processes, rlimits = self.limits.processes, self.limits.rlimits()
 
         def apply() -> None:
-            _join_pids_cgroup(limits.processes)
-            for name, value in [(resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_bytes),
-                                (resource.RLIMIT_NOFILE, limits.open_files),
-                                (resource.RLIMIT_FSIZE, limits.file_size_bytes), (resource.RLIMIT_CORE, 0)]:
-                _lower(name, value)
-            # A write past the file size limit fails with an error instead of killing the process.
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            _join_pids_cgroup(processes)
+            lower_limits(rlimits)
         return apply
 
 
@@ -160,13 +160,6 @@ def release_pids_cgroup(pid: int) -> None:
             continue
         except OSError:
             time.sleep(0.02)
-
-
-def _lower(name: int, value: int) -> None:
-    soft, hard = resource.getrlimit(name)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(name, (value, value))
 
 
 def _warn_once(message: str) -> None:

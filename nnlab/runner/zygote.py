@@ -1,34 +1,25 @@
 """A warm Python that forks a fresh student process for each notebook.
 
-Started once per grading worker, inside the sandbox, as `python -I zygote.py CONTROL_FD WORK
-[--own-pids]`. It imports what notebooks import (numpy, torch, matplotlib, an IPython shell)
-and then never runs student code itself: for each notebook it forks a child that runs
-`child.serve`, so every student starts from the same clean state without paying the imports
-again. Between two students it kills whatever the previous one left running and empties the
-scratch space. Like `child.py` it runs as a file, with the course package hidden.
+Started once per grading worker, inside the sandbox, as `python -I child.py --zygote CONTROL_FD
+WORK [--own-pids]`: child.py, the one entry of the sandbox, loads this file and hands it itself
+(its loader, its resource-limit helper, `serve`). It imports what notebooks import (numpy, torch,
+matplotlib, an IPython shell) and then never runs student code itself: for each notebook it
+forks a child that runs `child.serve`, so every student starts from the same clean state
+without paying the imports again. Between two students it kills whatever the previous one left
+running and empties the scratch space. Like `child.py` it runs as a file, with the course
+package hidden.
 
 Control messages (a SOCK_SEQPACKET socket, JSON): {"op": "fork", "workdir", "log", "limits"}
 with the two channel fds attached -> {"pid"}; {"op": "wait", "timeout"} -> {"status"};
 {"op": "kill"} -> {"status"}; {"op": "exit"}.
 """
-import importlib.util
 import json
 import os
-import resource
 import shutil
 import signal
 import socket
 import sys
 import time
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location("_nnlab_runner_" + name, os.path.join(_HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _preload() -> None:
@@ -79,16 +70,6 @@ def _fresh_random_state() -> None:
         torch.seed()
 
 
-def _apply_limits(limits: dict) -> None:
-    for name, value in limits.items():
-        which = getattr(resource, name)
-        soft, hard = resource.getrlimit(which)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(which, (value, value))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-
 def _not_dumpable() -> None:
     """No student process may read or write this one's memory (ptrace, /proc/PID/mem)."""
     try:
@@ -103,19 +84,20 @@ def _exit_code(status: int) -> int:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket, work: str, own_pids: bool):
+    def __init__(self, control: socket.socket, work: str, own_pids: bool, child_module):
+        """`child_module`: child.py, loaded (it serves each student's process)."""
         self.control = control
         self.work = work
         self.own_pids = own_pids      # alone in a PID namespace: every other process is the student's
         self.child = None
         self.status = None
-        self.child_module = _load("child")
-        self.wire = _load("wire")
-        self.recipes = _load("recipes")
-        self.child_module._hide_course_package()
+        self.child_module = child_module
+        self.wire = child_module.load_sibling("wire")
+        self.recipes = child_module.load_sibling("recipes")
+        child_module.hide_course_package()
         _not_dumpable()
         _preload()
-        self.shell = _load("capture").KernelLikeShell()
+        self.shell = child_module.load_sibling("capture").KernelLikeShell()
 
     def reply(self, message: dict) -> None:
         self.control.send(json.dumps(message).encode())
@@ -129,7 +111,7 @@ class Zygote:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.chdir(message["workdir"])
                 os.environ.update(HOME=message["workdir"], MPLCONFIGDIR=message["workdir"])
-                _apply_limits(message.get("limits", {}))
+                self.child_module.lower_limits(message.get("limits", {}))
                 _fresh_random_state()
                 self.child_module.serve(fds[0], fds[1], message["log"], self.wire, self.recipes, self.shell)
             finally:
@@ -241,13 +223,9 @@ class Zygote:
                 return
 
 
-def main() -> None:
-    control = socket.socket(fileno=int(sys.argv[1]))
-    work = os.path.abspath(sys.argv[2])
-    own_pids = "--own-pids" in sys.argv[3:]
-    Zygote(control, work, own_pids).run()
+def main(argv: list[str], child_module) -> None:
+    """Serve forks until told to exit; `argv`: CONTROL_FD WORK [--own-pids]."""
+    control = socket.socket(fileno=int(argv[0]))
+    work = os.path.abspath(argv[1])
+    Zygote(control, work, "--own-pids" in argv[2:], child_module).run()
     os._exit(0)
-
-
-if __name__ == "__main__":
-    main()

@@ -56,7 +56,8 @@ def probe(launcher_kind: str, targets: list[str]) -> dict:
             figure = os.path.join(student.get("scratch"), "figure.png")
             seen["figure_owner"] = os.stat(figure).st_uid  # on the host, before the folder goes
     finally:
-        launcher.close()
+        if isinstance(launcher, ZygoteLauncher):
+            launcher.stop()
     return {"isolated": sandbox.isolated, "cell_errors": run.cell_errors, "grader_uid": os.getuid(), **seen}
 
 

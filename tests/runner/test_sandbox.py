@@ -58,7 +58,8 @@ def test_a_venv_reached_through_a_link_is_mounted_by_its_real_path(tmp_path, lau
             assert student.get("prefix") == str(venv.resolve())
             assert student.get("from_numpy") == 3.0
     finally:
-        launcher.close()
+        if isinstance(launcher, ZygoteLauncher):
+            launcher.stop()
 
 
 @pytest.mark.parametrize("isolate", [True, False])
@@ -75,7 +76,7 @@ def test_a_zygote_with_a_missing_interpreter_says_why():
     launcher = ZygoteLauncher(Sandbox(), python="/nonexistent/python3")
     with pytest.raises(ZygoteError, match="cannot execute the interpreter /nonexistent/python3: no such file"):
         StudentProcess(CHECK_PYTHON, launcher=launcher).start()
-    launcher.close()
+    launcher.stop()
 
 
 def test_an_interpreter_that_dies_at_start_shows_its_last_words():
@@ -98,3 +99,24 @@ def test_the_course_package_installed_in_site_packages_is_empty_inside(monkeypat
     at = command.index(str(package))
     assert command[at - 1] == "--tmpfs"
     assert command.index(str(Path(sys.prefix).resolve())) < at  # over the installation, not under it
+
+
+LIMITS_SEEN = [(0, "import resource, signal\n"
+                   "seen = [resource.getrlimit(getattr(resource, name)) for name in "
+                   "('RLIMIT_CPU', 'RLIMIT_AS', 'RLIMIT_NOFILE', 'RLIMIT_FSIZE', 'RLIMIT_CORE')]\n"
+                   "xfsz_ignored = signal.getsignal(signal.SIGXFSZ) == signal.SIG_IGN")]
+
+
+@pytest.mark.parametrize("launcher_class", [SpawnLauncher, ZygoteLauncher])
+def test_both_launch_paths_give_the_student_the_same_limits(launcher_class):
+    """One helper (child.lower_limits) sets them, before exec or after the zygote's fork."""
+    limits = Limits(cpu_seconds=123, memory_bytes=2 * 2**30, open_files=99, file_size_bytes=5 * 2**20)
+    launcher = launcher_class(Sandbox(limits))
+    try:
+        with StudentProcess(LIMITS_SEEN, launcher=launcher) as student:
+            assert student.start().cell_errors == []
+            assert student.get("seen") == [(v, v) for v in limits.rlimits().values()]
+            assert student.get("xfsz_ignored") is True
+    finally:
+        if isinstance(launcher, ZygoteLauncher):
+            launcher.stop()

@@ -8,6 +8,12 @@ limit; the rest is dropped with a note, so a flood of output cannot fill the gra
 import io
 import sys
 
+from IPython.core.display_trap import DisplayTrap
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
 MAX_STREAM_CHARS = 200_000
 MAX_RICH_BYTES = 4 * 2**20
 TRUNCATED = "\n... (output truncated by the grader)\n"
@@ -98,58 +104,62 @@ class Stream(io.TextIOBase):
         pass
 
 
+class CellPublisher(DisplayPublisher):
+    """`display()` and inline figures: into the outputs of the cell that runs (`shell.outputs`)."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        self.shell.outputs.rich("display_data", data, metadata)
+
+    def clear_output(self, wait=False):
+        self.shell.outputs.clear()
+
+
+class CellResultHook(DisplayHook):
+    """The value of a cell's last expression: its `execute_result`, without a prompt."""
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        self.shell.outputs.rich("execute_result", format_dict, md_dict, self.prompt_count)
+
+    def finish_displayhook(self):
+        pass
+
+
+class CellShell(InteractiveShell):
+    """IPython's shell with a kernel's display machinery; everything a cell shows goes into
+    `outputs`, the outputs of the cell that runs."""
+
+    def __init__(self, **kwargs):
+        self.outputs = CellOutputs()  # before the shell is made: making it may already display
+        super().__init__(**kwargs)
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.outputs.error(getattr(etype, "__name__", str(etype)), _text(evalue), list(stb))
+
+    def init_display_pub(self):
+        self.display_pub = CellPublisher(shell=self, parent=self)
+        self.configurables.append(self.display_pub)
+
+    def init_displayhook(self):
+        self.displayhook = CellResultHook(shell=self, cache_size=0, parent=self)
+        self.configurables.append(self.displayhook)
+        self.display_trap = DisplayTrap(hook=self.displayhook)
+
+
 class KernelLikeShell:
     """One IPython shell for the student's notebook; `run(source)` gives the cell's outputs."""
 
     def __init__(self):
-        from IPython.core.displayhook import DisplayHook
-        from IPython.core.displaypub import DisplayPublisher
-        from IPython.core.interactiveshell import InteractiveShell
-
-        holder = self
-        self.outputs = CellOutputs()
-
-        class Publisher(DisplayPublisher):
-            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-                holder.outputs.rich("display_data", data, metadata)
-
-            def clear_output(self, wait=False):
-                holder.outputs.clear()
-
-        class Hook(DisplayHook):
-            def write_output_prompt(self):
-                pass
-
-            def write_format_data(self, format_dict, md_dict=None):
-                holder.outputs.rich("execute_result", format_dict, md_dict, self.prompt_count)
-
-            def finish_displayhook(self):
-                pass
-
-        class Shell(InteractiveShell):
-            def _showtraceback(self, etype, evalue, stb):
-                holder.outputs.error(getattr(etype, "__name__", str(etype)), _text(evalue), list(stb))
-
-            def init_display_pub(self):
-                self.display_pub = Publisher(shell=self, parent=self)
-                self.configurables.append(self.display_pub)
-
-            def init_displayhook(self):
-                self.displayhook = Hook(shell=self, cache_size=0, parent=self)
-                self.configurables.append(self.displayhook)
-                from IPython.core.display_trap import DisplayTrap
-                self.display_trap = DisplayTrap(hook=self.displayhook)
-
-        from traitlets.config import Config
-
         # the singleton, as in a kernel: `display()` and inline figures find it. No history database.
-        self.shell = Shell.instance(config=Config({"HistoryManager": {"enabled": False}}), colors="nocolor")
+        self.shell = CellShell.instance(config=Config({"HistoryManager": {"enabled": False}}), colors="nocolor")
         try:
             self.shell.enable_matplotlib("inline")
         except Exception:  # no matplotlib: figures are not shown, the cells still run
             pass
-        self.stdout = Stream("stdout", lambda: self.outputs)
-        self.stderr = Stream("stderr", lambda: self.outputs)
+        self.stdout = Stream("stdout", lambda: self.shell.outputs)
+        self.stderr = Stream("stderr", lambda: self.shell.outputs)
 
     @property
     def namespace(self) -> dict:
@@ -157,7 +167,7 @@ class KernelLikeShell:
 
     def run(self, source: str, execution_count: int) -> tuple[list, bool]:
         """Run one cell as the kernel's `execution_count`-th: (its outputs, whether it raised)."""
-        self.outputs = CellOutputs()
+        self.shell.outputs = CellOutputs()
         self.shell.execution_count = execution_count
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = self.stdout, self.stderr
@@ -166,7 +176,7 @@ class KernelLikeShell:
         finally:
             sys.stdout, sys.stderr = saved
         self.last_error = result.error_in_exec or result.error_before_exec
-        return self.outputs.items, self.last_error is not None
+        return self.shell.outputs.items, self.last_error is not None
 
 
 def _text(value) -> str:

@@ -1,9 +1,11 @@
-"""Small probes that run inside the student's process and return plain data.
+"""Recipes: small instructor-written helpers that run inside the student's process and return
+plain data (the graders ask for one by name: `StudentProcess.recipe("parameters", model)`).
 
 They belong to the runner, not to the graders: no expected values, only ways to look at
 objects that cannot leave the student's process (a torch module, an optimizer).
 Each takes the notebook's namespace first.
 """
+import contextlib
 
 
 def module_summary(namespace, module):
@@ -31,6 +33,24 @@ def load_parameters(namespace, module, arrays):
     return None
 
 
+@contextlib.contextmanager
+def _warnings_raised():
+    """Every warning raised as an error, but deprecation notices (a library's, not the student's
+    doing, and not shown for library code): under nbgrader a warning on stderr costs the cell."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        yield
+
+
+def _type_name(value) -> str:
+    """The type of `value` as "module.Name" (e.g. "numpy.ndarray", "builtins.float", "torch.Tensor")."""
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
 def call_strictly(namespace, name, args, kwargs):
     """The notebook's `name(*args, **kwargs)` as a graded cell sees it under nbgrader, where a
     warning printed on stderr costs the cell: every warning (but deprecation notices), and numpy's
@@ -42,28 +62,19 @@ def call_strictly(namespace, name, args, kwargs):
     array argument as the call left it, None for the other arguments: to see changes to the
     inputs) and "aliased" (whether the result is, or is a view of, one of the array arguments).
     """
-    import warnings
-
     import numpy as np
 
     if name not in namespace:
         raise NameError(f"the notebook defines no `{name}`")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        # A library's deprecation notice is not the student's doing (and not shown for library code).
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            value = namespace[name](*args, **kwargs)
+    with _warnings_raised(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        value = namespace[name](*args, **kwargs)
     arrays = [arg if type(arg) is np.ndarray else None for arg in args]
     aliased = type(value) is np.ndarray and any(a is not None and np.may_share_memory(value, a) for a in arrays)
-    kind = type(value)
-    return {"value": value, "type": f"{kind.__module__}.{kind.__qualname__}", "arrays": arrays,
-            "aliased": bool(aliased)}
+    return {"value": value, "type": _type_name(value), "arrays": arrays, "aliased": bool(aliased)}
 
 
-def train_probe(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="mse", optimizer_name="sgd",
-                stale_grad=None):
+def call_train(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="mse", optimizer_name="sgd",
+               stale_grad=None):
     """Run the notebook's `train(model, X, y, loss_fn, optimizer, epochs)` with a loss and an
     optimizer made here (they cannot travel) and return what the call left behind, as plain data.
 
@@ -79,8 +90,6 @@ def train_probe(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="m
     "grads" (float64 arrays after the call, a grad None where there is none) and "X", "y" (the
     inputs as the call left them).
     """
-    import warnings
-
     import torch
 
     losses = {"mse": torch.nn.MSELoss, "bce_logits": torch.nn.BCEWithLogitsLoss,
@@ -94,22 +103,20 @@ def train_probe(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="m
         for param in model.parameters():
             param.grad = torch.full_like(param, float(stale_grad))
     kwargs = {} if clip_norm is None else {"clip_norm": clip_norm}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
+    with _warnings_raised():
         result = namespace["train"](model, X, y, loss_fn, optimizer, epochs, **kwargs)
-
-    def kind(value):
-        return f"{type(value).__module__}.{type(value).__qualname__}"
-
     return {
         "losses": result,
-        "result_type": kind(result),
-        "loss_types": [kind(v) for v in result] if type(result) in (list, tuple) else None,
-        "parameters": [p.detach().cpu().double().numpy().copy() for p in model.parameters()],
+        "result_type": _type_name(result),
+        "loss_types": [_type_name(v) for v in result] if type(result) in (list, tuple) else None,
+        "parameters": parameters(namespace, model),
         "grads": [None if p.grad is None else p.grad.detach().cpu().double().numpy().copy()
                   for p in model.parameters()],
         "X": X,
         "y": y,
     }
+
+
+# The old name, which nnlab/graders/pytorch still asks for (`student.recipe("train_probe", ...)`):
+# it goes when the graders ask for "call_train".
+train_probe = call_train

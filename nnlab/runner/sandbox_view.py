@@ -52,7 +52,7 @@ class Interpreter:
     folders: tuple[str, ...]     # its installation: real paths, mounted read-only
 
 
-INSTALLATION_PROBE = ("import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, "
+INSTALLATION_QUERY = ("import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, "
                       "sys.base_exec_prefix]))")
 
 
@@ -68,7 +68,7 @@ def interpreter(python: str) -> Interpreter:
         raise SandboxError(f"cannot execute the interpreter {python}: no such file")
     command = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
     try:
-        done = subprocess.run([command, "-I", "-c", INSTALLATION_PROBE], capture_output=True, text=True,
+        done = subprocess.run([command, "-I", "-c", INSTALLATION_QUERY], capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxError(f"cannot execute the interpreter {python}: {exc}") from None

@@ -325,7 +325,7 @@ class StudentProcess:
             self._kill()  # the real reply may still follow: never read it as the next call's
             raise StudentCodeError(Failure.TYPE, "sent back something that is not plain data")
         if not reply["ok"]:
-            raise StudentCodeError(Failure.of(reply.get("kind", Failure.RAISED.value)), str(reply.get("error", "failed")))
+            raise StudentCodeError(Failure.of(reply.get("kind", "raised")), str(reply.get("error", "failed")))
         return reply
 
     def call(self, name: str, *args, keep: bool = False, timeout: float | None = None, **kwargs):

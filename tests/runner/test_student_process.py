@@ -807,6 +807,16 @@ TORCH = [
             with torch.no_grad():
                 t.mul_(3)
             return None
+
+        def train(model, X, y, loss_fn, optimizer, epochs):
+            losses = []
+            for _ in range(epochs):
+                optimizer.zero_grad()
+                loss = loss_fn(model(X), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            return losses
     '''),
 ]
 
@@ -862,6 +872,20 @@ def test_a_module_kept_as_a_handle(torch_process):
     torch_process.recipe("load_parameters", net, [np.zeros((2, 3)), np.array([1.0, -1.0])])
     out = torch_process.call_method(net, "forward", wire.Tensor(x))
     np.testing.assert_array_equal(out, np.tile([1.0, -1.0], (4, 1)))
+
+
+@pytest.mark.parametrize("recipe", ["call_train", "train_probe"])  # train_probe: the graders' old name
+def test_the_train_recipe_runs_the_notebooks_train_and_reports_what_it_left(torch_process, recipe):
+    net = torch_process.call("make_net", keep=True)
+    start = torch_process.recipe("parameters", net)
+    X = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    y = np.zeros((5, 2), dtype=np.float32)
+    report = torch_process.recipe(recipe, net, wire.Tensor(X), wire.Tensor(y), 0.1, 3)
+    assert report["result_type"] == "builtins.list" and report["loss_types"] == ["builtins.float"] * 3
+    assert len(report["losses"]) == 3 and report["losses"][-1] < report["losses"][0]
+    assert all(not np.array_equal(p, s) for p, s in zip(report["parameters"], start))
+    assert all(g is not None and g.shape == p.shape for g, p in zip(report["grads"], report["parameters"]))
+    np.testing.assert_array_equal(report["X"], X)
 
 
 # -- reading submissions ------------------------------------------------------------------------------

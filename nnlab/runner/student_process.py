@@ -1,10 +1,12 @@
 """The grader's side of the student's process.
 
-`StudentProcess` starts `child.py` in a fresh interpreter, sends it the notebook's first code
-cells, then forwards calls, and runs the next cells when asked (`advance`): the graders see the
-process as the notebook left it at their cell. Only plain data comes back (see `wire`). A cell
-that hangs or kills the interpreter is skipped and the notebook is run again without it; a call that hangs or crashes fails that call only, and the next call
-gets a fresh process.
+`StudentProcess` starts the student's process (a new interpreter or a fork of a warm zygote:
+see `launch`), sends it the notebook's first code cells, then forwards calls, and runs the next
+cells when asked (`advance`): the graders see the process as the notebook left it at their cell.
+Only plain data comes back (see `wire`). A cell that hangs or kills the interpreter is skipped
+and the notebook is run again without it; a call that hangs or crashes fails that call only, and
+the next call gets a fresh process. Every request is one message, {"op": ..., **fields}, made
+in one place (`_send`); why the student's code could not answer is a `Failure`.
 """
 from __future__ import annotations
 

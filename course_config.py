@@ -9,9 +9,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads the config)
 
-ASSIGNMENTS = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
-
 # --- course and layout -------------------------------------------------------
+# The assignments, in teaching order: the one list (`nnlab new-assignment` adds to it).
+c.Course.assignments = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
 c.CourseDirectory.course_id = "nnlab"
 c.CourseDirectory.root = HERE
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
@@ -28,21 +28,11 @@ c.ExchangeFactory.collect = "nnlab.exchange.collect.LinkSafeCollect"
 # process forked from a warm zygote inside bubblewrap (no network, no view of the project, the
 # course, the course secret or the instructor's home; see README "What the sandbox protects"),
 # keeps the cells' outputs as a kernel would, and scores every test cell with the hidden graders.
-c.SandboxedExecute.timeout = 60               # seconds per cell
-c.SandboxedExecute.call_timeout = 30.0        # seconds for one call of a hidden grader into the student's code
-c.SandboxedExecute.notebook_timeout = 180.0   # seconds to run the whole notebook, restarts included
-c.SandboxedExecute.memory_mb = 3072           # address space of the student's process
-c.SandboxedExecute.processes = 64             # processes the student's code may run at once (pids cgroup)
-c.SandboxedExecute.cpu_seconds = 600          # CPU time of one student process
-c.SandboxedExecute.open_files = 256
-c.SandboxedExecute.file_size_mb = 64          # largest file the student's code may write
-# What a cell prints is kept up to 200 000 characters (nnlab/runner/capture.py), then cut.
-c.SandboxedExecute.sandbox = True             # bubblewrap where installed; limits only (and a warning) elsewhere
-# The course secret keys the per-student random test inputs. It lives outside the
-# repository and outside release/; it is generated on first use.
-c.SandboxedExecute.secret_path = os.environ.get(
-    "NNLAB_SECRET", os.path.join(os.path.expanduser("~"), ".nnlab", "nnlab-course-secret")
-)
+# Every grading setting (timeouts, resource limits, sandbox, where the hidden graders and the course
+# secret are), with its default and help, is a `Grading` trait (nnlab/graders/settings.py); a course
+# sets here only what it changes, e.g. `c.Grading.cell_timeout = 120.0`. The course secret keys each
+# student's random test inputs: by default ~/.nnlab/nnlab-course-secret (or $NNLAB_SECRET), outside
+# the repository and release/, made on first use.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 

@@ -50,7 +50,7 @@ c.ExecutePreprocessor.timeout = {timeout!r}
 
 NNLAB_TIMEOUTS = """
 # bench/grade_class.py: the same cell timeout as the stock nbgrader run
-c.SandboxedExecute.timeout = {timeout!r}
+c.Grading.cell_timeout = {timeout!r}
 """
 
 Key = tuple[str, str]            # (student, assignment)

@@ -7,14 +7,32 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nbgrader.coursedir import CourseDirectory
+from traitlets import List, Unicode
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"]
 COURSE_FILES = ["course_config.py", "nbgrader_config.py"]
+
+
+class Course(CourseDirectory):
+    """The course on disk: nbgrader's CourseDirectory (root, course_id, db_url, format_path) and the
+    course's list of assignments. Built from the course's nbgrader_config.py (`Course.open`)."""
+    assignments = List(Unicode(), help="The course's assignments in teaching order (the one list; "
+                                       "`nnlab new-assignment` adds to it)").tag(config=True)
+
+    @classmethod
+    def open(cls, folder: Path = PROJECT_ROOT) -> "Course":
+        """The course of `folder`, configured by its nbgrader_config.py as nbgrader configures it."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+        return cls(config=config)
 
 
 def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:
     """Assignments whose source notebook exists, in course order."""
-    return [a for a in ASSIGNMENTS if (root / "source" / a / f"{a}.ipynb").exists()]
+    listed = Course.open(root).assignments
+    return [a for a in listed if (Path(root) / "source" / a / f"{a}.ipynb").exists()]
 
 
 def notebook_names(root: Path, assignment: str) -> list[str]:

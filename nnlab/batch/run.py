@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nnlab.autograde.sandboxed_execute import SandboxedExecute, is_linked
+from nnlab.autograde.sandboxed_execute import is_linked
 from nnlab.batch import speedups, state
 from nnlab.batch.progress import Progress
 from nnlab.batch.workers import Job, JobResult, grade_job, worker_pool
@@ -64,6 +64,21 @@ def _autograde_app(assignment: str, force: bool, verbose: bool):
     return app
 
 
+def _prefetching_autograde(app, prefetched):
+    """nbgrader's Autograde converter of `app` whose every notebook's resources carry `prefetched`
+    for SandboxedExecute (nbgrader's AutogradeApp.start, with this converter)."""
+    from nbgrader.converters import Autograde
+
+    class PrefetchingAutograde(Autograde):
+        def init_single_notebook_resources(self, notebook_filename):
+            resources = super().init_single_notebook_resources(notebook_filename)
+            resources["nnlab"] = {"prefetched": prefetched}
+            return resources
+
+    app.coursedir.assignment_id = app.extra_args[0]
+    return PrefetchingAutograde(coursedir=app.coursedir, parent=app)
+
+
 class Prefetched:
     """SandboxedExecute's source of results made by the workers."""
 
@@ -71,6 +86,9 @@ class Prefetched:
         self.futures = futures
         self.progress = progress
         self.used: dict[tuple, JobResult] = {}
+
+    def __deepcopy__(self, memo) -> "Prefetched":
+        return self   # nbconvert deep-copies each notebook's resources; this is a service, not data
 
     def __call__(self, student: str, assignment: str, notebook: str, digest: str):
         future = self.futures.get((student, assignment, notebook))
@@ -113,19 +131,15 @@ def grade_class(course: Path, assignments: list[str], workers: int, force: bool 
     pool = worker_pool(_autograde_app(assignments[0], force, verbose), workers)
     futures = {(j.student, j.assignment, j.notebook): pool.submit(grade_job, j) for j in jobs}
     prefetched = Prefetched(futures, progress)
-    SandboxedExecute.prefetched = prefetched
     try:
         for a in assignments:
             if not plans[a][0]:
                 continue
             try:
-                _autograde_app(a, force, verbose).start()
-            except BaseException as exc:  # nbgrader's "some submissions failed": the others are graded
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
+                _prefetching_autograde(_autograde_app(a, force, verbose), prefetched).start()
+            except Exception:  # nbgrader's "some submissions failed" (NbGraderException): the others are graded
                 run.failed_assignments.append(a)
     finally:
-        SandboxedExecute.prefetched = None
         pool.shutdown(wait=True, cancel_futures=True)
         progress.finish()
     for (student, a, nb), why in links.items():

@@ -11,14 +11,11 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.util import Finalize
-from pathlib import Path
 
 import nbformat
 
 from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
-from nnlab.autograde.sandboxed_execute import SandboxedExecute, _stop_launchers
-from nnlab.graders.keys import load_or_create_secret
-from nnlab.graders.run import graders_for
+from nnlab.graders.settings import Grading, stop_launchers
 
 
 @dataclass(frozen=True)
@@ -62,11 +59,8 @@ def grade_job(job: Job) -> JobResult:
         nb = _sanitized(job)
     except Exception as exc:  # the gradebook writer meets the same problem and reports it
         return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
-    settings = SandboxedExecute(parent=_app)
-    graders = graders_for(job.assignment, job.notebook, Path(settings.graders_dir))
-    secret = load_or_create_secret(Path(settings.secret_path))
     try:
-        grade = grade_notebook_node(nb, job.student, graders, settings.launcher(), settings.limits, secret)
+        grade = grade_notebook_node(nb, job.student, job.assignment, job.notebook, Grading(config=_app.config))
     except Exception as exc:
         return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
     return JobResult(job, grade)
@@ -74,7 +68,7 @@ def grade_job(job: Job) -> JobResult:
 
 def _start_worker() -> None:
     # a worker ends through multiprocessing's exit path, which skips atexit: stop the zygote there
-    Finalize(None, _stop_launchers, exitpriority=10)
+    Finalize(None, stop_launchers, exitpriority=10)
 
 
 def worker_pool(app, workers: int) -> ProcessPoolExecutor:

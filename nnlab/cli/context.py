@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnlab.course import ASSIGNMENTS, PROJECT_ROOT, notebook_names, run_nbgrader
+from nnlab.course import PROJECT_ROOT, notebook_names, run_nbgrader
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -54,8 +54,8 @@ def _setting(section, name: str, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
-def _in_course_order(names: set[str]) -> list[str]:
-    known = [a for a in ASSIGNMENTS if a in names]
+def _in_course_order(names: set[str], listed: list[str]) -> list[str]:
+    known = [a for a in listed if a in names]
     return known + sorted(names - set(known))
 
 
@@ -65,6 +65,7 @@ class Course:
     course_id: str
     exchange: Path
     db_url: str
+    listed: tuple[str, ...] = ()     # the course's assignments in teaching order (c.Course.assignments)
 
     @classmethod
     def open(cls, folder: Path | None) -> "Course":
@@ -83,12 +84,13 @@ class Course:
             # nbgrader's own defaults where the course leaves a setting out
             exchange=Path(_setting(exchange, "root", "/srv/nbgrader/exchange")),
             db_url=db_url,
+            listed=tuple(config.Course.get("assignments", ())) if "Course" in config else (),
         )
 
     # -- the folders nbgrader keeps ---------------------------------------------------
     def assignments(self) -> list[str]:
         """Assignments with a source notebook, in course order."""
-        return _in_course_order({p.parent.name for p in (self.root / "source").glob("*/*.ipynb")})
+        return _in_course_order({p.parent.name for p in (self.root / "source").glob("*/*.ipynb")}, list(self.listed))
 
     def notebooks(self, assignment: str) -> list[str]:
         """The notebook names of an assignment (from source/, else release/)."""

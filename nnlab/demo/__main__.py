@@ -15,7 +15,7 @@ def main(argv: list[str]) -> int:
     workdir = Path(argv[0]) if argv else PROJECT_ROOT / "demo-output"
     # A cell may run 30 s in the demo (the course allows 60 s): the endless loop costs less waiting.
     term = Term(workdir.resolve(), available_assignments(),
-                extra_config="c.SandboxedExecute.timeout = 20.0", workers=os.cpu_count() or 1)
+                extra_config="c.Grading.cell_timeout = 20.0", workers=os.cpu_count() or 1)
     began = time.monotonic()
     print(f"Course term in {term.workdir}: assignments {', '.join(term.assignments)}")
     for s in term.students:

@@ -5,8 +5,7 @@ that cell: the cells above it have run, the cells below it have not, as for the 
 in the cell itself. So a later scratch cell cannot change an earlier question's score, and a fix
 made only further down does not earn it. The test cell runs right after its hidden tests (its
 asserts may hold expected values: nothing of it runs before they are done), then the walk goes
-on to the next graded cell. Both grading paths walk this way: the autograde engine
-(nnlab.autograde.notebook_grading) and the pytest plugin (`pytest nnlab/graders/<a> --submission`).
+on to the next graded cell. The engine (nnlab.graders.engine) walks every notebook this way.
 """
 from __future__ import annotations
 

@@ -3,27 +3,53 @@ as the pytest graders, the notebook's own tests after the graders, and nothing s
 students."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import nbformat
 import pytest
 
-from nnlab.autograde.notebook_grading import GradingLimits, apply_grade, grade_notebook_node
+from nnlab.autograde.notebook_grading import grade_notebook_node
 from nnlab.course import PROJECT_ROOT
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
-from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
+from nnlab.graders.settings import Grading
 from nnlab.runner.launch import ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
 from nnlab.runner.student_process import StudentProcess
 
-LIMITS = GradingLimits(cell_timeout=5.0, call_timeout=20.0, notebook_timeout=120.0)
-SECRET = b"0123456789abcdef" * 4
+SCRATCH = "scratch"   # an assignment without hidden graders: its notebooks run, nothing is scored
 
 
 @pytest.fixture(scope="module")
-def launcher():
-    zygote = ZygoteLauncher(Sandbox())
-    yield zygote
-    zygote.stop()
+def grading(tmp_path_factory, fast_grading) -> Grading:
+    return Grading(config=fast_grading, secret_path=str(tmp_path_factory.mktemp("secret") / "secret"))
+
+
+@pytest.fixture(scope="module")
+def launcher(grading):
+    return grading.launcher()
+
+
+def run(nb, grading: Grading, student: str = "s1", assignment: str = SCRATCH):
+    """Grade `nb` and put its outputs into it, as SandboxedExecute does; the grade."""
+    return grade_notebook_node(nb, student, assignment, assignment, grading)
+
+
+def pytest_entry(assignment: str, path, secret) -> dict:
+    """The report of `pytest nnlab/graders/<assignment> --submission path` (the instructor's entry)."""
+    report = path.with_suffix(".json")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(PROJECT_ROOT / "nnlab" / "graders" / assignment), "-q",
+                           "-p", "no:cacheprovider", "-p", "no:xdist", "--submission", str(path), "--student", "s1",
+                           "--secret", str(secret), "--grade-report", str(report)],
+                          cwd=str(PROJECT_ROOT), capture_output=True, text=True, timeout=600)
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(report.read_text())
+
+
+def scores(report: dict) -> dict[str, float]:
+    return {cell: result["score"] for cell, result in report["cells"].items()}
 
 
 def notebook(*sources: str, test_cell: str | None = None) -> nbformat.NotebookNode:
@@ -42,14 +68,13 @@ def released(assignment: str):
             nbformat.read(PROJECT_ROOT / "source" / assignment / f"{assignment}.ipynb", 4))
 
 
-def test_cells_get_the_outputs_a_kernel_gives(launcher):
+def test_cells_get_the_outputs_a_kernel_gives(grading):
     nb = notebook("print('hello')\n6 * 7",
                   "from IPython.display import HTML, display\ndisplay(HTML('<b>bold</b>'))",
                   "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()",
                   "import warnings\nwarnings.warn('careful')\n1 / 0",
                   "x = 1")
-    grade = grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET)
-    apply_grade(nb, grade)
+    grade = run(nb, grading)
     first, html, figure, error, quiet = (cell.outputs for cell in nb.cells)
     assert first[0].output_type == "stream" and first[0].text == "hello\n"
     assert first[1].output_type == "execute_result" and first[1].data["text/plain"] == "42"
@@ -62,39 +87,36 @@ def test_cells_get_the_outputs_a_kernel_gives(launcher):
     nbformat.validate(nb)
 
 
-def test_a_flood_of_output_is_cut(launcher):
+def test_a_flood_of_output_is_cut(grading):
     nb = notebook("for _ in range(100_000):\n    print('x' * 100)")
-    apply_grade(nb, grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET))
+    run(nb, grading)
     text = nb.cells[0].outputs[0].text
     assert len(text) < 300_000 and text.endswith("(output truncated by the grader)\n")
 
 
 @pytest.mark.parametrize("assignment", ["perceptron", "hinge_loss"])
-def test_scores_are_those_of_the_pytest_graders(launcher, tmp_path, assignment):
+def test_the_pytest_entry_reports_what_the_engine_gives(grading, tmp_path, assignment):
+    """`pytest nnlab/graders/<a> --submission` is an adapter over the engine: the same scores."""
     release, source = released(assignment)
     wrong = mistake_sets(assignment)[0]
     for nb in (submissions.correct(release, source), submissions.with_mistakes(release, source, wrong.answers)):
         path = tmp_path / f"{assignment}.ipynb"
         nbformat.write(nb, path)
-        secret_file = tmp_path / "secret"
-        secret_file.write_bytes(SECRET + b"\n")
-        expected, _ = grade_notebook(graders_for(assignment, assignment), path, "s1", str(secret_file),
-                                     GraderLimits(call_timeout=20.0, cell_timeout=5.0, notebook_timeout=120.0))
-        grade = grade_notebook_node(nb, "s1", graders_for(assignment, assignment), launcher, LIMITS, SECRET)
-        assert cell_scores(grade.report) == cell_scores(expected)
+        expected = pytest_entry(assignment, path, grading.secret_path)
+        grade = run(nb, grading, assignment=assignment)
+        assert scores(grade.report) == scores(expected)
     assert any(score < result["points"] for score, result in
-               zip(cell_scores(grade.report).values(), grade.report["cells"].values())), "the mistakes cost points"
+               zip(scores(grade.report).values(), grade.report["cells"].values())), "the mistakes cost points"
 
 
-def test_test_cells_get_the_graders_feedback_and_run_only_after_them(launcher):
+def test_test_cells_get_the_graders_feedback_and_run_only_after_them(grading):
     release, source = released("perceptron")
     nb = submissions.correct(release, source)
     graded_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
                   if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
     extra = notebook(test_cell="print('my test ran')\nassert step(0) == 1").cells[0]
     nb.cells.append(extra)
-    grade = grade_notebook_node(nb, "s1", graders_for("perceptron", "perceptron"), launcher, LIMITS, SECRET)
-    apply_grade(nb, grade)
+    run(nb, grading, assignment="perceptron")
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
     for grade_id in graded_ids:
         assert by_id[grade_id].outputs[0].text.startswith("Hidden tests: ")
@@ -105,17 +127,16 @@ def test_test_cells_get_the_graders_feedback_and_run_only_after_them(launcher):
     assert counts == list(range(1, len(counts) + 1))
 
 
-def test_a_crash_costs_its_cell_and_later_cells_still_run(launcher):
+def test_a_crash_costs_its_cell_and_later_cells_still_run(grading):
     nb = notebook("a = 1", "import os\nos._exit(3)", "print(a + 1)")
-    grade = grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET)
-    apply_grade(nb, grade)
+    grade = run(nb, grading)
     assert nb.cells[1].outputs[-1].ename == "DeadKernelError"
     assert nb.cells[2].outputs[0].text == "2\n"
 
 
-def test_the_project_and_the_instructors_home_are_hidden(launcher):
+def test_the_project_and_the_instructors_home_are_hidden(grading):
     nb = notebook(f"open({str(PROJECT_ROOT / 'README.md')!r}).read()")
-    apply_grade(nb, grade_notebook_node(nb, "s1", None, launcher, LIMITS, SECRET))
+    run(nb, grading)
     assert nb.cells[0].outputs[0].ename == "FileNotFoundError"
 
 
@@ -149,14 +170,10 @@ def test_a_student_who_kills_the_zygote_hurts_only_themself(launcher):
         assert next_student.call("f") == 7
 
 
-def test_the_notebook_can_tell_it_is_being_autograded():
-    zygote = ZygoteLauncher(Sandbox(), environment={"NBGRADER_EXECUTION": "autograde"})
-    try:
-        nb = notebook("import os\nos.environ.get('NBGRADER_EXECUTION')")
-        apply_grade(nb, grade_notebook_node(nb, "s1", None, zygote, LIMITS, SECRET))
-        assert nb.cells[0].outputs[0].data["text/plain"] == "'autograde'"
-    finally:
-        zygote.stop()
+def test_the_notebook_can_tell_it_is_being_autograded(grading):
+    nb = notebook("import os\nos.environ.get('NBGRADER_EXECUTION')")
+    run(nb, grading)
+    assert nb.cells[0].outputs[0].data["text/plain"] == "'autograde'"
 
 
 MEMORY_HOGS = {
@@ -179,7 +196,7 @@ def test_a_cell_that_hogs_memory_is_left_out_and_the_rest_runs(hog):
         zygote.stop()
 
 
-def test_a_student_starts_warm_with_random_generators_of_their_own(launcher):
+def test_a_student_starts_warm_with_random_generators_of_their_own(grading):
     """The zygote took the first optimizer step (its imports) already; numpy and torch are seeded
     from the OS in every student's process, as in a new Python, not inherited from the zygote."""
     draw = ("import random, sys, numpy, torch\n"
@@ -188,7 +205,7 @@ def test_a_student_starts_warm_with_random_generators_of_their_own(launcher):
     printed = []
     for student in ("s1", "s2"):
         nb = notebook(draw)
-        apply_grade(nb, grade_notebook_node(nb, student, None, launcher, LIMITS, SECRET))
+        run(nb, grading, student)
         printed.append(nb.cells[0].outputs[0].text.split(" ", 1))
     (warm1, draws1), (warm2, draws2) = printed
     assert warm1 == warm2 == "True", "the first optimizer step's imports are done in the zygote"

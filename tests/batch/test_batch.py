@@ -21,7 +21,6 @@ from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 
 ASSIGNMENT = "perceptron"
-FAST = "\nc.SandboxedExecute.timeout = 5.0\nc.Autograde.create_student = True\n"
 
 
 def hand_ins() -> dict[str, bytes]:
@@ -34,10 +33,10 @@ def hand_ins() -> dict[str, bytes]:
             "finn": b'{"cells": [ not JSON'}
 
 
-def make_course(folder: Path, db_url: str | None = None) -> Path:
+def make_course(folder: Path, fast_config: str, db_url: str | None = None) -> Path:
     course = copy_course(folder, include_release=False)
     with open(course / "nbgrader_config.py", "a") as config:
-        config.write(FAST + (f"c.CourseDirectory.db_url = {db_url!r}\n" if db_url else ""))
+        config.write("\nc.Autograde.create_student = True\n" + fast_config + (f"c.CourseDirectory.db_url = {db_url!r}\n" if db_url else ""))
     run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     for student, data in hand_ins().items():
         put(course, student, data)
@@ -68,9 +67,9 @@ def grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], tup
 
 
 @pytest.fixture(scope="module")
-def twins(tmp_path_factory):
+def twins(tmp_path_factory, fast_config):
     root = tmp_path_factory.mktemp("twins")
-    plain, fast = make_course(root / "plain"), make_course(root / "fast")
+    plain, fast = make_course(root / "plain", fast_config), make_course(root / "fast", fast_config)
     run_nbgrader(plain, "autograde", ASSIGNMENT, check=False)
     first = batch(fast)
     return plain, fast, first
@@ -177,9 +176,9 @@ def postgres_url():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_the_gradebook_on_postgresql_gets_the_same_grades_as_on_sqlite(tmp_path, postgres_url, twins):
+def test_the_gradebook_on_postgresql_gets_the_same_grades_as_on_sqlite(tmp_path, postgres_url, twins, fast_config):
     on_sqlite = twins[0]   # graded by plain nbgrader autograde, never changed afterwards
-    on_postgres = make_course(tmp_path / "postgres", db_url=postgres_url)
+    on_postgres = make_course(tmp_path / "postgres", fast_config, db_url=postgres_url)
     done = batch(on_postgres)
     assert "not graded: finn" in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
     expected = grades(on_sqlite)

@@ -9,10 +9,6 @@ import pytest
 from vectors import ASSIGNMENT, corpus, hand_in, navigation_vectors
 from nnlab.demo.term import CLASS, Student, Term
 
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 # NNLAB_INJECTION_WITHOUT_SANITIZER=1: the pipeline as it was before the notebook sanitizer, to
 # see the attacks work on it (the autograded-notebook tests then fail, naming each vector)
 WITHOUT_SANITIZER = """
@@ -67,13 +63,13 @@ _built: list[Term] = []  # the term, once per process: each test module that imp
 
 
 @pytest.fixture(scope="session")
-def hostile_term(tmp_path_factory) -> Term:
+def hostile_term(tmp_path_factory, fast_config) -> Term:
     """Handed in through the exchange, collected, autograded and given feedback, as
     tests/browser/test_formgrader.py's term (built once: test_open_in_lab.py opens it too)."""
     if _built:
         return _built[0]
     students = [BYSTANDER] + [_student(sid, vectors) for sid, vectors in GROUPS.items()]
-    config = FAST_CONFIG + (WITHOUT_SANITIZER if os.environ.get("NNLAB_INJECTION_WITHOUT_SANITIZER") else "")
+    config = fast_config + (WITHOUT_SANITIZER if os.environ.get("NNLAB_INJECTION_WITHOUT_SANITIZER") else "")
     term = Term(tmp_path_factory.mktemp("injection-term"), [ASSIGNMENT], students, extra_config=config)
     for step in (term.set_up, term.release, term.hand_in, term.collect, term.autograde, term.feedback):
         term.step(step.__name__, step)

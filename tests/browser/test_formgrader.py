@@ -25,10 +25,6 @@ from nnlab.demo.term import CLASS, COURSE_ID, Term
 ASSIGNMENT = "perceptron"
 MANUAL_CELL = "xor_explanation"  # the answer the instructor grades by hand
 # Short limits, as in tests/e2e: the term is graded in about a minute.
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 BY_ID = {s.id: s for s in CLASS}
 NAMES = {"ada": "Lovelace, Ada", "cara": "Silva, Cara"}  # as the formgrader writes them
 ANSWER_PHRASE = "linearly separable"  # in the demo students' answer (the instructor's model answer)
@@ -68,10 +64,10 @@ def gradebook(term: Term) -> Gradebook:
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory) -> Term:
+def term(tmp_path_factory, fast_config) -> Term:
     """The graded course: released, handed in through the exchange, collected, autograded."""
     term = Term(tmp_path_factory.mktemp("formgrader-term"), [ASSIGNMENT], [BY_ID["ada"], BY_ID["cara"]],
-                extra_config=FAST_CONFIG)
+                extra_config=fast_config)
     for step in (term.set_up, term.release, term.hand_in, term.collect, term.autograde):
         term.step(step.__name__, step)
     print("term built in", ", ".join(f"{name} {seconds:.0f} s" for name, seconds in term.timings.items()))

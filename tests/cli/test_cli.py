@@ -24,10 +24,6 @@ from nnlab.demo.term import CLASS, Term
 ASSIGNMENT = "perceptron"
 OTHERS = ["activations", "hinge_loss", "backprop", "pytorch"]
 # Short limits, as in tests/e2e: grading two students takes seconds.
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 
 
 @dataclass
@@ -283,11 +279,11 @@ def test_import_lms_calls_import_moodle_zip(fresh, tmp_path, monkeypatch):
 
 # -- a small term graded through the command line -----------------------------------------
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, fast_config):
     """Two students hand in the perceptron (ada right, ben the release untouched, after the due
     date); `nnlab grade` and `nnlab feedback` do the instructor's part."""
     students = [s for s in CLASS if s.id in ("ada", "ben")]
-    term = Term(tmp_path_factory.mktemp("term"), [ASSIGNMENT], students, extra_config=FAST_CONFIG)
+    term = Term(tmp_path_factory.mktemp("term"), [ASSIGNMENT], students, extra_config=fast_config)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NNLAB_EXCHANGE", str(term.workdir / "exchange"))
         term.set_up()

@@ -14,16 +14,11 @@ from nnlab.course import available_assignments
 from nnlab.demo.cheats import patched_builtins
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term
-from nnlab.graders.run import graders_for
+from nnlab.graders.settings import Grading
 
-GRADED = [a for a in available_assignments() if graders_for(a, a).exists()]
+GRADED = [a for a in available_assignments() if Grading().graders(a, a).exists()]
 FIRST = GRADED[0]
 BY_ID = {s.id: s for s in CLASS}
-# Short limits: the hostile student's endless loop costs seconds, not minutes.
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 
 
 def only_first(student: Student) -> Student:
@@ -34,11 +29,11 @@ def only_first(student: Student) -> Student:
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory) -> Term:
+def term(tmp_path_factory, fast_config) -> Term:
     # this term's cheater patches the builtins the kernel itself uses (the demo's patches numpy)
     eve = Student("eve", "Eve", "Moreau", "patches builtins", lambda a, release, source: patched_builtins(release, source, a))
     students = [BY_ID["ada"], BY_ID["ben"], BY_ID["cara"], *map(only_first, [BY_ID["dan"], eve, BY_ID["finn"]])]
-    term = Term(tmp_path_factory.mktemp("term"), GRADED, students, extra_config=FAST_CONFIG)
+    term = Term(tmp_path_factory.mktemp("term"), GRADED, students, extra_config=fast_config)
     term.set_up()
     term.release()
     term.hand_in()
@@ -116,7 +111,7 @@ def test_feedback_lists_hidden_tests_without_answers(term):
     assert "Hidden tests:" in html and "PASS" in html and "FAIL" in html
     for secret in ["BEGIN HIDDEN TESTS", "_expected", "nnlab.reference", "checks.close", "pytest.mark.grade"]:
         assert secret not in html, secret
-    graders = graders_for(FIRST, FIRST).read_text()
+    graders = Grading().graders(FIRST, FIRST).read_text()
     docstrings = [line.strip().strip('"') for line in graders.splitlines() if line.strip().startswith('"""') and line.strip().endswith('"""') and len(line.strip()) > 6]
     import html as html_lib
     text = html_lib.unescape(html)

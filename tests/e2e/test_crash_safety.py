@@ -15,7 +15,6 @@ from nnlab.course import nbgrader_command
 from nnlab.demo.term import CLASS, Term
 
 ASSIGNMENT = "perceptron"
-FAST = "c.SandboxedExecute.timeout = 5.0\n"
 
 
 def auto_scores(term: Term) -> dict[str, float]:
@@ -24,9 +23,9 @@ def auto_scores(term: Term) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("command", ["nbgrader autograde", "nnlab grade"])
-def test_killed_run_then_rerun_grades_everyone_once(tmp_path, command):
+def test_killed_run_then_rerun_grades_everyone_once(tmp_path, command, fast_config):
     students = [s for s in CLASS if s.id in ("ada", "ben", "cara")]
-    term = Term(tmp_path, [ASSIGNMENT], students, extra_config=FAST, workers=2 if command == "nnlab grade" else 0)
+    term = Term(tmp_path, [ASSIGNMENT], students, extra_config=fast_config, workers=2 if command == "nnlab grade" else 0)
     term.set_up()
     term.release()
     term.hand_in()

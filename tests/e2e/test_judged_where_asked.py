@@ -1,7 +1,7 @@
 """A question is judged on the notebook as it stood at its test cell: a scratch cell further down
 that rebinds a graded function (wrongly) cannot take points away, and a fix made only further down
-does not earn them. Checked through plain `nbgrader autograde`, `nnlab grade`'s batch, and
-`pytest nnlab/graders/<a> --submission` on the same hand-ins."""
+does not earn them. Checked through plain `nbgrader autograde` and `nnlab grade`'s batch on the same hand-ins (the
+pytest entry reports the same engine: tests/autograde/test_notebook_grading.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +12,8 @@ from nbgrader.api import Gradebook
 
 from nnlab.demo import submissions
 from nnlab.demo.term import COURSE_ID, Student, Term
-from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
 
 ASSIGNMENT = "perceptron"
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 WRONG_LATER = ("# scratch work after the exercises\n"
                "def step(z):\n    return 0.0\n\n"
                "def perceptron_output(w, x):\n    return 0.0\n\n"
@@ -63,25 +58,12 @@ def check(scores: dict[str, dict[str, float]]) -> None:
 
 
 @pytest.mark.parametrize("workers", [0, 1], ids=["nbgrader-autograde", "nnlab-grade"])
-def test_a_later_cell_changes_no_earlier_score(tmp_path, workers):
-    term = Term(tmp_path / "term", [ASSIGNMENT], STUDENTS, extra_config=FAST_CONFIG, workers=workers)
+def test_a_later_cell_changes_no_earlier_score(tmp_path, workers, fast_config):
+    term = Term(tmp_path / "term", [ASSIGNMENT], STUDENTS, extra_config=fast_config, workers=workers)
     for step in (term.set_up, term.release, term.hand_in, term.collect, term.autograde):
         term.step(step.__name__, step)
     assert term.problems == []
     with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), COURSE_ID) as gb:
         scores = {s.id: {g.name: g.auto_score for g in gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, s.id).grades
                          if g.name in full_marks()} for s in STUDENTS}
-    check(scores)
-
-
-def test_the_pytest_graders_judge_the_same_way(tmp_path):
-    release = nbformat.read(Path(__file__).resolve().parents[2] / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    source = nbformat.read(Path(__file__).resolve().parents[2] / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    scores = {}
-    for student in STUDENTS:
-        path = tmp_path / f"{student.id}.ipynb"
-        path.write_bytes(submissions.to_bytes(student.answer(ASSIGNMENT, release, source)))
-        report, _ = grade_notebook(graders_for(ASSIGNMENT, ASSIGNMENT), path, student.id, str(tmp_path / "secret"),
-                                   GraderLimits(call_timeout=20.0, cell_timeout=5.0, notebook_timeout=120.0))
-        scores[student.id] = cell_scores(report)
     check(scores)

@@ -1,27 +1,24 @@
-"""Fixtures for the grader tests: grade a notebook with the real hidden graders."""
+"""Fixtures for the grader tests: grade a notebook with the real hidden graders, through the path
+production uses (the engine in a process forked from the warm zygote, as `nnlab grade` does)."""
 from __future__ import annotations
 
-from pathlib import Path
-
+import nbformat
 import pytest
 
-from nnlab.demo import submissions
-from nnlab.graders.run import GraderLimits, cell_scores, grade_notebook, graders_for
-
-FAST = GraderLimits(call_timeout=20.0, cell_timeout=20.0, notebook_timeout=120.0, grading_timeout=400.0)
+from nnlab.autograde.notebook_grading import grade_notebook_node
+from nnlab.graders.settings import Grading
 
 
 @pytest.fixture(scope="session")
-def course_secret_file(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("secret") / "course-secret"
+def grading(tmp_path_factory, fast_grading) -> Grading:
+    return Grading(config=fast_grading, secret_path=str(tmp_path_factory.mktemp("secret") / "course-secret"))
 
 
 @pytest.fixture
-def grade(tmp_path, course_secret_file):
-    """grade(assignment, notebook or bytes, student=...) -> (cell scores, full report)."""
+def grade(grading):
+    """grade(assignment, notebook or its bytes, student=...) -> (cell scores, full report)."""
     def run(assignment: str, nb, student: str = "student-1") -> tuple[dict[str, float], dict]:
-        path = tmp_path / f"{student}-{assignment}.ipynb"
-        path.write_bytes(nb if isinstance(nb, bytes) else submissions.to_bytes(nb))
-        report, _ = grade_notebook(graders_for(assignment, assignment), path, student, str(course_secret_file), FAST)
-        return cell_scores(report), report
+        node = nbformat.reads(nb.decode(), as_version=4) if isinstance(nb, bytes) else nbformat.from_dict(nb)
+        report = grade_notebook_node(node, student, assignment, assignment, grading).report
+        return {cell: result["score"] for cell, result in report["cells"].items()}, report
     return run

@@ -342,18 +342,14 @@ def test_two_entries_with_one_name_are_both_kept(course, tmp_path):
 
 # -- through nbgrader ------------------------------------------------------------------
 
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 
 
 @pytest.fixture(scope="module")
-def graded_term(tmp_path_factory) -> tuple[Term, int, str]:
+def graded_term(tmp_path_factory, fast_config) -> tuple[Term, int, str]:
     """A course with two students whose notebooks come from a Moodle zip imported with
     `nnlab import-lms`, then autograded by nbgrader: (term, exit status, printed report)."""
     nothing = lambda a, release, source: None  # noqa: E731  (they hand in through Moodle)
-    term = Term(tmp_path_factory.mktemp("lms-term"), [A], extra_config=FAST_CONFIG,
+    term = Term(tmp_path_factory.mktemp("lms-term"), [A], extra_config=fast_config,
                 students=[Student("zoe", "Zoë", "Ångström", "right answers", nothing),
                           Student("ben", "Ben", "Okafor", "the release untouched", nothing)])
     term.set_up()

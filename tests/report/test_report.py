@@ -23,18 +23,13 @@ from nnlab.autograde.feedback import report_path
 from nnlab.cli import main as nnlab
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term
-from nnlab.graders.run import graders_for
+from nnlab.graders.settings import Grading
 from nnlab.report import ReportError, most_failed, write_report
 from nnlab.report.classdata import HiddenTest
 from nnlab.report.stats import (describe_discrimination, histogram_edges, item_rest_correlation, mean, pass_rate,
                                 question_stats, rest_totals)
 
 ASSIGNMENT = "perceptron"
-# Short limits, as in tests/e2e: nobody in this class loops forever, but a slow machine should not hang.
-FAST_CONFIG = """
-c.SandboxedExecute.timeout = 5.0
-c.SandboxedExecute.call_timeout = 10.0
-"""
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -258,11 +253,11 @@ def hands_in_nothing(a, release, source):
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory) -> Term:
+def term(tmp_path_factory, fast_config) -> Term:
     by_id = {s.id: s for s in CLASS}
     students = [by_id["ada"], by_id["ben"], by_id["cara"],
                 Student("dora", "Dora", "Quinn", "hands nothing in", hands_in_nothing)]
-    term = Term(tmp_path_factory.mktemp("report-term"), [ASSIGNMENT], students, extra_config=FAST_CONFIG)
+    term = Term(tmp_path_factory.mktemp("report-term"), [ASSIGNMENT], students, extra_config=fast_config)
     term.set_up()
     term.release()
     term.hand_in()
@@ -373,7 +368,7 @@ def test_page_shows_hints_only_never_grader_secrets(term, report):
         hidden += [line.strip() for part in block for line in part.split("### END HIDDEN TESTS")[0].splitlines()]
     assert hidden and not [line for line in hidden if len(line) > 8 and line in text]
     # every hint shown is the first line of a grader docstring, nothing more
-    graders = graders_for(ASSIGNMENT, ASSIGNMENT).read_text()
+    graders = Grading().graders(ASSIGNMENT, ASSIGNMENT).read_text()
     shown = re.findall(r"</code></td><td>([^<]*)</td><td class='num'>", page.split("Hidden tests failed", 1)[1])
     assert shown and all(f'"""{html_lib.unescape(h)}"""' in graders for h in shown)
 

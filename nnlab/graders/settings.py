@@ -1,0 +1,81 @@
+"""Grading: every setting of grading one notebook, declared once (a trait with its default and help).
+
+The course sets what it changes in course_config.py (`c.Grading.cell_timeout = 20`); `nnlab grade`
+options and `pytest nnlab/graders/<a> --submission` read the same traits. The runner's own values
+(`Limits`) are built from them here, never written a second time.
+"""
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+
+from traitlets import Bool, Float, Integer, Unicode
+from traitlets.config import Configurable
+
+from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment
+from nnlab.runner.launch import ZygoteLauncher
+from nnlab.runner.sandbox import Limits, Sandbox
+from nnlab.runner.student_process import StudentProcess
+
+GRADERS_DIR = Path(__file__).resolve().parent
+MiB = 2**20
+_launchers: dict[tuple, ZygoteLauncher] = {}
+
+
+class Grading(Configurable):
+    cell_timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
+    call_timeout = Float(30.0, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
+    notebook_timeout = Float(180.0, help="Seconds to run the whole notebook, restarts included").tag(config=True)
+    memory_mb = Integer(Limits.memory_bytes // MiB, help="Address-space limit of the student's process, in MiB"
+                        ).tag(config=True)
+    processes = Integer(Limits.processes, help="Most processes the student's code may run at once (pids cgroup)"
+                        ).tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU seconds of one student process").tag(config=True)
+    open_files = Integer(Limits.open_files, help="Files one student process may have open").tag(config=True)
+    file_size_mb = Integer(Limits.file_size_bytes // MiB, help="Largest file the student's code may write, in MiB"
+                           ).tag(config=True)
+    sandbox = Bool(True, help="Isolate the student's process with bubblewrap where it is installed; "
+                              "without it the limits still apply (and a warning says so)").tag(config=True)
+    graders_dir = Unicode(str(GRADERS_DIR), help="Folder of the hidden graders: <assignment>/test_<notebook>.py"
+                          ).tag(config=True)
+    secret_path = Unicode(str(secret_path_from_environment()),
+                          help="The course secret (keys each student's random test inputs); made on first use, "
+                               "kept outside the course and release/").tag(config=True)
+
+    def limits(self) -> Limits:
+        """The resource limits of one student process."""
+        return Limits(cpu_seconds=self.cpu_seconds, memory_bytes=self.memory_mb * MiB, open_files=self.open_files,
+                      file_size_bytes=self.file_size_mb * MiB, processes=self.processes)
+
+    def box(self) -> Sandbox:
+        """The sandbox every student process of this setting runs in."""
+        return Sandbox(self.limits(), isolate=self.sandbox)
+
+    def graders(self, assignment: str, notebook: str) -> Path:
+        """The hidden-grader module of one notebook (it may not exist: then nothing is scored)."""
+        return Path(self.graders_dir) / assignment / f"test_{notebook}.py"
+
+    def secret(self) -> bytes:
+        return load_or_create_secret(Path(self.secret_path))
+
+    def launcher(self) -> ZygoteLauncher:
+        """The warm zygote of this process for these limits (one a setting, stopped at exit)."""
+        key = (self.limits(), self.sandbox)
+        if key not in _launchers:
+            # as in nbgrader's own kernel: a notebook can tell it is being autograded
+            _launchers[key] = ZygoteLauncher(self.box(), environment={"NBGRADER_EXECUTION": "autograde"})
+        return _launchers[key]
+
+    def student_process(self, capture: bool = True) -> StudentProcess:
+        """A student process (no cells yet) with this setting's timeouts, forked from `launcher()`.
+        `capture`: keep the cells' outputs as a kernel would, for the autograded notebook."""
+        return StudentProcess([], launcher=self.launcher(), capture=capture, call_timeout=self.call_timeout,
+                              cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout)
+
+
+@atexit.register
+def stop_launchers() -> None:
+    """Stop every zygote this process started (a pool worker calls it on its own way out)."""
+    for launcher in _launchers.values():
+        launcher.stop()
+    _launchers.clear()

@@ -45,6 +45,21 @@ def close(actual, expected, what: str, rtol: float = 1e-6, atol: float = 1e-9) -
         f"{what}: got {actual}, expected {expected}"
 
 
+def unchanged(before, after, what: str) -> None:
+    """The student's `what` left an input as it was given. `after` is that argument as the call left
+    it (from `call_with_args`, or the "arrays" of a `call_strictly` reply); it must hold the values of
+    `before`, NaN where `before` held NaN. None (the argument did not come back) counts as changed."""
+    assert after is not None and _same_values(before, after), f"{what} must not modify its inputs"
+
+
+def _same_values(before, after) -> bool:
+    before, after = np.asarray(before), np.asarray(after)
+    try:
+        return bool(np.array_equal(before, after, equal_nan=True))
+    except TypeError:  # values that cannot be NaN-tested (objects, strings): compared as they are
+        return bool(np.array_equal(before, after))
+
+
 def _kind(value) -> str:
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"

@@ -13,10 +13,6 @@ from nnlab.runner.wire import Handle
 LECTURE_W, LECTURE_X = [2.0, -3.0, -3.0], [-1.0, -2.0]
 
 
-def unchanged(before, after, what):
-    assert np.array_equal(np.asarray(before), np.asarray(after)), f"{what} must not modify its input"
-
-
 def two_grads(value, what: str) -> tuple[float, float]:
     """The (d_first, d_second) tuple a two-input gate's backward returns."""
     if type(value) is not tuple or len(value) != 2:
@@ -238,8 +234,8 @@ def test_neuron_takes_lists_and_keeps_inputs(student, rng):
     w, x = rng.normal(size=3), rng.normal(size=2)
     result, (w_after, x_after) = student.call_with_args("sigmoid_neuron", w, x)
     _neuron(result, "sigmoid_neuron")
-    unchanged(w, w_after, "sigmoid_neuron")
-    unchanged(x, x_after, "sigmoid_neuron")
+    checks.unchanged(w, w_after, "sigmoid_neuron")
+    checks.unchanged(x, x_after, "sigmoid_neuron")
     _neuron(student.call("sigmoid_neuron", [float(v) for v in w], [float(v) for v in x]), "sigmoid_neuron")
 
 
@@ -432,8 +428,8 @@ def test_torch_neuron_lists_saturation_and_inputs_kept(student, rng):
     w, x = rng.normal(size=3), rng.normal(size=2)
     result, (w_after, x_after) = student.call_with_args("torch_sigmoid_neuron", w, x)
     _neuron(result, "torch_sigmoid_neuron")
-    unchanged(w, w_after, "torch_sigmoid_neuron")
-    unchanged(x, x_after, "torch_sigmoid_neuron")
+    checks.unchanged(w, w_after, "torch_sigmoid_neuron")
+    checks.unchanged(x, x_after, "torch_sigmoid_neuron")
 
 
 # -- Exercise 7: ReLU backward without the Jacobian (2 points) ----------------------------------
@@ -463,8 +459,8 @@ def test_relu_backward_any_shape(student, rng):
         x, dout = rng.normal(scale=scale, size=shape), rng.normal(scale=scale, size=shape)
         out, (x_after, dout_after) = student.call_with_args("relu_backward", x, dout)
         checks.close(checks.array(out, "relu_backward(x, dout)", shape), ref.relu_backward(x, dout), "relu_backward")
-        unchanged(x, x_after, "relu_backward")
-        unchanged(dout, dout_after, "relu_backward")
+        checks.unchanged(x, x_after, "relu_backward")
+        checks.unchanged(dout, dout_after, "relu_backward")
 
 
 def _relu_jacobian(student, x):
@@ -487,7 +483,7 @@ def test_relu_jacobian_any_size(student, rng):
     x, dout = rng.normal(size=n), rng.normal(size=n)
     jac = _relu_jacobian(student, x)
     _, (x_after,) = student.call_with_args("relu_jacobian", x)
-    unchanged(x, x_after, "relu_jacobian")
+    checks.unchanged(x, x_after, "relu_jacobian")
     checks.close(jac, ref.relu_jacobian(x), "relu_jacobian")
     checks.close(jac.T @ dout, ref.relu_backward(x, dout), "J^T dout")
     for single in (np.array([-3.0]), np.array([2.5])):
@@ -509,9 +505,9 @@ def training_inputs_unchanged(name: str, given: tuple, after: tuple) -> None:
     if type(params_after) is not dict or set(params_after) != set(params):
         raise checks.AnswerTypeError(f"{name} must not add or remove keys of params")
     for k in PARAM_KEYS:
-        unchanged(params[k], params_after[k], name)
-    unchanged(X, X_after, name)
-    unchanged(y, y_after, name)
+        checks.unchanged(params[k], params_after[k], name)
+    checks.unchanged(X, X_after, name)
+    checks.unchanged(y, y_after, name)
 
 
 def _strict(student, name, *args, **kwargs) -> dict:
@@ -757,7 +753,7 @@ def test_sgd_step_inputs_unchanged(student, rng):
         if type(after) is not dict or set(after) != set(before):
             raise checks.AnswerTypeError("sgd_step must not add or remove keys of params or grads")
         for k in before:
-            unchanged(before[k], after[k], "sgd_step")
+            checks.unchanged(before[k], after[k], "sgd_step")
 
 
 def _training_case(rng, n: int):

@@ -9,10 +9,6 @@ CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 AND, OR, XOR = np.array([0.0, 0.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
 
 
-def unchanged(before, after, what):
-    assert np.array_equal(np.asarray(before), np.asarray(after)), f"{what} must not modify its input"
-
-
 # -- step (1 point) --------------------------------------------------------------------
 @pytest.mark.grade("test_step", points=0.25)
 def test_step_fires_at_zero(student):
@@ -35,7 +31,7 @@ def test_step_arrays(student, rng):
     z[rng.integers(0, 5), rng.integers(0, 3)] = 0.0
     out, (after,) = student.call_with_args("step", z)
     checks.close(checks.array(out, "step(z)", z.shape), ref.step(z), "step(z)")
-    unchanged(z, after, "step")
+    checks.unchanged(z, after, "step")
 
 
 # -- perceptron_output (2 points) --------------------------------------------------------
@@ -72,8 +68,8 @@ def test_output_batch_of_one_and_inputs_kept(student, rng):
     w, X = rng.uniform(-1, 1, size=3), rng.normal(size=(1, 2))
     out, (w_after, X_after) = student.call_with_args("perceptron_output", w, X)
     checks.close(checks.array(out, "perceptron_output(w, X[:1])", (1,)), ref.perceptron_output(w, X), "output")
-    unchanged(w, w_after, "perceptron_output")
-    unchanged(X, X_after, "perceptron_output")
+    checks.unchanged(w, w_after, "perceptron_output")
+    checks.unchanged(X, X_after, "perceptron_output")
 
 
 # -- perceptron_update (2 points) ------------------------------------------------------
@@ -114,8 +110,8 @@ def test_update_returns_new_array(student, rng):
     w, x = np.array([-1.0, 0.0, 0.0]), rng.uniform(0.5, 1.0, size=2)
     out, (w_after, x_after, _, _) = student.call_with_args("perceptron_update", w, x, 1.0, 0.5)
     checks.close(checks.array(out, "perceptron_update", (3,)), ref.perceptron_update(w, x, 1.0, 0.5), "update")
-    unchanged(w, w_after, "perceptron_update")
-    unchanged(x, x_after, "perceptron_update")
+    checks.unchanged(w, w_after, "perceptron_update")
+    checks.unchanged(x, x_after, "perceptron_update")
 
 
 # -- train_perceptron (4 points) -------------------------------------------------------
@@ -170,7 +166,7 @@ def test_train_general_data(student, rng):
     w, errors = checks.pair(result, "train_perceptron")
     checks.close(checks.array(w, "w"), w_ref, "final weights")
     checks.close(np.asarray(errors, dtype=float), errors_ref, "errors per epoch")
-    unchanged(w_init, w_init_after, "train_perceptron")
+    checks.unchanged(w_init, w_init_after, "train_perceptron")
 
 
 # -- decision_boundary_x2 (1 point) ------------------------------------------------------

@@ -223,7 +223,7 @@ class Run:
         self.start = random_parameters(rng, [tuple(p.shape) for p in local_net(sizes, activation).parameters()])
         model = torch_net(student, sizes, activation)
         student.recipe("load_parameters", model, self.start)
-        self.probe = student.recipe("train_probe", model, Tensor(self.X), Tensor(self.y), lr, epochs, clip_norm,
+        self.reply = student.recipe("train_probe", model, Tensor(self.X), Tensor(self.y), lr, epochs, clip_norm,
                                     loss, optimizer, stale_grad)
         self.model = set_local(local_net(sizes, activation), self.start)
         self.expected_losses = np.array(ref.train(self.model, torch.from_numpy(self.X), torch.from_numpy(self.y),
@@ -233,29 +233,29 @@ class Run:
 
     @property
     def losses(self) -> np.ndarray:
-        probe = self.probe
-        if probe["result_type"] != "builtins.list":
-            raise checks.AnswerTypeError(f"train should return a list of losses, got a {probe['result_type']}")
-        if len(probe["losses"]) != self.epochs:
+        reply = self.reply
+        if reply["result_type"] != "builtins.list":
+            raise checks.AnswerTypeError(f"train should return a list of losses, got a {reply['result_type']}")
+        if len(reply["losses"]) != self.epochs:
             raise checks.AnswerTypeError("train should return one loss per epoch")
-        wrong = [kind for kind in probe["loss_types"] if kind != "builtins.float"]
+        wrong = [kind for kind in reply["loss_types"] if kind != "builtins.float"]
         if wrong:
             raise checks.AnswerTypeError(f"each loss should be a Python float (loss.item()), got a {wrong[0]}")
-        return np.array(probe["losses"], dtype=np.float64)
+        return np.array(reply["losses"], dtype=np.float64)
 
     def check(self, what: str) -> None:
         """Same losses and same final parameters as the reference loop."""
         checks.close(self.losses, self.expected_losses, f"{what}: losses", **F32)
-        for got, want in zip(self.probe["parameters"], self.model.parameters()):
+        for got, want in zip(self.reply["parameters"], self.model.parameters()):
             checks.close(got, want.detach().double().numpy(), f"{what}: parameters after training", **F32)
 
     def moved(self) -> np.ndarray:
         """How far the student's training moved the parameters (all of them, as one vector)."""
-        return np.concatenate([(p - s).ravel() for p, s in zip(self.probe["parameters"], self.start)])
+        return np.concatenate([(p - s).ravel() for p, s in zip(self.reply["parameters"], self.start)])
 
     def inputs_unchanged(self) -> None:
-        assert np.array_equal(self.probe["X"], self.X) and np.array_equal(self.probe["y"], self.y), \
-            "train must not modify X or y"
+        checks.unchanged(self.X, self.reply["X"], "train")
+        checks.unchanged(self.y, self.reply["y"], "train")
 
 
 def hidden_regression(rng, n, d):
@@ -272,7 +272,7 @@ def test_train_lecture_regression(student, rng):
     run.check("train")
     assert run.losses[-1] < run.losses[0]
     none = Run(student, rng, [2, 1], LECTURE_X, LECTURE_Y, lr=0.05, epochs=0)
-    assert none.probe["losses"] == [] and none.probe["result_type"] == "builtins.list"
+    assert none.reply["losses"] == [] and none.reply["result_type"] == "builtins.list"
     assert np.allclose(none.moved(), 0.0), "0 epochs must not change the parameters"
 
 
@@ -297,7 +297,7 @@ def test_train_clears_old_gradients(student, rng):
     stale.check("train with gradients left over from an earlier backward()")
     # With lr = 0 nothing moves: after 3 epochs .grad must hold one gradient, not the sum of three.
     frozen = Run(student, rng, sizes, X, y, lr=0.0, epochs=3)  # the reference's .grad: one epoch's gradient
-    for got, param in zip(frozen.probe["grads"], frozen.model.parameters()):
+    for got, param in zip(frozen.reply["grads"], frozen.model.parameters()):
         assert got is not None, "after train every parameter should hold its gradient"
         checks.close(got, param.grad.double().numpy(), "the gradient after 3 epochs with lr = 0", **F32)
 

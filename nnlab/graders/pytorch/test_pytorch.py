@@ -3,7 +3,7 @@
 Torch objects never leave the student's process: networks are made there and held by handle.
 Their parameters come back as float64 arrays (the runner's `parameters` recipe), hidden
 parameters go in (`load_parameters`), inputs go in as `wire.Tensor`, and scores come back as
-arrays. `train` runs through the `train_probe` recipe, which makes the loss and the optimizer
+arrays. `train` runs through the `call_train` recipe, which makes the loss and the optimizer
 in the student's process and reports the losses, the parameters and gradients after the call
 and the inputs as the call left them. Expected values come from `nnlab.reference.pytorch`, run
 here from the same parameters (float32 on both sides: tolerances are float32's).
@@ -223,7 +223,7 @@ class Run:
         self.start = random_parameters(rng, [tuple(p.shape) for p in local_net(sizes, activation).parameters()])
         model = torch_net(student, sizes, activation)
         student.recipe("load_parameters", model, self.start)
-        self.reply = student.recipe("train_probe", model, Tensor(self.X), Tensor(self.y), lr, epochs, clip_norm,
+        self.reply = student.recipe("call_train", model, Tensor(self.X), Tensor(self.y), lr, epochs, clip_norm,
                                     loss, optimizer, stale_grad)
         self.model = set_local(local_net(sizes, activation), self.start)
         self.expected_losses = np.array(ref.train(self.model, torch.from_numpy(self.X), torch.from_numpy(self.y),

@@ -80,7 +80,7 @@ def term(tmp_path_factory, fast_config) -> ScaffoldTerm:
     term.release()
     term.hand_in()
     term.collect()
-    term.autograde()
+    term.nbgrader("autograde", NAME)   # plain nbgrader; it fails the fixture, with its output, on any error
     return term
 
 
@@ -112,7 +112,6 @@ def test_the_scaffold_is_released_without_its_solution(term):
 
 
 def test_right_answer_earns_the_test_cells_points(term):
-    assert not term.problems
     assert test_cells(term.course) == {"test_weighted_sum": 2.0}
     assert auto_scores(term, "right") == pytest.approx(test_cells(term.course))
 

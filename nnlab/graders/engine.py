@@ -142,7 +142,7 @@ def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], proce
                 try:
                     walk.to(stop)
                 except StudentCodeError as exc:
-                    report.error = str(exc)
+                    report.error, report.failure = str(exc), exc.kind
             called = time.monotonic()
             for test in here:
                 report.tests.append(

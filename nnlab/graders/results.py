@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from nnlab.runner.student_process import Failure
+
 
 @dataclass
 class TestResult:
@@ -22,6 +24,7 @@ class GradeReport:
     submission: str = "notebook"
     notebook_errors: list[dict] = field(default_factory=list)   # {"cell": index, "error": text}
     error: str = ""          # the notebook could not be run at all (every later test fails with this)
+    failure: Failure | None = None   # why, when it could not: the process could not start, timed out, ...
     tests: list[TestResult] = field(default_factory=list)
 
     def cells(self) -> dict[str, dict]:
@@ -40,4 +43,4 @@ class GradeReport:
 
     def to_json(self) -> dict:
         return {"submission": self.submission, "student": self.student, "error": self.error,
-                "notebook_errors": self.notebook_errors, "cells": self.cells()}
+                "failure": self.failure.value if self.failure else "", "notebook_errors": self.notebook_errors, "cells": self.cells()}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from nnlab.course import Course
 from nnlab.runner.student_process import SubmissionError, read_notebook
 
 
@@ -41,11 +42,11 @@ def upgraded_by_nbgrader(path: Path) -> bool:
         return False
 
 
-def diagnose_assignment(course: Path, assignment: str, notebooks: list[str]) -> dict[str, list[str]]:
+def diagnose_assignment(course: Course, assignment: str, notebooks: list[str]) -> dict[str, list[str]]:
     """{student: problems} for every collected submission of `assignment` that has any."""
     found = {}
-    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-        problems = diagnose_submission(folder, assignment, notebooks)
+    for student in course.students_in(course.submitted_directory, assignment):
+        problems = diagnose_submission(course.submitted(student, assignment), assignment, notebooks)
         if problems:
-            found[folder.parent.name] = problems
+            found[student] = problems
     return found

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from nnlab.table import text_table
+
 
 @dataclass
 class Cell:
@@ -45,8 +47,6 @@ def format_table(students: list[str], assignments: list[str], grades: dict) -> s
         total = sum(c.score or 0.0 for c in cells)
         possible = sum(c.max_score for c in cells)
         rows.append([student, *(c.text() for c in cells), f"{total:g}/{possible:g}"])
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths))  # noqa: E731
-    out = [line(header), line(["-" * w for w in widths]), *map(line, rows)]
+    out = [text_table([header, *rows])]
     out.append("(* = has manually graded answers still to mark; '-' = nothing submitted)")
     return "\n".join(out)

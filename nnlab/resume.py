@@ -11,22 +11,23 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from nnlab.course import Course
 
-def unfinished_autogrades(course: Path, assignment: str, notebooks: list[str]) -> list[Path]:
-    """Autograded folders of `assignment` that lack one of the submitted notebooks."""
-    unfinished = []
-    for folder in sorted((Path(course) / "autograded").glob(f"*/{assignment}")):
-        submitted = Path(course) / "submitted" / folder.parent.name / assignment
+
+def unfinished_autogrades(course: Course, assignment: str, notebooks: list[str]) -> dict[str, Path]:
+    """{student: autograded folder} of the folders of `assignment` that lack one of the submitted notebooks."""
+    unfinished = {}
+    for student in course.students_in(course.autograded_directory, assignment):
+        folder, submitted = course.autograded(student, assignment), course.submitted(student, assignment)
         expected = [n for n in notebooks if (submitted / f"{n}.ipynb").exists()]
         if any(not (folder / f"{n}.ipynb").exists() for n in expected):
-            unfinished.append(folder)
+            unfinished[student] = folder
     return unfinished
 
 
-def clear_unfinished_autogrades(course: Path, assignment: str, notebooks: list[str]) -> list[str]:
+def clear_unfinished_autogrades(course: Course, assignment: str, notebooks: list[str]) -> list[str]:
     """Remove half-written autograded folders; returns the students who will be graded again."""
-    students = []
-    for folder in unfinished_autogrades(course, assignment, notebooks):
+    unfinished = unfinished_autogrades(course, assignment, notebooks)
+    for folder in unfinished.values():
         shutil.rmtree(folder)
-        students.append(folder.parent.name)
-    return students
+    return list(unfinished)

@@ -13,15 +13,15 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from nnlab.course import grader_report_path
+
 MAX_NOTES = 5
 
 
-REPORTS_DIR = Path(".nnlab") / "grader-reports"
-
-
 def report_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
-    """Where the hidden graders' full report of one submission is kept (instructor-only)."""
-    return Path(course) / REPORTS_DIR / assignment / student / f"{notebook}.json"
+    """Where the hidden graders' full report of one submission is kept in the course at `course`
+    (instructor-only; `Course.grader_report`)."""
+    return grader_report_path(course, assignment, student, notebook)
 
 
 def save_report(report: dict, course: Path, assignment: str, student: str, notebook: str) -> None:

@@ -1,7 +1,7 @@
 """What the last grading run saw of each submission, so a rerun regrades only what changed.
 
 For every graded (student, assignment) the digest of the submitted folder is kept in
-`<course>/.nnlab/grade-state/<assignment>/<student>.json`. A submission whose folder no longer
+`<course>/.nnlab/grade-state/<assignment>/<student>.json` (`Course.grade_state`). A submission whose folder no longer
 matches (the student handed in again and it was collected) has its autograded folder removed,
 so nbgrader grades it afresh; everything else already graded is left alone.
 """
@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-STATE_DIR = Path(".nnlab") / "grade-state"
+from nnlab.course import Course
 
 
 def folder_digest(folder: Path) -> str:
@@ -34,35 +34,31 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def state_path(course: Path, assignment: str, student: str) -> Path:
-    return Path(course) / STATE_DIR / assignment / f"{student}.json"
+def state_path(course: Course, assignment: str, student: str) -> Path:
+    return course.grade_state / assignment / f"{student}.json"
 
 
-def recorded_digest(course: Path, assignment: str, student: str) -> str | None:
+def recorded_digest(course: Course, assignment: str, student: str) -> str | None:
     try:
         return json.loads(state_path(course, assignment, student).read_text())["submitted"]
     except (OSError, ValueError, KeyError):
         return None
 
 
-def record(course: Path, assignment: str, student: str, digest: str) -> None:
+def record(course: Course, assignment: str, student: str, digest: str) -> None:
     path = state_path(course, assignment, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"submitted": digest}))
 
 
-def to_grade(course: Path, assignment: str, force: bool) -> tuple[list[str], list[str], dict[str, str]]:
+def to_grade(course: Course, assignment: str, force: bool) -> tuple[list[str], list[str], dict[str, str]]:
     """(students to grade, students already graded and unchanged, {student: digest now}).
 
     Autograded folders of changed submissions are removed here, so that nbgrader grades them."""
-    course = Path(course)
     todo, unchanged, digests = [], [], {}
-    for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-        if not folder.is_dir():
-            continue
-        student = folder.parent.name
-        digests[student] = folder_digest(folder)
-        graded = course / "autograded" / student / assignment
+    for student in course.students_in(course.submitted_directory, assignment):
+        digests[student] = folder_digest(course.submitted(student, assignment))
+        graded = course.autograded(student, assignment)
         if graded.exists() and not force:
             if recorded_digest(course, assignment, student) in (None, digests[student]):
                 unchanged.append(student)

@@ -15,6 +15,7 @@ from multiprocessing.util import Finalize
 import nbformat
 
 from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
+from nnlab.batch.nbgrader_adapter import sanitizer
 from nnlab.graders.settings import Grading, stop_launchers
 
 
@@ -33,34 +34,26 @@ class JobResult:
     error: str = ""
 
 
-_app = None   # the nbgrader application of the grading process, inherited by fork
-_sanitizer = None
+_app = None        # the nbgrader application of the grading process, inherited by fork
+_sanitize = None   # this worker's sanitizing pass (nbgrader_adapter.sanitizer), made on its first job
 
 
 def _sanitized(job: Job):
     """The notebook as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
-    global _sanitizer
-    if _sanitizer is None:
-        from nbgrader.converters import Autograde
-
-        _sanitizer = Autograde(coursedir=_app.coursedir, parent=_app)
-        _sanitizer.exporter = _sanitizer.exporter_class(parent=_sanitizer, config=_sanitizer.config)
-        _sanitizer._sanitizing = True
-        _sanitizer._init_preprocessors()
-    converter = _sanitizer
-    resources = converter.init_single_notebook_resources(job.path)
-    output, _ = converter.exporter.from_filename(job.path, resources=resources)
-    return nbformat.reads(output, as_version=4)
+    global _sanitize
+    if _sanitize is None:
+        _sanitize = sanitizer(_app)
+    return nbformat.reads(_sanitize(job.path), as_version=4)
 
 
 def grade_job(job: Job) -> JobResult:
     """Sanitize and grade one notebook (runs in a worker)."""
     try:
-        nb = _sanitized(job)
+        notebook = _sanitized(job)
     except Exception as exc:  # the gradebook writer meets the same problem and reports it
         return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
     try:
-        grade = grade_notebook_node(nb, job.student, job.assignment, job.notebook, Grading(config=_app.config))
+        grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config))
     except Exception as exc:
         return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
     return JobResult(job, grade)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from pathlib import Path
 
-from nnlab.cli import commands
-from nnlab.cli.context import Course, Nbgrader, Problem, UsageError
+from nnlab.cli import commands, new_assignment
+from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
 Course chores over nbgrader, which it never hides: every command prints the plain nbgrader
@@ -56,11 +55,11 @@ For each assignment (all: every assignment with collected submissions):
   1. a line per submission that cannot be graded in full (not a notebook, missing notebook);
   2. a half-written autograded/<student>/A/ (a grading run killed midway) is removed, so that
      nbgrader grades that student again (submitted/ is never touched);
-  3. python -m nnlab.batch A...  nbgrader autograde A, in one process that alone writes the
-     gradebook, while --workers processes (default: one a core) run and grade the notebooks
-     ahead of it, each in a fresh sandboxed process. Already graded, unchanged submissions are
-     skipped (a submission collected again is regraded); --force grades everyone again.
-     Plain `nbgrader autograde A` gives the same result, one notebook after another.
+  3. nbgrader autograde A [--force], in this process, which alone writes the gradebook, while
+     --workers processes run and grade the notebooks ahead of it, each in a fresh sandboxed
+     process. Already graded, unchanged submissions are skipped (a submission collected again
+     is regraded); --force grades everyone again. Plain `nbgrader autograde A` gives the same
+     result, one notebook after another.
 then a summary, and the grade table from the gradebook.""", commands.grade),
     "feedback": ("generate the students' feedback for an assignment (or all)", """\
 For each assignment (all: every assignment with autograded submissions):
@@ -79,6 +78,7 @@ Runs no nbgrader command: places each student's notebook from Moodle's "download
 submissions" ZIP at submitted/<student>/A/ with its timestamp.txt, where nbgrader collect puts
 submissions; every other file of the ZIP is kept under .nnlab/lms-import/A/ (nnlab.lms).
 Then `nnlab grade A` runs nbgrader autograde A.""", commands.import_lms),
+    "new-assignment": (new_assignment.SUMMARY, new_assignment.DESCRIPTION, new_assignment.run),
 }
 
 
@@ -108,13 +108,16 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         again = "grade every submission again" if name == "grade" else "regenerate existing feedback"
         cmd.add_argument("--force", action="store_true", help=f"{again} (nbgrader's --force)")
         if name == "grade":
-            cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                             help="notebooks graded at once (default: the number of cores, %(default)s here)")
+            cmd.add_argument("--workers", type=int, metavar="N",
+                             help="notebooks graded at once, over the course's c.BatchGrading.workers "
+                                  "(default: the number of cores)")
     elif name == "export":
         cmd.add_argument("--to", metavar="FILE", help="the CSV file (default: grades.csv in the course folder)")
     elif name == "report":
         cmd.add_argument("assignment", metavar="A")
         cmd.add_argument("--out", metavar="DIR", help="folder for the report (default: reports/A in the course folder)")
+    elif name == "new-assignment":
+        new_assignment.add_arguments(cmd)
     elif name == "import-lms":
         cmd.add_argument("assignment", metavar="A")
         cmd.add_argument("zip", metavar="ZIP", help="the 'Download all submissions' archive from Moodle")
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     name = f"nnlab {args.command}"
     try:
-        course = Course.open(args.course)
+        course = open_course(args.course)
         return args.run(args, course, Nbgrader(course, dry_run=args.dry_run, verbose=args.verbose))
     except UsageError as exc:
         print(f"{name}: error: {exc}\n(see `{name} --help`)", file=sys.stderr)

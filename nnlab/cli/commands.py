@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import argparse
 import csv
-import shlex
-import subprocess
+import os
+import shutil
 import sys
 from pathlib import Path
 
-from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, error_lines
+from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, check_assignment, error_lines
 from nnlab.cli.status import course_status, format_status
 from nnlab.course import nbgrader_environment
 
 Args = argparse.Namespace
 
 
-def _failed(nb: Nbgrader, done, what: str) -> bool:
+def _failed(done, what: str) -> bool:
     """Report a failed nbgrader run on stderr; True when it failed."""
     if done is None or done.returncode == 0:
         return False
@@ -27,15 +27,15 @@ def _failed(nb: Nbgrader, done, what: str) -> bool:
     return True
 
 
-def _chosen(course: Course, name: str, folder: str) -> list[str]:
-    """`all`: the course's assignments with something in `folder`; otherwise the one named."""
+def _chosen(course: Course, name: str, step: str) -> list[str]:
+    """`all`: the course's assignments with something at `step` (e.g. submitted/); otherwise the one named."""
     if name != "all":
-        return [course.check_assignment(name)]
-    return [a for a in course.assignments() if course.students_in(folder, a)]
+        return [check_assignment(course, name)]
+    return [a for a in course.source_assignments() if course.students_in(step, a)]
 
 
 # -- status ---------------------------------------------------------------------------
-def status(args: Args, course: Course, nb: Nbgrader) -> int:
+def status(args: Args, course: Course, runner: Nbgrader) -> int:
     if args.dry_run:
         print("# status runs no nbgrader command: it only reads release/, submitted/, autograded/, feedback/,\n"
               "# the exchange and the gradebook. The same from nbgrader:\n"
@@ -47,99 +47,132 @@ def status(args: Args, course: Course, nb: Nbgrader) -> int:
 
 
 # -- release --------------------------------------------------------------------------
-def release(args: Args, course: Course, nb: Nbgrader) -> int:
-    assignments = [course.check_assignment(a) for a in args.assignments] or course.assignments()
+def release(args: Args, course: Course, runner: Nbgrader) -> int:
+    assignments = [check_assignment(course, a) for a in args.assignments] or course.source_assignments()
     if not assignments:
-        raise Problem(f"nothing to release: {course.root / 'source'} holds no assignment")
-    nb.start()
+        raise Problem(f"nothing to release: {course.folder / course.source_directory} holds no assignment")
+    runner.start()
     failures = 0
     for a in assignments:
-        if _failed(nb, nb.run("generate_assignment", a, "--force"), f"generate_assignment {a}"):
+        if _failed(runner.run("generate_assignment", a, "--force"), f"generate_assignment {a}"):
             failures += 1
             continue
-        nb.done(f"{a}: release/{a} regenerated from source/{a}")
+        runner.done(f"{a}: {course.show(course.release(a))} regenerated from {course.show(course.source(a))}")
         if args.generate_only:
             continue
         released = course.outbound(a).is_dir()
         if released and not args.force:
-            nb.note(f"{a}: already in the exchange, left as it is (--force releases it again)")
+            runner.note(f"{a}: already in the exchange, left as it is (--force releases it again)")
             continue
-        if _failed(nb, nb.run("release_assignment", a, *(["--force"] if released else [])), f"release_assignment {a}"):
+        if _failed(runner.run("release_assignment", a, *(["--force"] if released else [])), f"release_assignment {a}"):
             failures += 1
             continue
-        nb.done(f"{a}: released into the exchange ({course.outbound(a)})")
+        runner.done(f"{a}: released into the exchange ({course.outbound(a)})")
     return 1 if failures else 0
 
 
 # -- collect --------------------------------------------------------------------------
-def collect(args: Args, course: Course, nb: Nbgrader) -> int:
-    a = course.check_assignment(args.assignment)
-    before = set(course.students_in("submitted", a))
-    nb.start()
-    done = nb.run("collect", a)
+def collect(args: Args, course: Course, runner: Nbgrader) -> int:
+    a = check_assignment(course, args.assignment)
+    before = set(course.students_in(course.submitted_directory, a))
+    runner.start()
+    done = runner.run("collect", a)
     if done is None:
         return 0
-    if _failed(nb, done, f"collect {a}"):
+    if _failed(done, f"collect {a}"):
         return 1
-    after = set(course.students_in("submitted", a))
+    after = set(course.students_in(course.submitted_directory, a))
     new = sorted(after - before)
-    print(f"{a}: {len(new)} new submission(s) in submitted/{': ' + ', '.join(new) if new else ''}")
+    print(f"{a}: {len(new)} new submission(s) in {course.submitted_directory}/{': ' + ', '.join(new) if new else ''}")
     if before:
         print(f"  already collected before (left as they are): {', '.join(sorted(before))}")
     return 0
 
 
 # -- grade ----------------------------------------------------------------------------
-def _diagnose(course: Course, a: str, nb: Nbgrader) -> int:
+def _diagnose(course: Course, a: str, runner: Nbgrader) -> int:
     """Print what is wrong with each collected submission before nbgrader grades it."""
     from nnlab.diagnose import diagnose_assignment
 
-    found = diagnose_assignment(course.root, a, course.notebooks(a))
-    collected = course.students_in("submitted", a)
+    found = diagnose_assignment(course, a, course.notebooks(a))
+    collected = course.students_in(course.submitted_directory, a)
     if not found:
-        nb.note(f"{a}: all {len(collected)} collected submission(s) can be read")
+        runner.note(f"{a}: all {len(collected)} collected submission(s) can be read")
     else:
-        nb.note(f"{a}: submissions that cannot be graded in full (the rest of the class is graded):")
+        runner.note(f"{a}: submissions that cannot be graded in full (the rest of the class is graded):")
         for student, problems in found.items():
             for problem in problems:
-                nb.note(f"  {student}: {problem}")
+                runner.note(f"  {student}: {problem}")
     return len(found)
 
 
-def _resume(course: Course, a: str, nb: Nbgrader) -> None:
+def _resume(course: Course, a: str, runner: Nbgrader) -> None:
     """A grading run killed midway leaves a half-written autograded/ folder that nbgrader would skip."""
     from nnlab.resume import clear_unfinished_autogrades, unfinished_autogrades
 
     notebooks = course.notebooks(a)
-    if nb.dry_run:
-        for folder in unfinished_autogrades(course.root, a, notebooks):
-            nb.note(f"{a}: would remove the half-written {course.show(folder)} so that its student is graded again")
+    if runner.dry_run:
+        for folder in unfinished_autogrades(course, a, notebooks).values():
+            runner.note(f"{a}: would remove the half-written {course.show(folder)} so that its student is graded again")
         return
-    for student in clear_unfinished_autogrades(course.root, a, notebooks):
-        nb.note(f"{a}: autograded/{student}/{a} was half-written (a grading run stopped midway): graded again")
+    for student in clear_unfinished_autogrades(course, a, notebooks):
+        runner.note(f"{a}: {course.show(course.autograded(student, a))} was half-written (a grading run stopped "
+                    "midway): graded again")
 
 
-def grade(args: Args, course: Course, nb: Nbgrader) -> int:
-    assignments = _chosen(course, args.assignment, "submitted")
-    if not any(course.students_in("submitted", a) for a in assignments):
+def _grade_settings(course: Course, args: Args) -> None:
+    """The command line's options over the course's settings: --workers over c.BatchGrading.workers,
+    --force over nbgrader's c.BaseConverter.force (what `nbgrader autograde --force` sets)."""
+    from traitlets.config import Config
+
+    overrides = Config()
+    if args.workers is not None:
+        overrides.BatchGrading.workers = max(1, args.workers)
+    if args.force:
+        overrides.BaseConverter.force = True
+    course.update_config(overrides)
+
+
+def _report_run(course: Course, run, assignments: list[str]) -> bool:
+    """The run's summary on stdout, a line per notebook not graded on stderr; True when some failed."""
+    from nnlab.batch.grade_class import log_file, summary_table
+
+    print(summary_table(run, assignments), flush=True)
+    for n in run.failed():
+        print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
+              file=sys.stderr)
+    if run.failed() or run.failed_assignments:
+        print(f"nbgrader's log of this run: {log_file(course)}", file=sys.stderr)
+        return True
+    return False
+
+
+def grade(args: Args, course: Course, runner: Nbgrader) -> int:
+    from nnlab.batch.grade_class import BatchGrading, grade_class
+
+    assignments = _chosen(course, args.assignment, course.submitted_directory)
+    if not any(course.students_in(course.submitted_directory, a) for a in assignments):
         which = args.assignment if args.assignment != "all" else "any assignment"
-        raise Problem(f"nothing collected for {which} (submitted/ is empty): `nnlab collect ASSIGNMENT` first")
-    nb.start()
+        raise Problem(f"nothing collected for {which} ({course.submitted_directory}/ is empty): "
+                      "`nnlab collect ASSIGNMENT` first")
+    _grade_settings(course, args)
+    # nbgrader, here in this process, runs `alembic` by name when it makes a gradebook
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = nbgrader_environment()["PATH"]
+    runner.start()
     problems = 0
     for a in assignments:
-        nb.note(f"== {a}")
-        problems += _diagnose(course, a, nb)
-        _resume(course, a, nb)
-    batch = ["-m", "nnlab.batch", *assignments, "--workers", str(max(1, args.workers)),
-             *(["--force"] if args.force else []), *(["--verbose"] if nb.verbose else [])]
-    print(f"{'' if nb.dry_run else '$ '}python {shlex.join(batch)}", flush=True)
-    if nb.dry_run:
+        runner.note(f"== {a}")
+        problems += _diagnose(course, a, runner)
+        _resume(course, a, runner)
+    for a in assignments:
+        print(f"{'' if runner.dry_run else '$ '}nbgrader autograde {a}{' --force' if args.force else ''}", flush=True)
+    runner.note(f"(in this process; {BatchGrading(config=course.config).workers} worker(s) grade the notebooks "
+                "ahead of it)")
+    if runner.dry_run:
         return 1 if problems else 0
-    # progress goes straight to the terminal (stderr); the summary comes back through this process
-    done = subprocess.run([sys.executable, *batch], cwd=str(course.root), env=nbgrader_environment(),
-                          stdout=subprocess.PIPE, text=True)
-    print(done.stdout, end="", flush=True)
-    if done.returncode != 0:
+    # progress goes to stderr; the summary and the grade table to stdout
+    if _report_run(course, grade_class(course, assignments, verbose=runner.verbose), assignments):
         problems += 1
     from nnlab.gradetable import format_table, read_grades
 
@@ -150,35 +183,36 @@ def grade(args: Args, course: Course, nb: Nbgrader) -> int:
 
 
 # -- feedback -------------------------------------------------------------------------
-def feedback(args: Args, course: Course, nb: Nbgrader) -> int:
-    assignments = _chosen(course, args.assignment, "autograded")
-    if not any(course.students_in("autograded", a) for a in assignments):
+def feedback(args: Args, course: Course, runner: Nbgrader) -> int:
+    assignments = _chosen(course, args.assignment, course.autograded_directory)
+    if not any(course.students_in(course.autograded_directory, a) for a in assignments):
         which = args.assignment if args.assignment != "all" else "any assignment"
-        raise Problem(f"nothing graded for {which} (autograded/ is empty): `nnlab grade ASSIGNMENT` first")
-    nb.start()
+        raise Problem(f"nothing graded for {which} ({course.autograded_directory}/ is empty): "
+                      "`nnlab grade ASSIGNMENT` first")
+    runner.start()
     failures = 0
     for a in assignments:
-        if _failed(nb, nb.run("generate_feedback", a, *(["--force"] if args.force else [])), f"generate_feedback {a}"):
+        if _failed(runner.run("generate_feedback", a, *(["--force"] if args.force else [])), f"generate_feedback {a}"):
             failures += 1
-        elif not nb.dry_run:
-            students = [s for s in course.students_in("feedback", a)
-                        if any((course.root / "feedback" / s / a).glob("*.html"))]
-            print(f"{a}: feedback for {len(students)} student(s) in feedback/<student>/{a}/")
+        elif not runner.dry_run:
+            students = [s for s in course.students_in(course.feedback_directory, a)
+                        if any(course.feedback(s, a).glob("*.html"))]
+            print(f"{a}: feedback for {len(students)} student(s) in {course.feedback_directory}/<student>/{a}/")
     return 1 if failures else 0
 
 
 # -- export ---------------------------------------------------------------------------
-def export(args: Args, course: Course, nb: Nbgrader) -> int:
-    target = Path(args.to).expanduser().resolve() if args.to else course.root / "grades.csv"
+def export(args: Args, course: Course, runner: Nbgrader) -> int:
+    target = Path(args.to).expanduser().resolve() if args.to else course.folder / "grades.csv"
     if not target.parent.is_dir():
         raise UsageError(f"cannot write {target}: the folder {target.parent} does not exist")
     if not course.has_gradebook():
         raise Problem(f"no gradebook yet ({course.gradebook_file()}): nothing to export")
-    nb.start()
-    done = nb.run("export", "--to", str(target))
+    runner.start()
+    done = runner.run("export", "--to", str(target))
     if done is None:
         return 0
-    if _failed(nb, done, "export"):
+    if _failed(done, "export"):
         return 1
     with open(target, newline="") as table:
         rows = sum(1 for _ in csv.DictReader(table))
@@ -186,43 +220,30 @@ def export(args: Args, course: Course, nb: Nbgrader) -> int:
     return 0
 
 
-# -- the class report and the LMS import (modules written alongside this one) ----------
-def _lazy(module: str, name: str, what: str):
-    """`module.name`, imported only when the command runs; a clear message if it is not there yet."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        raise Problem(f"{what} is not available in this version of nnlab ({module} is missing)") from None
-    except AttributeError:
-        raise Problem(f"{what} is not available in this version of nnlab ({module}.{name} is missing)") from None
-
-
-def report(args: Args, course: Course, nb: Nbgrader) -> int:
-    a = course.check_assignment(args.assignment)
+# -- the class report and the LMS import ------------------------------------------------
+def report(args: Args, course: Course, runner: Nbgrader) -> int:
+    a = check_assignment(course, args.assignment)
     out_dir = Path(args.out).expanduser().resolve() if args.out else None
-    if nb.dry_run:
-        print(f"# report runs no nbgrader command: from the gradebook and .nnlab/grader-reports/{a}/ it would "
-              f"write the class report into {out_dir or course.root / 'reports' / a}")
+    if runner.dry_run:
+        print(f"# report runs no nbgrader command: from the gradebook and {course.show(course.grader_reports / a)}/ "
+              f"it would write the class report into {out_dir or course.folder / 'reports' / a}")
         return 0
-    write_report = _lazy("nnlab.report", "write_report", "the class report")
+    from nnlab.report import write_report  # matplotlib: imported when a report is written
+
     try:
-        path = write_report(course.root, a, out_dir=out_dir)
+        path = write_report(course, a, out_dir=out_dir)
     except Exception as exc:  # the report names what it could not read; no traceback wall
         raise Problem(_reason(exc, f"cannot write the class report of {a}")) from None
     print(f"class report of {a}: {path}")
     return 0
 
 
-def import_lms(args: Args, course: Course, nb: Nbgrader) -> int:
-    a = course.check_assignment(args.assignment)
+def import_lms(args: Args, course: Course, runner: Nbgrader) -> int:
+    a = check_assignment(course, args.assignment)
     zip_path = Path(args.zip).expanduser().resolve()
     if not zip_path.is_file():
         raise UsageError(f"no such file: {zip_path}")
-    students = Path(args.students).expanduser().resolve() if args.students else course.root / "students.csv"
+    students = Path(args.students).expanduser().resolve() if args.students else course.folder / "students.csv"
     if not students.is_file():
         raise UsageError(f"no such file: {students}" + ("" if args.students else
                          " (the class list, id,first_name,last_name,email: give it with --students CSV)"))
@@ -234,14 +255,15 @@ def import_lms(args: Args, course: Course, nb: Nbgrader) -> int:
             options["zip_timezone"] = ZoneInfo(args.zip_timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise UsageError(f"unknown time zone {args.zip_timezone!r} (e.g. Europe/Berlin)") from None
-    if nb.dry_run:
+    if runner.dry_run:
         print(f"# import-lms runs no nbgrader command: it would place the notebooks of {zip_path} in "
-              f"submitted/<student>/{a}/ (where `nbgrader collect` puts them), matching names with {students};\n"
-              f"# then `nnlab grade {a}` runs nbgrader autograde {a}")
+              f"{course.submitted_directory}/<student>/{a}/ (where `nbgrader collect` puts them), matching names "
+              f"with {students};\n# then `nnlab grade {a}` runs nbgrader autograde {a}")
         return 0
-    import_moodle_zip = _lazy("nnlab.lms", "import_moodle_zip", "the LMS import")
+    from nnlab.lms import import_moodle_zip
+
     try:
-        result = import_moodle_zip(course.root, a, zip_path, students, **options)
+        result = import_moodle_zip(course.folder, a, zip_path, students, **options)
     except Exception as exc:  # a bad archive or class list: one line naming it
         raise Problem(_reason(exc, f"cannot import {zip_path}")) from None
     print(result.summary())

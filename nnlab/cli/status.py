@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from nnlab.cli.context import Course, environment_note
 from nnlab.resume import unfinished_autogrades
+from nnlab.table import text_table
 
 
 @dataclass
@@ -69,7 +70,7 @@ def submitted_time(course: Course, student: str, assignment: str):
     """The hand-in time nbgrader recorded (submitted/<student>/<assignment>/timestamp.txt), as naive UTC."""
     from nbgrader.utils import parse_utc
 
-    path = course.root / "submitted" / student / assignment / "timestamp.txt"
+    path = course.submitted(student, assignment) / "timestamp.txt"
     if not path.exists():
         return None
     try:
@@ -102,21 +103,21 @@ def late_submissions(course: Course, assignment: str, collected: list[str], grad
 
 def assignment_status(course: Course, assignment: str, gradebook: GradebookView | None,
                       problems: list[str]) -> AssignmentStatus:
-    collected = course.students_in("submitted", assignment)
-    half = unfinished_autogrades(course.root, assignment, course.notebooks(assignment))
-    feedback = [s for s in course.students_in("feedback", assignment)
-                if any((course.root / "feedback" / s / assignment).glob("*.html"))]
+    collected = course.students_in(course.submitted_directory, assignment)
+    half = unfinished_autogrades(course, assignment, course.notebooks(assignment))
+    feedback = [s for s in course.students_in(course.feedback_directory, assignment)
+                if any(course.feedback(s, assignment).glob("*.html"))]
     return AssignmentStatus(
         name=assignment,
-        in_release=any((course.root / "release" / assignment).glob("*.ipynb")),
+        in_release=any(course.release(assignment).glob("*.ipynb")),
         in_exchange=course.outbound(assignment).is_dir(),
         handed_in=handed_in(course, assignment),
         collected=len(collected),
-        autograded=len(course.students_in("autograded", assignment)) - len(half),
+        autograded=len(course.students_in(course.autograded_directory, assignment)) - len(half),
         in_gradebook=sum(1 for a, _ in (gradebook.seconds_late if gradebook else {}) if a == assignment),
         feedback=len(feedback),
         late=late_submissions(course, assignment, collected, gradebook, problems),
-        half_graded=[folder.parent.name for folder in half],
+        half_graded=list(half),
     )
 
 
@@ -127,12 +128,12 @@ def course_status(course: Course) -> CourseStatus:
     except Exception as exc:  # a damaged or foreign database: say so, show the rest
         problems.append(f"cannot read the gradebook {course.db_url}: {type(exc).__name__}: {exc}")
         gradebook = None
-    names = course.assignments()
-    names += sorted({p.name for p in (course.root / "release").glob("*") if p.is_dir()} - set(names))
+    names = course.source_assignments()
+    names += [a for a in course.assignments_in(course.release_directory) if a not in names]
     assignments = [assignment_status(course, a, gradebook, problems) for a in names]
     for status in assignments:
-        problems += [f"autograded/{s}/{status.name} is half-written (a grading run stopped midway): "
-                     f"`nnlab grade {status.name}` grades {s} again" for s in status.half_graded]
+        problems += [f"{course.show(course.autograded(s, status.name))} is half-written (a grading run stopped "
+                     f"midway): `nnlab grade {status.name}` grades {s} again" for s in status.half_graded]
     return CourseStatus(course, gradebook, assignments, problems)
 
 
@@ -145,12 +146,6 @@ def row(status: AssignmentStatus) -> list[str]:
     late = "-" if status.late is None else str(len(status.late))
     return [status.name, yes(status.in_release), yes(status.in_exchange), str(status.handed_in),
             str(status.collected), str(status.autograded), str(status.in_gradebook), str(status.feedback), late]
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def duration(seconds: float) -> str:
@@ -173,7 +168,7 @@ def format_status(status: CourseStatus) -> str:
         out.append("Gradebook: none yet (the first nbgrader command creates it)")
     else:
         out.append(f"Gradebook: {course.db_url} ({status.gradebook.students} students)")
-    out += ["", table(COLUMNS, [row(a) for a in status.assignments]),
+    out += ["", text_table([COLUMNS, *(row(a) for a in status.assignments)]),
             "(handed in: students with a hand-in in the exchange; collected: in submitted/;\n"
             " autograded: complete autograded/ folders; gradebook: graded submissions it records;\n"
             " late '-': the assignment has no due date in the gradebook)"]

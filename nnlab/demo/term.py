@@ -18,14 +18,13 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 from traitlets.config import Config
 
-from nnlab.course import available_assignments, copy_course, nbgrader_environment, run_nbgrader
-from nnlab.demo import submissions
-from nnlab.demo import cheats
+from nnlab.course import Course, available_assignments, copy_course, nbgrader_environment, run_nbgrader
+from nnlab.demo import cheats, submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.diagnose import diagnose_assignment
 from nnlab.resume import clear_unfinished_autogrades
 
-COURSE_ID = "nnlab"
+COURSE_ID = "nnlab"   # the project course's c.CourseDirectory.course_id (a term reads its own from the course)
 
 
 @dataclass
@@ -116,6 +115,11 @@ class Term:
     def nbgrader(self, *args, cwd: Path | None = None, check: bool = True):
         return run_nbgrader(self.course, *args, env=self.env(), cwd=cwd, check=check)
 
+    def nnlab(self, *args: str) -> subprocess.CompletedProcess:
+        """`nnlab ARGS` on the term's course, in a process of its own."""
+        return subprocess.run([sys.executable, "-m", "nnlab.cli", *args, "--course", str(self.course)],
+                              cwd=self.course, env=nbgrader_environment(self.env()), capture_output=True, text=True)
+
     # -- the instructor ---------------------------------------------------------------
     def set_up(self) -> None:
         if self.workdir.exists():
@@ -138,16 +142,20 @@ class Term:
         for a in self.assignments:
             self.nbgrader("collect", a)
 
+    def layout(self) -> Course:
+        """The term's course, as its configuration lays it out."""
+        return Course.open(self.course)
+
     def autograde(self) -> None:
+        course = self.layout()
         for a in self.assignments:
-            for student in clear_unfinished_autogrades(self.course, a, [a]):
+            for student in clear_unfinished_autogrades(course, a, [a]):
                 self.problems.append(f"{student}, {a}: an earlier grading run stopped midway; graded again")
-            for student, problems in diagnose_assignment(self.course, a, [a]).items():
+            for student, problems in diagnose_assignment(course, a, [a]).items():
                 self.problems += [f"{student}, {a}: {problem}" for problem in problems]
         if self.workers:
-            done = subprocess.run([sys.executable, "-m", "nnlab.batch", *self.assignments, "--workers",
-                                   str(self.workers)], cwd=self.course, env=nbgrader_environment(self.env()),
-                                  capture_output=True, text=True)
+            # `nnlab grade all`: every assignment with collected submissions, which are this term's
+            done = self.nnlab("grade", "all", "--workers", str(self.workers))
             failed = re.findall(r"not graded: ([^,]+), ([^/]+)/", done.stderr)
             for a in self.assignments:
                 self._failed(a, sorted({student for student, which in failed if which == a}))
@@ -172,7 +180,7 @@ class Term:
     def report(self) -> None:
         from nnlab.report import write_report
 
-        self.reports = [write_report(self.course, a) for a in self.assignments]
+        self.reports = [write_report(self.layout(), a) for a in self.assignments]
 
     # -- the students -----------------------------------------------------------------
     def exchange(self, action, student: Student, assignment: str) -> None:
@@ -181,7 +189,7 @@ class Term:
         home = self.workdir / "students" / student.id
         home.mkdir(parents=True, exist_ok=True)
         config = Config()
-        config.CourseDirectory.course_id = COURSE_ID
+        config.CourseDirectory.course_id = self.layout().course_id
         config.CourseDirectory.root = str(home)
         config.CourseDirectory.assignment_id = assignment
         config.CourseDirectory.student_id = student.id
@@ -191,12 +199,13 @@ class Term:
         action(coursedir=coursedir, authenticator=Authenticator(config=config), config=config).start()
 
     def hand_in(self) -> None:
+        course = self.layout()
         for student in self.students:
             for a in self.assignments:
                 self.exchange(ExchangeFetchAssignment, student, a)
                 path = self.workdir / "students" / student.id / a / f"{a}.ipynb"
                 release = nbformat.read(path, as_version=4)
-                source = nbformat.read(self.course / "source" / a / f"{a}.ipynb", as_version=4)
+                source = nbformat.read(course.source(a) / f"{a}.ipynb", as_version=4)
                 work = student.answer(a, release, source)
                 if work is None:  # this student hands nothing in for this assignment
                     continue
@@ -209,7 +218,7 @@ class Term:
 
     def submitted_digest(self) -> str:
         digest = hashlib.sha256()
-        for path in sorted((self.course / "submitted").rglob("*")):
+        for path in sorted((self.course / self.layout().submitted_directory).rglob("*")):
             if path.is_file():
                 digest.update(str(path.relative_to(self.course)).encode() + path.read_bytes())
         return digest.hexdigest()

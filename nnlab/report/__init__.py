@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from nnlab.report.classdata import ClassResults, HiddenTest, ReportError, read_class
+from nnlab.course import Course
+from nnlab.report.classdata import ClassResults, HiddenTest, ReportError, as_course, read_class
 from nnlab.report.figures import data_uri, question_bars, score_histogram
 from nnlab.report.page import render
 from nnlab.report.stats import QuestionStats, question_stats, summary
@@ -51,14 +52,15 @@ def write_csv(path: Path, stats: list[QuestionStats]) -> None:
                              _cell(s.pass_rate), _cell(s.discrimination)])
 
 
-def write_report(course: Path, assignment: str, out_dir: Path | None = None, top: int = TOP_FAILED) -> Path:
-    """Write the class report of `assignment`; returns the path of its HTML page.
+def write_report(course: Course | Path, assignment: str, out_dir: Path | None = None, top: int = TOP_FAILED) -> Path:
+    """Write the class report of `assignment` in `course` (a Course, or a course folder: its configuration
+    says where the gradebook is); returns the path of its HTML page.
 
     Raises ReportError (naming the file and the problem) when the gradebook cannot be read
     or does not know the assignment."""
-    course = Path(course)
+    course = as_course(course)
     data = read_class(course, assignment)
-    out_dir = Path(out_dir) if out_dir is not None else course / "reports" / assignment
+    out_dir = Path(out_dir) if out_dir is not None else course.folder / "reports" / assignment
     stats = class_statistics(data)
     totals = [r.total for r in data.results]
     histogram = data_uri(score_histogram(totals, data.max_score, assignment)) if totals else None

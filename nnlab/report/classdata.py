@@ -9,9 +9,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from nnlab.autograde.feedback import REPORTS_DIR, report_path
-
-COURSE_ID = "nnlab"
+from nnlab.course import Course, CourseError
 
 
 class ReportError(RuntimeError):
@@ -47,7 +45,7 @@ class HiddenTest:
 
 @dataclass
 class ClassResults:
-    course: Path
+    course: Path                                     # the course folder
     assignment: str
     max_score: float
     questions: list[Question]
@@ -62,37 +60,48 @@ class ClassResults:
         return [r.scores for r in self.results]
 
 
-def gradebook_path(course: Path) -> Path:
-    return Path(course) / "gradebook.db"
+def as_course(course: Course | Path) -> Course:
+    """`course`, or the course in the folder `course` (nbgrader's defaults where it has no configuration)."""
+    if isinstance(course, Course):
+        return course
+    try:
+        return Course.open(course)
+    except CourseError as exc:
+        raise ReportError(str(exc)) from None
 
 
-def read_class(course: Path, assignment: str) -> ClassResults:
-    """Everything the report needs about `assignment` in the course at `course`."""
-    course = Path(course)
-    db = gradebook_path(course)
+def gradebook_name(course: Course) -> str:
+    """The gradebook as the messages name it: its file, or the database server's URL."""
+    return str(course.gradebook_file() or course.db_url)
+
+
+def read_class(course: Course | Path, assignment: str) -> ClassResults:
+    """Everything the report needs about `assignment` in `course` (a Course, or a course folder)."""
+    course = as_course(course)
+    db = course.gradebook_file()
     # Gradebook() on a missing file would quietly create an empty one.
-    if not db.is_file():
+    if db is not None and not db.is_file():
         raise ReportError(f"{db}: no gradebook (run `nbgrader autograde {assignment}` in the course first)")
-    if db.stat().st_size == 0:  # Gradebook() would fill it with empty tables
+    if db is not None and db.stat().st_size == 0:  # Gradebook() would fill it with empty tables
         raise ReportError(f"{db}: empty file, not a gradebook")
     try:
-        with Gradebook(f"sqlite:///{db}", COURSE_ID) as gb:
+        with Gradebook(course.db_url, course.course_id) as gb:
             results = _read_gradebook(gb, course, assignment)
     except ReportError:
         raise
     except Exception as exc:  # sqlalchemy's errors are many; the instructor needs one line
-        raise ReportError(f"{db}: not a readable nbgrader gradebook ({type(exc).__name__}: "
+        raise ReportError(f"{gradebook_name(course)}: not a readable nbgrader gradebook ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
-    _read_hidden_tests(results)
+    _read_hidden_tests(results, course)
     return results
 
 
-def _read_gradebook(gb: Gradebook, course: Path, assignment: str) -> ClassResults:
+def _read_gradebook(gb: Gradebook, course: Course, assignment: str) -> ClassResults:
     try:
         found = gb.find_assignment(assignment)
     except MissingEntry:
         known = ", ".join(a.name for a in gb.assignments) or "none"
-        raise ReportError(f"{gradebook_path(course)}: no assignment {assignment!r} in the gradebook "
+        raise ReportError(f"{gradebook_name(course)}: no assignment {assignment!r} in the gradebook "
                           f"(assignments there: {known})") from None
     notebooks = sorted(nb.name for nb in found.notebooks)
     questions = []
@@ -125,14 +134,14 @@ def _read_gradebook(gb: Gradebook, course: Path, assignment: str) -> ClassResult
             not_graded.append(student)
             continue
         results.append(StudentResult(student, scores, float(submission.score or 0.0), awaiting))
-    return ClassResults(course, assignment, float(found.max_score or 0.0), questions, results,
+    return ClassResults(course.folder, assignment, float(found.max_score or 0.0), questions, results,
                         len(students), not_submitted, not_graded)
 
 
-def _source_order(course: Path, assignment: str, notebook: str, names: list[str]) -> list[str]:
+def _source_order(course: Course, assignment: str, notebook: str, names: list[str]) -> list[str]:
     """The grade cells in the order of the source notebook (the gradebook keeps no order);
     cells the source does not show follow in name order."""
-    path = course / "source" / assignment / f"{notebook}.ipynb"
+    path = course.source(assignment) / f"{notebook}.ipynb"
     order: list[str] = []
     try:
         for cell in nbformat.read(path, as_version=4).cells:
@@ -144,14 +153,14 @@ def _source_order(course: Path, assignment: str, notebook: str, names: list[str]
     return order + sorted(set(names) - set(order))
 
 
-def _read_hidden_tests(results: ClassResults) -> None:
+def _read_hidden_tests(results: ClassResults, course: Course) -> None:
     """Tally the hidden tests over the graded students' saved grader reports."""
     by_key = {(q.notebook, q.grade_id): q.key for q in results.questions}
     tests: dict[tuple[str, str], HiddenTest] = {}
     missing = []
     for result in results.results:
         for notebook in sorted({q.notebook for q in results.questions}):
-            path = report_path(results.course, results.assignment, result.student, notebook)
+            path = course.grader_report(results.assignment, result.student, notebook)
             if not path.exists():
                 missing.append(f"{result.student}/{notebook}")
                 continue
@@ -159,7 +168,7 @@ def _read_hidden_tests(results: ClassResults) -> None:
                 report = json.loads(path.read_text())
                 cells = report["cells"]
                 entries = [(grade_id, t) for grade_id, cell in cells.items() for t in cell["tests"]]
-                for grade_id, test in entries:
+                for _, test in entries:
                     _ = test["name"], test["points"], test["passed"], test["hint"]
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 results.notes.append(f"{path}: unreadable grader report ({type(exc).__name__}: {exc}); "
@@ -172,7 +181,7 @@ def _read_hidden_tests(results: ClassResults) -> None:
                 tally.graded += 1
                 tally.failed += int(not test["passed"])
     if missing:
-        folder = Path(results.course) / REPORTS_DIR / results.assignment
+        folder = course.grader_reports / results.assignment
         results.notes.append(f"no hidden-grader report for {', '.join(missing)} under {folder} "
                              "(graded without the hidden graders, or graded elsewhere)")
     order = {q.key: i for i, q in enumerate(results.questions)}

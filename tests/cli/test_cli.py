@@ -76,6 +76,7 @@ NBGRADER_COMMANDS = {
     "export": ["nbgrader export --to FILE"],
     "report": ["Runs no nbgrader command"],
     "import-lms": ["Runs no nbgrader command", "nbgrader collect"],
+    "new-assignment": ["nbgrader generate_assignment NAME --force"],
 }
 
 
@@ -111,7 +112,8 @@ def test_module_entry_point_lists_every_command():
     (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students", "{tmp}/class.csv"],
      "no such file: {tmp}/class.csv"),
     (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}"],
-     "no such file: {tmp}/course/students.csv (the class list, id,first_name,last_name,email: give it with --students CSV)"),
+     "no such file: {tmp}/course/students.csv "
+     "(the class list, id,first_name,last_name,email: give it with --students CSV)"),
     (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students",
       "{course}/nbgrader_config.py", "--zip-timezone", "Mars/Olympus_Mons"], "unknown time zone 'Mars/Olympus_Mons'"),
 ])
@@ -191,12 +193,16 @@ def test_grade_dry_run_diagnoses_submissions_and_changes_nothing(fresh):
     half = fresh / "autograded" / "finn" / ASSIGNMENT  # a grading run killed before finn's notebook was written
     half.mkdir(parents=True)
 
+    with open(fresh / "course_config.py", "a") as config:
+        config.write("c.BatchGrading.workers = 3\n")   # the course's setting, which --workers would override
     run = nnlab("grade", "all", "--dry-run", "--course", fresh)
     assert run.code == 1, "a submission that cannot be graded is a problem found"
     lines = run.out.splitlines()
     assert f"#   finn: {ASSIGNMENT}.ipynb is not a notebook" in "\n".join(lines)
     assert any("would remove the half-written autograded/finn/perceptron" in line for line in lines)
-    assert lines[-1].startswith("python -m nnlab.batch perceptron --workers ") and "Grade table" not in run.out
+    assert lines[-2:] == ["nbgrader autograde perceptron",
+                          "# (in this process; 3 worker(s) grade the notebooks ahead of it)"], lines
+    assert "Grade table" not in run.out
     assert half.is_dir() and not (fresh / "gradebook.db").exists()
 
     status = nnlab("status", "--course", fresh)
@@ -210,24 +216,12 @@ def test_grade_with_nothing_collected_says_so(fresh):
     assert run.code == 1 and "nothing collected for perceptron" in run.err
 
 
-# -- report and import-lms: their modules are imported only when they run ----------------
-@pytest.mark.parametrize("module, argv", [
-    ("nnlab.report", ["report", ASSIGNMENT]),
-    ("nnlab.lms", ["import-lms", ASSIGNMENT, "{tmp}/moodle.zip", "--students", "{tmp}/class.csv"]),
-])
-def test_missing_module_is_reported(fresh, tmp_path, monkeypatch, module, argv):
-    (tmp_path / "moodle.zip").write_bytes(b"PK")
-    (tmp_path / "class.csv").write_text("id,first_name,last_name,email\n")
-    monkeypatch.setitem(sys.modules, module, None)  # as if the module were not there
-    run = nnlab(*(a.format(tmp=tmp_path) for a in argv), "--course", fresh)
-    assert run.code == 1 and f"is not available in this version of nnlab ({module} is missing)" in run.err
-
-
+# -- report and import-lms: what they call -------------------------------------------------
 def test_report_calls_write_report(fresh, tmp_path, monkeypatch):
     calls = []
     fake = types.ModuleType("nnlab.report")
-    fake.write_report = lambda course, assignment, out_dir=None: calls.append((course, assignment, out_dir)) or \
-        Path(out_dir or course) / "report.html"
+    fake.write_report = lambda course, assignment, out_dir=None: calls.append((course.folder, assignment, out_dir)) \
+        or Path(out_dir or course.folder) / "report.html"
     monkeypatch.setitem(sys.modules, "nnlab.report", fake)
     run = nnlab("report", ASSIGNMENT, "--out", tmp_path / "out", "--course", fresh)
     assert run.code == 0, run.err
@@ -235,13 +229,13 @@ def test_report_calls_write_report(fresh, tmp_path, monkeypatch):
     assert f"class report of perceptron: {tmp_path / 'out' / 'report.html'}" in run.out
 
     fake.write_report = lambda course, assignment, out_dir=None: (_ for _ in ()).throw(
-        FileNotFoundError(f"no grader reports in {course}/.nnlab"))
+        FileNotFoundError(f"no grader reports in {course.folder}/.nnlab"))
     run = nnlab("report", ASSIGNMENT, "--course", fresh)
     assert run.code == 1 and "Traceback" not in run.err
     assert "cannot write the class report of perceptron: FileNotFoundError: no grader reports in" in run.err
 
     def course_error(course, assignment, out_dir=None):  # the report's own errors name the file already
-        raise RuntimeError(f"{course}/gradebook.db: no assignment '{assignment}'")
+        raise RuntimeError(f"{course.gradebook_file()}: no assignment '{assignment}'")
     fake.write_report = course_error
     run = nnlab("report", ASSIGNMENT, "--course", fresh)
     assert (run.code, run.err) == (1, f"nnlab report: {fresh}/gradebook.db: no assignment 'perceptron'\n")
@@ -274,7 +268,8 @@ def test_import_lms_calls_import_moodle_zip(fresh, tmp_path, monkeypatch):
     run = nnlab("import-lms", ASSIGNMENT, tmp_path / "moodle.zip", "--zip-timezone", "Europe/Berlin", "--course", fresh)
     assert run.code == 1, "entries the import rejected are a problem found"
     course, assignment, zip_path, students, options = calls[-1]
-    assert students == fresh / "students.csv" and options["force"] is False and str(options["zip_timezone"]) == "Europe/Berlin"
+    assert students == fresh / "students.csv" and options["force"] is False
+    assert str(options["zip_timezone"]) == "Europe/Berlin"
 
 
 # -- a small term graded through the command line -----------------------------------------
@@ -312,7 +307,8 @@ def test_grade_prints_the_diagnosis_then_the_grade_table(graded):
     assert run.code == 0, run.err
     out = run.out
     assert out.index("perceptron: all 2 collected submission(s) can be read") \
-        < out.index("$ python -m nnlab.batch perceptron --workers 2") < out.index("Grade table")
+        < out.index("$ nbgrader autograde perceptron\n") < out.index("Grade table")
+    assert "(in this process; 2 worker(s) grade the notebooks ahead of it)" in out and "with 2 worker(s)" in out
     summary = out[out.index("assignment  graded"):out.index("Grade table")].splitlines()
     assert summary[2].split()[:4] == [ASSIGNMENT, "2", "0", "0"], "both graded now, none failed, none unchanged"
     with Gradebook("sqlite:///" + str(graded.course / "gradebook.db"), "nnlab") as gb:
@@ -362,3 +358,64 @@ def test_export_writes_the_grades(graded, tmp_path, monkeypatch):
     rows = list(csv.DictReader(open(target)))
     assert {(r["student_id"], r["assignment"]) for r in rows} == {("ada", ASSIGNMENT), ("ben", ASSIGNMENT)}
     assert f"({len(rows)} rows" in run.out
+
+
+# -- the gradebook on a PostgreSQL server (the postgres_url fixture: tests/postgres.py) ---------------
+@pytest.fixture(scope="module")
+def graded_on_postgres(tmp_path_factory, fast_config, postgres_url):
+    """ada and ben hand in the perceptron to a course whose gradebook is on a PostgreSQL server (and
+    whose c.BatchGrading.workers is 1); `nnlab grade`, `status`, `report` and `export` work on it."""
+    students = [s for s in CLASS if s.id in ("ada", "ben")]
+    term = Term(tmp_path_factory.mktemp("postgres-term"), [ASSIGNMENT], students,
+                extra_config=fast_config + f"c.CourseDirectory.db_url = {postgres_url!r}\nc.BatchGrading.workers = 1\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNLAB_EXCHANGE", str(term.workdir / "exchange"))
+        term.set_up()
+        term.release()
+        term.hand_in()
+        term.collected = nnlab("collect", ASSIGNMENT, "--course", term.course)
+        term.grade = nnlab("grade", ASSIGNMENT, "--course", term.course)
+        term.status = nnlab("status", "--course", term.course)
+        term.report_run = nnlab("report", ASSIGNMENT, "--course", term.course)
+        term.export_run = nnlab("export", "--to", term.workdir / "grades.csv", "--course", term.course)
+    return term
+
+
+def test_grade_writes_the_gradebook_on_postgresql(graded_on_postgres, postgres_url):
+    term = graded_on_postgres
+    assert term.collected.code == 0, term.collected.err
+    assert term.grade.code == 0, term.grade.err
+    out = term.grade.out
+    summary = out[out.index("assignment  graded"):out.index("Grade table")].splitlines()
+    assert summary[2].split()[:4] == [ASSIGNMENT, "2", "0", "0"]
+    assert "with 1 worker(s)" in out, "the course's c.BatchGrading.workers, no --workers given"
+    assert not (term.course / "gradebook.db").exists(), "nothing went to an SQLite gradebook"
+    with Gradebook(postgres_url, "nnlab") as gb:
+        assert gb.find_submission(ASSIGNMENT, "ada").code_score == pytest.approx(12.0)
+        assert gb.find_submission(ASSIGNMENT, "ben").score == 0.0
+    table = out[out.index("Grade table"):].splitlines()
+    assert next(line.split() for line in table if line.startswith("ada "))[1].startswith("12/")
+
+
+def test_status_reads_the_gradebook_on_postgresql(graded_on_postgres, postgres_url):
+    run = graded_on_postgres.status
+    assert run.code == 0, run.out
+    assert f"Gradebook: {postgres_url} (2 students)" in run.out
+    row = status_rows(run.out)[ASSIGNMENT]
+    assert (row["collected"], row["autograded"], row["gradebook"]) == ("2", "2", "2")
+
+
+def test_report_reads_the_gradebook_on_postgresql(graded_on_postgres):
+    term = graded_on_postgres
+    assert term.report_run.code == 0, term.report_run.err
+    page = term.course / "reports" / ASSIGNMENT / "index.html"
+    assert f"class report of {ASSIGNMENT}: {page}" in term.report_run.out
+    rows = {r["question"]: r for r in csv.DictReader(open(page.parent / "questions.csv"))}
+    assert [q for q, r in rows.items() if r["graded"] == "2"], "the autograded questions count both students"
+
+
+def test_export_writes_the_gradebook_on_postgresql(graded_on_postgres):
+    term = graded_on_postgres
+    assert term.export_run.code == 0, term.export_run.err
+    rows = list(csv.DictReader(open(term.workdir / "grades.csv")))
+    assert {(r["student_id"], r["assignment"]) for r in rows} == {("ada", ASSIGNMENT), ("ben", ASSIGNMENT)}

@@ -26,8 +26,15 @@ from nnlab.demo.term import CLASS, Student, Term
 from nnlab.graders.settings import Grading
 from nnlab.report import ReportError, most_failed, write_report
 from nnlab.report.classdata import HiddenTest
-from nnlab.report.stats import (describe_discrimination, histogram_edges, item_rest_correlation, mean, pass_rate,
-                                question_stats, rest_totals)
+from nnlab.report.stats import (
+    describe_discrimination,
+    histogram_edges,
+    item_rest_correlation,
+    mean,
+    pass_rate,
+    question_stats,
+    rest_totals,
+)
 
 ASSIGNMENT = "perceptron"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -180,7 +187,8 @@ def test_question_nobody_answered_and_students_who_submitted_nothing(make_course
     page = write_report(course, "hw", out_dir=tmp_path / "out")
     assert page == tmp_path / "out" / "index.html"
     rows = read_csv(page.with_name("questions.csv"))
-    assert (rows["q_hard"]["mean_score"], rows["q_hard"]["pass_rate"], rows["q_hard"]["discrimination"]) == ("0", "0", "")
+    hard = rows["q_hard"]
+    assert (hard["mean_score"], hard["pass_rate"], hard["discrimination"]) == ("0", "0", "")
     assert float(rows["q_easy"]["mean_score"]) == pytest.approx(2 / 3, abs=1e-4)
     assert float(rows["q_easy"]["discrimination"]) == pytest.approx(np.corrcoef([1, 0, 1], [3, 1, 2])[0, 1], abs=1e-4)
     text = page.read_text()
@@ -210,7 +218,8 @@ def test_nobody_submitted(make_course):
 
 
 def test_submission_without_any_score_is_named_not_counted(make_course):
-    scores = {"a": {"q_easy": 1.0, "q_hard": 2.0, "essay": None}, "broken": {"q_easy": None, "q_hard": None, "essay": None}}
+    scores = {"a": {"q_easy": 1.0, "q_hard": 2.0, "essay": None},
+              "broken": {"q_easy": None, "q_hard": None, "essay": None}}
     course = make_course(["a", "broken"], scores)
     text = write_report(course, "hw").read_text()
     assert "no score recorded" in text and "1 (broken)" in text
@@ -376,7 +385,8 @@ def test_page_shows_hints_only_never_grader_secrets(term, report):
 def test_fewer_most_failed_tests_when_asked(term, tmp_path):
     table = write_report(term.course, ASSIGNMENT, tmp_path / "r", top=3).read_text().split("failed most often", 1)[1]
     assert table.count("<tr><td class='num'>") == 3
-    assert (tmp_path / "r" / "questions.csv").read_text() == (term.course / "reports" / ASSIGNMENT / "questions.csv").read_text()
+    written = term.course / "reports" / ASSIGNMENT / "questions.csv"
+    assert (tmp_path / "r" / "questions.csv").read_text() == written.read_text()
 
 
 def test_nnlab_report_command(term, tmp_path, capsys):

@@ -1,0 +1,203 @@
+"""Everything the batch grader takes from nbgrader beyond its documented use, in one place.
+
+`nnlab grade` runs nbgrader's autograde in its own process, with workers grading ahead of it.
+That needs a few things nbgrader offers only as internals; each is here, with why, and
+tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader changes under one:
+
+- `autograde_app`: nbgrader's AutogradeApp on the course's configuration, not on whatever
+  nbgrader_config.py the current folder holds (`load_cwd_config`, a plain class attribute);
+- `sanitizer`: the notebook as autograde's first pass leaves it, for the workers (Autograde's
+  `sanitize_preprocessors` on an exporter of its own; a new Autograde reads submitted/ because its
+  class attribute `_sanitizing` starts True);
+- `prefetching_converter`: autograde's converter whose every notebook's resources carry the
+  workers' results to SandboxedExecute (an override of `init_single_notebook_resources`);
+- `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import types
+import warnings
+from pathlib import Path
+from typing import Callable, Iterator
+
+from nnlab.course import CONFIG_FILE, Course
+
+
+# -- the application ------------------------------------------------------------------------
+def autograde_app(course: Course, log_file: Path, verbose: bool = False):
+    """nbgrader's autograde application on the course's configuration, its log in `log_file` (and on
+    the terminal with `verbose`). It is the process's application (`AutogradeApp.instance()`), as under
+    `nbgrader autograde`: the course's hooks read their configuration from it (nnlab.autograde.hooks).
+    `finish_app` ends it."""
+    from nbgrader.apps import AutogradeApp
+
+    # the course's nbgrader_config.py is the application's config file; nbgrader would read the one in
+    # the current folder too (NbGrader.load_cwd_config, a class attribute), which may be another course's
+    # (config_file is named without its .py, as both nbgrader and traitlets add it)
+    app = AutogradeApp.instance(config=course.config, config_file=str(course.folder / Path(CONFIG_FILE).stem))
+    app.load_cwd_config = False
+    app.initialize(["--log-level=INFO"], root=course.root)
+    # the course's configuration as nnlab read it has the last word: root, its relative gradebook made
+    # absolute, and the command line's overrides (e.g. BaseConverter.force from `nnlab grade --force`)
+    app.update_config(course.config)
+    handler = logging.FileHandler(log_file)
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    app.log.handlers = [handler] + ([logging.StreamHandler()] if verbose else [])
+    app.log.propagate = False
+    return app
+
+
+def finish_app(app) -> None:
+    """Close the application's log and stop it being the process's application."""
+    for handler in app.log.handlers:
+        handler.close()
+    app.clear_instance()
+
+
+def forced(config) -> bool:
+    """Whether autograde grades every submission again: nbgrader's `BaseConverter.force` (`--force`)."""
+    from nbgrader.converters import Autograde
+
+    return bool(Autograde(coursedir=None, config=config).force)
+
+
+# -- the converters -------------------------------------------------------------------------
+def sanitizer(app) -> Callable[[str], str]:
+    """A function: a submitted notebook's path -> the notebook (JSON) as autograde's sanitizing pass
+    leaves it, with the course's `Autograde.sanitize_preprocessors`; it opens the gradebook read-only."""
+    from nbgrader.converters import Autograde
+
+    converter = Autograde(coursedir=app.coursedir, parent=app)
+    # a new Autograde is in its sanitizing pass (class attribute `_sanitizing = True`): the resources
+    # it makes point at submitted/, as nbgrader's own first pass does
+    exporter = converter.exporter_class(parent=converter, config=converter.config)
+    for preprocessor in converter.sanitize_preprocessors:
+        exporter.register_preprocessor(preprocessor)
+
+    def sanitize(path: str) -> str:
+        output, _ = exporter.from_filename(path, resources=converter.init_single_notebook_resources(path))
+        return output
+    return sanitize
+
+
+def prefetching_converter(app, assignment: str, prefetched: Callable):
+    """nbgrader's Autograde converter of `assignment` (as `AutogradeApp.start` makes it) whose every
+    notebook's resources carry `prefetched` for SandboxedExecute, under `resources["nnlab"]`."""
+    from nbgrader.converters import Autograde
+
+    class PrefetchingAutograde(Autograde):
+        def init_single_notebook_resources(self, notebook_filename):
+            resources = super().init_single_notebook_resources(notebook_filename)
+            resources["nnlab"] = {"prefetched": prefetched}
+            return resources
+
+    app.coursedir.assignment_id = assignment
+    return PrefetchingAutograde(coursedir=app.coursedir, parent=app)
+
+
+def autograde(app, assignment: str, prefetched: Callable) -> bool:
+    """`nbgrader autograde ASSIGNMENT` in this process; False when some submissions failed (nbgrader
+    grades the others and logs why)."""
+    from nbgrader.converters import NbGraderException
+    from sqlalchemy.exc import SAWarning
+
+    try:
+        with warnings.catch_warnings():
+            # nbgrader 0.9.6's gradebook warns when it first records a submission under SQLAlchemy 2 (a
+            # RuntimeWarning); shown, never raised, as under the `nbgrader` command, whatever the filters
+            warnings.simplefilter("default", SAWarning)
+            prefetching_converter(app, assignment, prefetched).start()
+    except NbGraderException:
+        return False
+    return True
+
+
+# -- speedups -------------------------------------------------------------------------------
+# nbgrader opens a new database engine for every preprocessor of every notebook (some ten per
+# notebook), and SQLAlchemy compiles every query again for each new engine: while the batch runs,
+# one engine a database URL is kept, so each query is compiled once. Each Gradebook also inspects
+# the database and creates missing tables; once per engine is enough. nbgrader checks cell metadata
+# with `jsonschema.validate`, which validates the schema itself again for every cell: here the
+# validator of a schema is made once. Both keep nbgrader's behaviour (the same queries, the same
+# schema and errors). Forked workers inherit them.
+_engines: dict[tuple[int, str], object] = {}
+_validators: dict[str, object] = {}
+
+
+def _shared_engine(create_engine):
+    def create(url, *args, **kwargs):
+        key = (os.getpid(), str(url))   # never share an engine across a fork
+        if key not in _engines:
+            _engines[key] = create_engine(url, *args, **kwargs)
+        return _engines[key]
+    return create
+
+
+class _Tables:
+    def __init__(self, names: list[str]):
+        self.names = names
+
+    def get_table_names(self) -> list[str]:
+        return list(self.names)
+
+
+def _tables_made_once(inspect, create_all):
+    made: dict[int, list[str]] = {}
+
+    def cached_inspect(engine):
+        return _Tables(made[id(engine)]) if id(engine) in made else inspect(engine)
+
+    def create_all_once(bind=None, **kwargs):
+        if id(bind) not in made:
+            create_all(bind=bind, **kwargs)
+            made[id(bind)] = inspect(bind).get_table_names()
+    return cached_inspect, create_all_once
+
+
+def _cached_validate(jsonschema):
+    def validate(instance, schema, *args, **kwargs):
+        if args or kwargs:
+            return jsonschema.validate(instance, schema, *args, **kwargs)
+        key = json.dumps(schema, sort_keys=True)
+        validator = _validators.get(key)
+        if validator is None:
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = _validators[key] = cls(schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+    return validate
+
+
+@contextlib.contextmanager
+def speedups() -> Iterator[None]:
+    """nbgrader's gradebook engine shared and its schema validator made once, while the block runs."""
+    import jsonschema
+    import nbgrader.api as api
+    import nbgrader.nbgraderformat.common as common
+
+    if getattr(api, "_nnlab_speedups", False):   # already on (a batch inside a batch)
+        yield
+        return
+    originals = (api.create_engine, api.inspect, common.jsonschema)
+    metadata = api.Base.metadata
+    api.create_engine = _shared_engine(api.create_engine)
+    api.inspect, metadata.create_all = _tables_made_once(api.inspect, metadata.create_all)
+    shim = types.SimpleNamespace(**{name: getattr(jsonschema, name) for name in dir(jsonschema)
+                                    if not name.startswith("__")})
+    shim.validate = _cached_validate(jsonschema)
+    common.jsonschema = shim
+    api._nnlab_speedups = True
+    try:
+        yield
+    finally:
+        api.create_engine, api.inspect, common.jsonschema = originals
+        del metadata.create_all            # the instance attribute: MetaData's own method again
+        api._nnlab_speedups = False
+        for key in [k for k in _engines if k[0] == os.getpid()]:
+            _engines.pop(key).dispose()

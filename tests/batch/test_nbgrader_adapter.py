@@ -1,0 +1,124 @@
+"""What nnlab/batch/nbgrader_adapter.py takes from nbgrader beyond its documented use is still there,
+with the shape the adapter relies on: these tests fail loudly when the pinned nbgrader changes."""
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import jsonschema
+import nbgrader
+import nbgrader.api as api
+import nbgrader.nbgraderformat.common as common
+import pytest
+from nbgrader.apps import AutogradeApp
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader.converters import Autograde, BaseConverter, NbGraderException
+from traitlets.config import Application, Config
+
+from nnlab.batch import nbgrader_adapter
+from nnlab.course import PROJECT_ROOT, Course, nbgrader_environment
+
+
+def source(function) -> str:
+    return inspect.getsource(function)
+
+
+def test_the_nbgrader_pinned_is_the_one_the_adapter_was_checked_against():
+    pinned = re.search(r"^nbgrader==(\S+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M)[1]
+    assert nbgrader.__version__ == pinned == "0.9.6", \
+        "nbgrader changed: check every item of nnlab/batch/nbgrader_adapter.py, then this test"
+
+
+# -- the application ------------------------------------------------------------------------
+def test_the_app_can_be_kept_from_the_current_folders_config():
+    assert NbGrader.load_cwd_config is True, "a class attribute the adapter turns off"
+    assert "if self.load_cwd_config:" in source(NbGrader.load_config_file)
+    assert "if (self.load_cwd_config):" in source(NbGrader.load_config_file)
+
+
+def test_the_app_takes_the_course_root_and_its_config_file():
+    assert "root" in inspect.signature(NbGrader.initialize).parameters
+    assert 'load_config_file("nbgrader_config.py", path=self.coursedir.root)' in source(NbGrader.initialize)
+    assert "config_file" in AutogradeApp.class_traits()
+    assert 'paths = [os.path.abspath("{}.py".format(self.config_file))]' in source(NbGrader.load_config_file), \
+        "config_file is named without .py"
+
+
+def test_the_autograde_app_makes_its_converter_as_the_adapter_does():
+    start = source(AutogradeApp.start)
+    assert "self.coursedir.assignment_id = self.extra_args[0]" in start
+    assert "converter = Autograde(coursedir=self.coursedir, parent=self)" in start
+    assert "except NbGraderException:" in start
+
+
+def test_the_post_convert_hook_is_given_assignment_student_and_notebooks():
+    hook = source(BaseConverter.run_post_convert_hook)
+    assert "assignment=self.coursedir.assignment_id" in hook and "student=self.coursedir.student_id" in hook
+    assert "notebooks=self.notebooks" in hook
+
+
+def test_the_app_is_the_process_application_while_the_batch_runs(tmp_path):
+    course = Course.open(PROJECT_ROOT)
+    app = nbgrader_adapter.autograde_app(course, tmp_path / "nbgrader.log")
+    try:
+        assert Application.initialized() and Application.instance() is app
+        assert app.coursedir.root == course.root and app.coursedir.db_url == course.db_url
+    finally:
+        nbgrader_adapter.finish_app(app)
+    assert not Application.initialized()
+
+
+# -- the converters -------------------------------------------------------------------------
+def test_a_new_autograde_converter_reads_submitted():
+    assert Autograde._sanitizing is True
+    converter = Autograde(coursedir=Course(config=Config()), config=Config())
+    assert converter._input_directory == converter.coursedir.submitted_directory
+
+
+def test_the_sanitizing_pass_is_public_configuration():
+    assert "sanitize_preprocessors" in Autograde.class_traits()
+    assert "exporter_class" in BaseConverter.class_traits()
+    assert list(inspect.signature(BaseConverter.init_single_notebook_resources).parameters) == \
+        ["self", "notebook_filename"]
+    assert "resources = self.init_single_notebook_resources(notebook_filename)" in \
+        source(BaseConverter.convert_single_notebook)
+
+
+def test_force_is_nbgraders_converter_setting():
+    assert nbgrader_adapter.forced(Config({"BaseConverter": {"force": True}})) is True
+    assert nbgrader_adapter.forced(Config()) is False
+
+
+def test_a_failed_submission_is_nbgraders_exception():
+    assert "raise NbGraderException" in source(BaseConverter.convert_notebooks)
+    assert issubclass(NbGraderException, Exception)
+
+
+# -- speedups -------------------------------------------------------------------------------
+def test_the_gradebook_opens_its_engine_and_tables_through_the_patched_names():
+    opening = source(api.Gradebook.__init__)
+    assert "self.engine = create_engine(db_url" in opening
+    assert "inspect(self.engine).get_table_names()" in opening
+    assert "Base.metadata.create_all(bind=self.engine)" in opening
+
+
+def test_cell_metadata_is_validated_through_the_patched_name():
+    assert common.jsonschema is jsonschema
+    assert "jsonschema.validate(cell.metadata['nbgrader'], self.schema)" in inspect.getsource(common)
+
+
+def test_speedups_share_the_engine_while_on_and_restore_nbgrader_after(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", nbgrader_environment()["PATH"])   # a new gradebook runs `alembic`
+    originals = (api.create_engine, api.inspect, common.jsonschema)
+    url = f"sqlite:///{Path(tmp_path) / 'gradebook.db'}"
+    with nbgrader_adapter.speedups():
+        assert api.create_engine is not originals[0] and common.jsonschema is not jsonschema
+        with api.Gradebook(url) as first, api.Gradebook(url) as second:
+            assert first.engine is second.engine
+        with pytest.raises(jsonschema.ValidationError):
+            common.jsonschema.validate({"grade": "yes"}, {"properties": {"grade": {"type": "boolean"}}})
+    assert (api.create_engine, api.inspect, common.jsonschema) == originals
+    assert "create_all" not in vars(api.Base.metadata)
+    with api.Gradebook(url) as first, api.Gradebook(url) as second:
+        assert first.engine is not second.engine

@@ -38,11 +38,19 @@ c.LimitOutput.max_traceback = 50
 
 # The autograde pipeline: nbgrader's own, with its Execute replaced by SandboxedExecute, and
 # RepairCellMetadata right after DeduplicateIds (a tampered cell must not stop the whole class).
-from nbgrader.preprocessors import (  # noqa: E402
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-    IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
 from nnlab.autograde.repair_metadata import RepairCellMetadata  # noqa: E402
 from nnlab.autograde.sandboxed_execute import SandboxedExecute  # noqa: E402
 from nnlab.autograde.sanitize import SanitizeStudentContent  # noqa: E402

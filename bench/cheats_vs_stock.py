@@ -36,7 +36,8 @@ def main(assignment: str = "perceptron") -> None:
     for label, extra in [("stock nbgrader", STOCK_PIPELINE), ("nnlab", "")]:
         began = time.monotonic()
         with tempfile.TemporaryDirectory() as tmp:
-            term = Term(Path(tmp), [assignment], students, extra_config=extra + "\nc.Grading.cell_timeout = 20\nc.Execute.timeout = 20")
+            limits = "\nc.Grading.cell_timeout = 20\nc.Execute.timeout = 20"
+            term = Term(Path(tmp), [assignment], students, extra_config=extra + limits)
             term.set_up()
             term.release()
             term.hand_in()

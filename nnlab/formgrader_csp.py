@@ -92,7 +92,7 @@ def page_policy(html: str, origin_scripts: str, constants: tuple[set[str], set[s
         "default-src 'none'",
         f"script-src {script_src}",
         "style-src 'self' 'unsafe-inline'",  # nbconvert inlines its CSS; styles run no script
-        f"img-src 'self' data:",
+        "img-src 'self' data:",
         f"font-src 'self' data: {MATHJAX}",
         "connect-src 'self'",
         "frame-src 'none'", "object-src 'none'", "worker-src 'none'",

@@ -55,7 +55,8 @@ NOTE = "shown cleaned: nnlab removes markup that could run in the instructor's b
 # script variables), no style, no event handlers (never allowed by ammonia).
 TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
 ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
-              "code": {"class"}, "span": {"class"}, "div": {"class"}, "pre": {"class"}, "img": {"src", "alt", "width", "height", "title"},
+              "code": {"class"}, "span": {"class"}, "div": {"class"}, "pre": {"class"},
+              "img": {"src", "alt", "width", "height", "title"},
               "a": {"href", "hreflang", "title"}, "*": {"title", "lang"},
               # markdown tables align their columns with a style; no other style is kept
               "td": {*nh3.ALLOWED_ATTRIBUTES["td"], "style"}, "th": {*nh3.ALLOWED_ATTRIBUTES["th"], "style"}}

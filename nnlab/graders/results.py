@@ -43,4 +43,5 @@ class GradeReport:
 
     def to_json(self) -> dict:
         return {"submission": self.submission, "student": self.student, "error": self.error,
-                "failure": self.failure.value if self.failure else "", "notebook_errors": self.notebook_errors, "cells": self.cells()}
+                "failure": self.failure.value if self.failure else "", "notebook_errors": self.notebook_errors,
+                "cells": self.cells()}

@@ -820,7 +820,8 @@ def _tree(root: Path, skip: Path | None = None) -> dict[str, str]:
     return found
 
 
-def _nnlab(*args: str) -> "subprocess.CompletedProcess":
+def _nnlab(*args: str):
+    """`nnlab ARGS` run from the project root (a subprocess.CompletedProcess)."""
     import subprocess
     import sys
 

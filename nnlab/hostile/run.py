@@ -24,8 +24,18 @@ import nbformat
 
 from nnlab.course import PROJECT_ROOT, copy_course, run_nbgrader
 from nnlab.hostile.corpus import (
-    CASES, HIDDEN_TESTS_MARKER, LEAK_MARKER, OUTSIDE, SECRET_FILE, SOLUTION_MARKER, Case, Check, Outcome,
-    reach_tag, write_targets, Where,
+    CASES,
+    HIDDEN_TESTS_MARKER,
+    LEAK_MARKER,
+    OUTSIDE,
+    SECRET_FILE,
+    SOLUTION_MARKER,
+    Case,
+    Check,
+    Outcome,
+    Where,
+    reach_tag,
+    write_targets,
 )
 from nnlab.hostile.reach import host_tmp_path
 
@@ -417,5 +427,5 @@ def _mark_batch_stops(ctx: Context, submissions: list[Case], results: dict[str, 
                 r = results[c.name]
                 if not r.ok and not r.graded and not r.lines:
                     r.reason = f"not graded: the batch stopped ({r.reason})"
-                elif not r.ok and not r.graded and all(re.match(r"not graded: ", l.strip()) for l in r.lines):
+                elif not r.ok and not r.graded and all(re.match(r"not graded: ", line.strip()) for line in r.lines):
                     r.reason = "not graded: the batch stopped (only a 'not graded' line names it)"

@@ -6,7 +6,15 @@ the import's quarantine folder; `ImportResult.summary()` is the report. Why nnla
 itself rather than using `nbgrader zip_collect`: docs/lms-design.md.
 """
 from nnlab.lms.importer import (
-    Duplicate, ImportResult, Kept, OtherFile, Placed, RejectedEntry, Renamed, Replaced, Unmatched,
+    Duplicate,
+    ImportResult,
+    Kept,
+    OtherFile,
+    Placed,
+    RejectedEntry,
+    Renamed,
+    Replaced,
+    Unmatched,
     import_moodle_zip,
 )
 from nnlab.lms.roster import LmsImportError

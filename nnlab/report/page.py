@@ -45,7 +45,7 @@ def _names(students: Sequence[str]) -> str:
 def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: str | None,
            questions_uri: str | None, top_failed: Sequence[HiddenTest], total_summary: dict[str, float]) -> str:
     a = escape(data.assignment)
-    parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
+    parts = ["<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
              f"<title>{a}: class report</title><style>{STYLE}</style></head><body>",
              f"<h1>{a}: class report</h1>",
              f"<p class='note'>Course folder {escape(str(data.course))}; made "

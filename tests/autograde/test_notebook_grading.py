@@ -74,7 +74,7 @@ def test_cells_get_the_outputs_a_kernel_gives(grading):
                   "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()",
                   "import warnings\nwarnings.warn('careful')\n1 / 0",
                   "x = 1")
-    grade = run(nb, grading)
+    run(nb, grading)
     first, html, figure, error, quiet = (cell.outputs for cell in nb.cells)
     assert first[0].output_type == "stream" and first[0].text == "hello\n"
     assert first[1].output_type == "execute_result" and first[1].data["text/plain"] == "42"
@@ -129,7 +129,7 @@ def test_test_cells_get_the_graders_feedback_and_run_only_after_them(grading):
 
 def test_a_crash_costs_its_cell_and_later_cells_still_run(grading):
     nb = notebook("a = 1", "import os\nos._exit(3)", "print(a + 1)")
-    grade = run(nb, grading)
+    run(nb, grading)
     assert nb.cells[1].outputs[-1].ename == "DeadKernelError"
     assert nb.cells[2].outputs[0].text == "2\n"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from injection_term import hostile_term  # noqa: F401  (the hostile term, built once for test_injection and test_open_in_lab)
 
 # Headless, and nothing in the background that would reach outside this machine. Playwright
 # gives every launch a fresh profile (--user-data-dir) of its own and adds --headless itself.

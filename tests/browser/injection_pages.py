@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook
-
 from vectors import ASSIGNMENT, ATTACKER_HOST, LEGIT_TABLE_TEXT, pwned_file
 
 COURSE_ID = "nnlab"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from vectors import ASSIGNMENT, corpus, hand_in, navigation_vectors
+
 from nnlab.demo.term import CLASS, Student, Term
 
 # NNLAB_INJECTION_WITHOUT_SANITIZER=1: the pipeline as it was before the notebook sanitizer, to
@@ -25,7 +25,9 @@ def _groups() -> dict[str, list]:
     # that takes the instructor elsewhere
     alone = [v for v in vectors if v.fails_autograde or v.alone or v.navigates] + navigation_vectors()
     shared = [v for v in vectors if v not in alone]
-    by_prefix = lambda *prefixes: [v for v in shared if v.name.startswith(prefixes)]
+    def by_prefix(*prefixes):
+        return [v for v in shared if v.name.startswith(prefixes)]
+
     groups = {"mallory": by_prefix("md-"), "oscar": by_prefix("file-"), "trudy": by_prefix("out-"),
               "walter": by_prefix("att-", "meta-", "name-")}
     assert sum(map(len, groups.values())) == len(shared), "a vector in no student's notebook"
@@ -41,7 +43,8 @@ BYSTANDER = next(s for s in CLASS if s.id == "ada")  # right answers, grades tha
 # SVG outputs become <img src="data:...">, the PNG/JPEG data and an error's text go through
 # escape_html, LaTeX through |e, it renders neither widgets' views as script nor MIME types it
 # does not know, and the formgrade template's markdown escapes markup inside attributes.
-ESCAPED_BY_NBCONVERT = {"out-svg-script", "out-svg-onload", "out-png-breakout", "out-jpeg-breakout", "out-error-evalue", "out-unknown-mime",
+ESCAPED_BY_NBCONVERT = {"out-svg-script", "out-svg-onload", "out-png-breakout", "out-jpeg-breakout", "out-error-evalue",
+                        "out-unknown-mime",
                         "out-latex", "out-widget-view", "md-markdown-image-breakout", "att-name-breakout",
                         "meta-tags", "att-svg", "att-html", "md-mxss-noscript",
                         "out-mxss-noscript"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnlab.formgrader_csp import (FILE_POLICY, SUBMISSION_FILE, nbgrader_templates, page_policy, sha256_source,
-                                  template_constants)
+from nnlab.formgrader_csp import FILE_POLICY, SUBMISSION_FILE, nbgrader_templates, page_policy, sha256_source, template_constants
 
 STATIC = "http://127.0.0.1:8888/formgrader/static/"
 REPORT = "/api/security/csp-report"

@@ -19,10 +19,14 @@ Four servings of the same graded term:
 from __future__ import annotations
 
 import pytest
-
-from injection_pages import set_csp, grades, open_everything, report, served_copy
-from injection_term import (ALL_VECTORS, BEYOND_THE_NOTEBOOK, BYSTANDER, ESCAPED_BY_NBCONVERT, GROUPS,
-                            hostile_term)  # noqa: F401  (a fixture, shared with test_open_in_lab.py)
+from injection_pages import grades, open_everything, report, served_copy, set_csp
+from injection_term import (
+    ALL_VECTORS,
+    BEYOND_THE_NOTEBOOK,
+    BYSTANDER,
+    ESCAPED_BY_NBCONVERT,
+    GROUPS,
+)
 from vectors import ASSIGNMENT
 
 

@@ -24,11 +24,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from injection_pages import click_planted_controls, served_copy, set_csp
+from injection_term import GROUPS
 from nbformat.sign import NotebookNotary
 from playwright.sync_api import Page
-
-from injection_pages import click_planted_controls, set_csp, served_copy
-from injection_term import GROUPS, hostile_term  # noqa: F401  (a fixture, shared with test_injection.py)
 from vectors import ASSIGNMENT, LEGIT_TABLE_TEXT
 
 SETTLE_MS = 2_000  # for a payload's requests to land
@@ -201,7 +200,8 @@ def test_autograding_signs_no_notebook(lab):
     opened (the notary of the server's own data folder)."""
     _, course, jupyter = lab
     notary = NotebookNotary(data_dir=str(jupyter / "data"))
-    notebooks = sorted(course.glob(f"autograded/*/{ASSIGNMENT}/*.ipynb")) + sorted(course.glob(f"submitted/*/{ASSIGNMENT}/*.ipynb"))
+    notebooks = [*sorted(course.glob(f"autograded/*/{ASSIGNMENT}/*.ipynb")),
+                 *sorted(course.glob(f"submitted/*/{ASSIGNMENT}/*.ipynb"))]
     assert notebooks
     signed = [str(p.relative_to(course)) for p in notebooks if notary.check_signature(nbformat.read(p, as_version=4))]
     assert signed == []

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import quote
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 

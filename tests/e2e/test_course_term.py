@@ -112,7 +112,8 @@ def test_feedback_lists_hidden_tests_without_answers(term):
     for secret in ["BEGIN HIDDEN TESTS", "_expected", "nnlab.reference", "checks.close", "pytest.mark.grade"]:
         assert secret not in html, secret
     graders = Grading().graders(FIRST, FIRST).read_text()
-    docstrings = [line.strip().strip('"') for line in graders.splitlines() if line.strip().startswith('"""') and line.strip().endswith('"""') and len(line.strip()) > 6]
+    one_liners = [line.strip() for line in graders.splitlines()]
+    docstrings = [line.strip('"') for line in one_liners if line.startswith('"""') and line.endswith('"""') and len(line) > 6]
     import html as html_lib
     text = html_lib.unescape(html)
     assert all(doc in text for doc in docstrings[1:]), "every hidden test's hint appears in the feedback"

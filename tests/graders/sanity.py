@@ -3,9 +3,8 @@ the instructor's solution earns every point, the untouched release earns none, a
 set of typical mistakes earns exactly the scores its MistakeSet documents."""
 from __future__ import annotations
 
-import pytest
-
 import nbformat
+import pytest
 
 from nnlab.course import PROJECT_ROOT
 from nnlab.demo import submissions

@@ -1,10 +1,10 @@
 """Every assignment's hidden graders give full marks to the instructor's solution, 0 to the
 untouched release, and exactly the documented marks to each set of typical mistakes."""
 import pytest
+from sanity import check_mistakes, check_release_earns_nothing, check_solution_earns_everything
 
 from nnlab.course import available_assignments
 from nnlab.demo.mistakes import mistake_sets
-from sanity import check_mistakes, check_release_earns_nothing, check_solution_earns_everything
 
 ASSIGNMENTS = available_assignments()
 MISTAKES = [(a, i) for a in ASSIGNMENTS for i in range(len(mistake_sets(a)))]

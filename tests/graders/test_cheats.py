@@ -1,9 +1,9 @@
 """Cheats that fool stock nbgrader earn nothing from the hidden graders."""
 import pytest
+from sanity import release_notebook, source_notebook
 
 from nnlab.course import available_assignments
 from nnlab.demo.cheats import CHEATS
-from sanity import release_notebook, source_notebook
 
 ASSIGNMENT = "perceptron"
 

@@ -130,7 +130,7 @@ def test_graders_starting_at_once_agree_on_one_secret(tmp_path):
         barrier = threading.Barrier(8)
         results, errors = [], []
 
-        def load():
+        def load(barrier=barrier, path=path, results=results, errors=errors):
             barrier.wait()
             try:
                 results.append(load_or_create_secret(path))

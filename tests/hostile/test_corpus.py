@@ -10,7 +10,14 @@ import sys
 import pytest
 
 from nnlab.hostile.corpus import (
-    CASES, FULL, LEAK_MARKER, SOLUTION_MARKER, Check, Expect, by_name, full_before,
+    CASES,
+    FULL,
+    LEAK_MARKER,
+    SOLUTION_MARKER,
+    Check,
+    Expect,
+    by_name,
+    full_before,
 )
 from nnlab.hostile.run import CorpusResult, check_case, run_check, run_corpus
 

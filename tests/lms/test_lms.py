@@ -2,11 +2,11 @@
 course folder, and every file of the zip found again where the result says it is."""
 from __future__ import annotations
 
+import io
 import json
 import struct
-import io
-from contextlib import redirect_stdout
 import zipfile
+from contextlib import redirect_stdout
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,7 +59,7 @@ def write_zip(path: Path, entries: list[tuple], ut_times: dict[str, int] | None 
 
 
 def write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
-    lines = ["id,first_name,last_name,email", *(f"{i},{f},{l},{i}@students.example.org" for i, f, l in rows)]
+    lines = ["id,first_name,last_name,email", *(f"{i},{first},{last},{i}@students.example.org" for i, first, last in rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -18,9 +18,28 @@ import torch.nn.functional as F
 
 from nnlab.reference import activations as act
 from nnlab.reference.activations import (
-    ACTIVATION_NAMES, ACTIVATIONS, autograd_derivative, numerical_derivative,
-    arctan, binary_step, d_arctan, d_binary_step, d_elu, d_identity, d_logistic, d_prelu,
-    d_relu, d_softplus, d_tanh, elu, identity, logistic, prelu, relu, softplus, tanh,
+    ACTIVATION_NAMES,
+    ACTIVATIONS,
+    arctan,
+    autograd_derivative,
+    binary_step,
+    d_arctan,
+    d_binary_step,
+    d_elu,
+    d_identity,
+    d_logistic,
+    d_prelu,
+    d_relu,
+    d_softplus,
+    d_tanh,
+    elu,
+    identity,
+    logistic,
+    numerical_derivative,
+    prelu,
+    relu,
+    softplus,
+    tanh,
 )
 
 # Any warning (not only RuntimeWarning) is a failure: in a notebook it would print on stderr.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Callable
 
@@ -236,10 +235,10 @@ def test_sigmoid_neuron_matches_torch_and_finite_differences_at_random_points() 
         np.testing.assert_allclose(dw, expected_dw, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(dx, expected_dx, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(
-            dw, central_difference(lambda v: bp.sigmoid_neuron(v, x)[0], w), rtol=1e-6, atol=1e-9
+            dw, central_difference(lambda v, x=x: bp.sigmoid_neuron(v, x)[0], w), rtol=1e-6, atol=1e-9
         )
         np.testing.assert_allclose(
-            dx, central_difference(lambda v: bp.sigmoid_neuron(w, v)[0], x), rtol=1e-6, atol=1e-9
+            dx, central_difference(lambda v, w=w: bp.sigmoid_neuron(w, v)[0], x), rtol=1e-6, atol=1e-9
         )
 
 
@@ -592,7 +591,7 @@ def test_hinge_loss_backward_matches_torch_and_finite_differences() -> None:
         loss_t.backward()
         assert loss == pytest.approx(loss_t.item(), rel=1e-12)
         np.testing.assert_allclose(dS, S_t.grad.numpy(), atol=1e-14)
-        numeric = bp.numerical_gradient(lambda A: bp.hinge_loss_backward(A, y)[0], S, h=1e-6)
+        numeric = bp.numerical_gradient(lambda A, y=y: bp.hinge_loss_backward(A, y)[0], S, h=1e-6)
         assert bp.rel_error(dS, numeric) < 1e-6
         np.testing.assert_array_equal(S, S_before)
         np.testing.assert_array_equal(y, y_before)

@@ -133,7 +133,8 @@ def test_same_seed_same_weights_other_seed_other_weights() -> None:
 def test_train_equals_hand_written_loop(epochs: int) -> None:
     mine, hand = seeded_mlp([2, 4, 1], 1), seeded_mlp([2, 4, 1], 1)
     losses = ref.train(mine, REGRESSION_X, REGRESSION_Y, nn.MSELoss(), torch.optim.SGD(mine.parameters(), lr=0.1), epochs)
-    expected = hand_written_loop(hand, REGRESSION_X, REGRESSION_Y, nn.MSELoss(), torch.optim.SGD(hand.parameters(), lr=0.1), epochs)
+    expected = hand_written_loop(hand, REGRESSION_X, REGRESSION_Y, nn.MSELoss(), torch.optim.SGD(hand.parameters(), lr=0.1),
+                                 epochs)
     assert losses == expected
     assert all(torch.equal(p, q) for p, q in zip(mine.parameters(), hand.parameters()))
 
@@ -188,7 +189,8 @@ def test_sgd_step_matches_central_finite_differences() -> None:
             return nn.MSELoss()(probe(X), y).item()
 
     h = 1e-6
-    numerical = np.array([(loss_at(flat + h * e) - loss_at(flat - h * e)) / (2 * h) for e in torch.eye(flat.numel(), dtype=torch.float64)])
+    steps = torch.eye(flat.numel(), dtype=torch.float64)
+    numerical = np.array([(loss_at(flat + h * e) - loss_at(flat - h * e)) / (2 * h) for e in steps])
     ref.train(model, X, y, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=1.0), 1)
     step = (torch.nn.utils.parameters_to_vector(model.parameters()).detach() - flat).numpy()
     relative_error = np.abs(-step - numerical).max() / max(np.abs(numerical).max(), 1e-12)
@@ -342,7 +344,8 @@ def test_two_moons_without_noise_lies_on_the_arcs() -> None:
 def test_run_experiment_follows_its_recipe() -> None:
     X_train, y_train = ref.two_moons(100, 0.2, 0)
     X_test, y_test = ref.two_moons(100, 0.2, 1)
-    losses, train_acc, test_acc = ref.run_experiment([2, 6, 6, 1], nn.Tanh, 0.3, X_train, y_train, X_test, y_test, epochs=25, seed=4)
+    losses, train_acc, test_acc = ref.run_experiment([2, 6, 6, 1], nn.Tanh, 0.3, X_train, y_train, X_test, y_test,
+                                                     epochs=25, seed=4)
     model = seeded_mlp([2, 6, 6, 1], 4, nn.Tanh)
     expected = hand_written_loop(model, X_train, y_train, nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.3), 25)
     assert losses == expected

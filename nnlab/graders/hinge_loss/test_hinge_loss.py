@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from nnlab.graders import checks
-from nnlab.graders.library import library_module, library_object as library_function
+from nnlab.graders.library import library_module
+from nnlab.graders.library import library_object as library_function
 from nnlab.reference import hinge_loss as ref
 
 # The lecture's linear classifier (three classes, a four-pixel image) and its scores.

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from nnlab.graders import checks
-from nnlab.graders.library import library_module, library_object as library
+from nnlab.graders.library import library_module
+from nnlab.graders.library import library_object as library
 from nnlab.reference import pytorch as ref
 from nnlab.runner.wire import Tensor
 

@@ -115,8 +115,3 @@ def call_train(namespace, model, X, y, lr, epochs, clip_norm=None, loss_name="ms
         "X": X,
         "y": y,
     }
-
-
-# The old name, which nnlab/graders/pytorch still asks for (`student.recipe("train_probe", ...)`):
-# it goes when the graders ask for "call_train".
-train_probe = call_train

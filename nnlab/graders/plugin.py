@@ -108,8 +108,9 @@ def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("--grade-report", None)
     reports = _reports(session.config)
     if path and reports:
-        merged = GradeReport(reports[0].student, reports[0].submission, reports[0].notebook_errors,
-                             reports[0].error, [t for r in reports for t in r.tests])
+        first = reports[0]
+        merged = GradeReport(first.student, first.submission, first.notebook_errors, first.error, first.failure,
+                             tests=[t for r in reports for t in r.tests])
         Path(path).write_text(json.dumps(merged.to_json(), indent=1))
 
 

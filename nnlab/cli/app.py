@@ -6,6 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from nnlab.batch.nbgrader_adapter import skip_iri_grammar
 from nnlab.cli import commands, new_assignment
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
@@ -131,6 +132,7 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_iri_grammar()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -122,3 +122,8 @@ def test_speedups_share_the_engine_while_on_and_restore_nbgrader_after(tmp_path,
     assert "create_all" not in vars(api.Base.metadata)
     with api.Gradebook(url) as first, api.Gradebook(url) as second:
         assert first.engine is not second.engine
+
+
+def test_jsonschema_goes_without_the_iri_grammar():
+    assert "from rfc3987_syntax import" in inspect.getsource(jsonschema._format)
+    assert "except ImportError" in inspect.getsource(jsonschema._format)

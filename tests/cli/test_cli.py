@@ -18,7 +18,7 @@ from nbgrader.utils import parse_utc
 
 from nnlab.cli import main
 from nnlab.cli.app import COMMANDS
-from nnlab.course import PROJECT_ROOT, copy_course
+from nnlab.course import PROJECT_ROOT, Course, copy_course
 from nnlab.demo.term import CLASS, Term
 
 ASSIGNMENT = "perceptron"
@@ -136,6 +136,18 @@ def test_broken_course_configuration_is_named(fresh):
     run = nnlab("status", "--course", fresh)
     assert run.code == 1 and "Traceback" not in run.err
     assert f"cannot read the course configuration {fresh / 'nbgrader_config.py'}: SyntaxError" in run.err
+
+
+def test_a_course_without_a_root_is_its_folder_and_a_relative_gradebook_is_in_it(fresh, tmp_path, monkeypatch):
+    config = fresh / "course_config.py"
+    kept = [line for line in config.read_text().splitlines()
+            if not line.startswith(("c.CourseDirectory.root", "c.CourseDirectory.db_url"))]
+    config.write_text("\n".join(kept + ['c.CourseDirectory.db_url = "sqlite:///gradebook.db"']) + "\n")
+    monkeypatch.chdir(tmp_path)   # nbgrader would take the current folder: nnlab takes the course's
+    course = Course.open(fresh)
+    assert (course.root, course.db_url) == (str(fresh), f"sqlite:///{fresh / 'gradebook.db'}")
+    assert course.submitted("ada", ASSIGNMENT) == fresh / "submitted" / "ada" / ASSIGNMENT
+    assert f"Course 'nnlab' in {fresh}\n" in nnlab("status", "--course", fresh).out
 
 
 def test_course_defaults_to_the_current_folder_then_the_project(fresh, tmp_path, monkeypatch):

@@ -64,6 +64,11 @@ class Course(CourseDirectory):
             course_dir.db_url = SQLITE + str(folder / db_url[len(SQLITE):])
         return cls(config=config)
 
+    @classmethod
+    def of(cls, course: "Course | Path | str") -> "Course":
+        """`course` itself, or the course in the folder `course` (`Course.open`)."""
+        return course if isinstance(course, Course) else cls.open(course)
+
     # -- where things are -------------------------------------------------------------------
     @property
     def folder(self) -> Path:

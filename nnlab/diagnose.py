@@ -42,8 +42,9 @@ def upgraded_by_nbgrader(path: Path) -> bool:
         return False
 
 
-def diagnose_assignment(course: Course, assignment: str, notebooks: list[str]) -> dict[str, list[str]]:
-    """{student: problems} for every collected submission of `assignment` that has any."""
+def diagnose_assignment(course: Course | Path, assignment: str, notebooks: list[str]) -> dict[str, list[str]]:
+    """{student: problems} for every collected submission of `assignment` in `course` (or its folder)."""
+    course = Course.of(course)
     found = {}
     for student in course.students_in(course.submitted_directory, assignment):
         problems = diagnose_submission(course.submitted(student, assignment), assignment, notebooks)

@@ -14,8 +14,10 @@ from pathlib import Path
 from nnlab.course import Course
 
 
-def unfinished_autogrades(course: Course, assignment: str, notebooks: list[str]) -> dict[str, Path]:
-    """{student: autograded folder} of the folders of `assignment` that lack one of the submitted notebooks."""
+def unfinished_autogrades(course: Course | Path, assignment: str, notebooks: list[str]) -> dict[str, Path]:
+    """{student: autograded folder} of the folders of `assignment` in `course` (or its folder) that lack
+    one of the submitted notebooks."""
+    course = Course.of(course)
     unfinished = {}
     for student in course.students_in(course.autograded_directory, assignment):
         folder, submitted = course.autograded(student, assignment), course.submitted(student, assignment)
@@ -25,7 +27,7 @@ def unfinished_autogrades(course: Course, assignment: str, notebooks: list[str])
     return unfinished
 
 
-def clear_unfinished_autogrades(course: Course, assignment: str, notebooks: list[str]) -> list[str]:
+def clear_unfinished_autogrades(course: Course | Path, assignment: str, notebooks: list[str]) -> list[str]:
     """Remove half-written autograded folders; returns the students who will be graded again."""
     unfinished = unfinished_autogrades(course, assignment, notebooks)
     for folder in unfinished.values():

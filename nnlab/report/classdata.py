@@ -62,10 +62,8 @@ class ClassResults:
 
 def as_course(course: Course | Path) -> Course:
     """`course`, or the course in the folder `course` (nbgrader's defaults where it has no configuration)."""
-    if isinstance(course, Course):
-        return course
     try:
-        return Course.open(course)
+        return Course.of(course)
     except CourseError as exc:
         raise ReportError(str(exc)) from None
 

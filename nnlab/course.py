@@ -86,6 +86,14 @@ class Course(CourseDirectory):
         """nbgrader's folder of one student's `assignment` at a step (e.g. `self.submitted_directory`)."""
         return Path(self.format_path(step, student, assignment))
 
+    def submission_of(self, notebook: Path | str) -> tuple[str, str] | None:
+        """(student, assignment) of a notebook under submitted/, by the course's directory structure;
+        None for any other path."""
+        folder = self.format_path(re.escape(self.submitted_directory), "(?P<student_id>[^/]+)",
+                                  "(?P<assignment_id>[^/]+)", escape=True)
+        match = re.match(folder + re.escape(os.sep) + r"[^/]+\.ipynb$", os.path.abspath(notebook))
+        return (match["student_id"], match["assignment_id"]) if match else None
+
     def submitted(self, student: str, assignment: str) -> Path:
         return self.path(self.submitted_directory, student, assignment)
 

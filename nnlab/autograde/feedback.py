@@ -13,19 +13,11 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from nnlab.course import grader_report_path
-
 MAX_NOTES = 5
 
 
-def report_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
-    """Where the hidden graders' full report of one submission is kept in the course at `course`
-    (instructor-only; `Course.grader_report`)."""
-    return grader_report_path(course, assignment, student, notebook)
-
-
-def save_report(report: dict, course: Path, assignment: str, student: str, notebook: str) -> None:
-    path = report_path(course, assignment, student, notebook)
+def save_report(report: dict, path: Path) -> None:
+    """Keep the hidden graders' full report of one notebook at `path` (`Course.grader_report`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1))
 

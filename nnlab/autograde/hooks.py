@@ -31,7 +31,16 @@ def drop_linked_files(assignment: str, student: str, notebooks: list[str], **_) 
     following links, so a link to the gradebook or to /etc/passwd would come back to the student
     as the file itself."""
     course = running_course()
-    source, dest = course.submitted(student, assignment), course.autograded(student, assignment)
+    # nbgrader passes its --student filter (often "*"), not the student: the notebooks' paths say who
+    found = {course.submission_of(notebook) for notebook in notebooks} - {None}
+    removed = []
+    for student, assignment in sorted(found):
+        removed += _drop_copies_of_links(course.submitted(student, assignment), course.autograded(student, assignment))
+    return removed
+
+
+def _drop_copies_of_links(source: Path, dest: Path) -> list[Path]:
+    """Remove from `dest` the copy of every symbolic link under `source`."""
     removed = []
     for root, dirs, files in os.walk(source, followlinks=False):
         for name in files + dirs:

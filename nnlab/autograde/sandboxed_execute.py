@@ -16,11 +16,11 @@ from pathlib import Path
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nnlab.autograde.feedback import save_report
 from nnlab.autograde.notebook_grading import apply_grade, cells_digest, grade_notebook_node
+from nnlab.course import Course
 from nnlab.graders.settings import Grading
 
 
@@ -39,12 +39,11 @@ class SandboxedExecute(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         info = resources["nbgrader"]
         student, assignment, notebook = str(info["student"]), info["assignment"], info["notebook"]
-        course = CourseDirectory(config=self.config)
-        submitted = Path(course.format_path(course.submitted_directory, student, assignment)) / f"{notebook}.ipynb"
+        course = Course(config=self.config)
+        submitted = course.submitted(student, assignment) / f"{notebook}.ipynb"
         if is_linked(submitted):
             # nbgrader read the link's target: it may be another student's notebook or any file
-            raise SubmissionLinkError(f"submitted/{student}/{assignment}/{notebook}.ipynb is a link, not the "
-                                      "student's own file: not graded")
+            raise SubmissionLinkError(f"{course.show(submitted)} is a link, not the student's own file: not graded")
         prefetched = resources.get("nnlab", {}).get("prefetched")
         grade = prefetched(student, assignment, notebook, cells_digest(nb)) if prefetched else None
         if grade is None:
@@ -53,7 +52,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             apply_grade(nb, grade)
         if grade.report is not None:
             report = dict(grade.report, submission=f"{assignment}/{notebook}.ipynb")
-            save_report(report, Path(course.root), assignment, student, notebook)
+            save_report(report, course.grader_report(assignment, student, notebook))
         self.log.info("Graded %s/%s of %s in %.2f s (student's code %.2f s)", assignment, notebook, student,
                       grade.seconds, grade.student_seconds)
         return nb, resources

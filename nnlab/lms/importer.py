@@ -17,11 +17,10 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Callable, Iterator
 
+from nnlab.course import Course
 from nnlab.lms.moodle_zip import Entry, Folder, Rejected, open_zip, read_moodle_zip
 from nnlab.lms.roster import LmsImportError, Roster, normalize_name, read_students
 
-SUBMITTED = "submitted"
-QUARANTINE = Path(".nnlab") / "lms-import"
 PREVIOUS = "previous-submissions"   # in the quarantine: submissions replaced with force=True
 REJECTED = "rejected-entries"       # in the quarantine: the content of unsafe zip entries
 REPORT = "import-report.txt"
@@ -184,7 +183,7 @@ class ImportResult:
         return "\n".join(lines)
 
 
-def import_moodle_zip(course: Path, assignment: str, zip_path: Path, students_csv: Path, *,
+def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, students_csv: Path, *,
                       force: bool = False, zip_timezone: tzinfo | None = None) -> ImportResult:
     """Place each student's notebook from Moodle's zip at
     `<course>/submitted/<student_id>/<assignment>/<assignment>.ipynb` (with `timestamp.txt`
@@ -196,15 +195,18 @@ def import_moodle_zip(course: Path, assignment: str, zip_path: Path, students_cs
     overwritten: the import is refused, or with `force` the previous one is moved into the
     quarantine. Bad input raises LmsImportError naming the file and the problem.
     """
-    course, zip_path, students_csv = Path(course), Path(zip_path), Path(students_csv)
+    zip_path, students_csv = Path(zip_path), Path(students_csv)
+    if not isinstance(course, Course) and not Path(course).is_dir():
+        raise LmsImportError(f"{course}: no such course folder")
+    course = Course.of(course)
     _check_assignment(course, assignment)
     roster = Roster(read_students(students_csv), students_csv)
     with open_zip(zip_path) as archive:
         contents = read_moodle_zip(archive, zip_timezone)
         plan = _plan(contents.folders, contents.strays, roster, assignment)
         existing = _existing_submissions(course, assignment, plan, force)
-        quarantine = _Quarantine(_new_folder(course / QUARANTINE / assignment))
-        result = ImportResult(course, assignment, zip_path, quarantine.root,
+        quarantine = _Quarantine(_new_folder(course.lms_import / assignment))
+        result = ImportResult(course.folder, assignment, zip_path, quarantine.root,
                               without_notebook=plan.without_notebook)
         # First everything that is not placed: should a later step fail, nothing is missing.
         _keep_aside(archive, plan, contents.rejected, quarantine, result)
@@ -214,13 +216,13 @@ def import_moodle_zip(course: Path, assignment: str, zip_path: Path, students_cs
     return result
 
 
-def _existing_submissions(course: Path, assignment: str, plan: _Plan, force: bool) -> dict[str, Path]:
+def _existing_submissions(course: Course, assignment: str, plan: _Plan, force: bool) -> dict[str, Path]:
     """{student: their submission folder} for the planned students who already have one; without
     `force` any such folder refuses the import."""
-    existing = {sid: course / SUBMITTED / sid / assignment for sid in sorted(plan.notebooks)
-                if (course / SUBMITTED / sid / assignment).exists()}
+    existing = {sid: course.submitted(sid, assignment) for sid in sorted(plan.notebooks)
+                if course.submitted(sid, assignment).exists()}
     if existing and not force:
-        shown = ", ".join(str(p.relative_to(course)) for p in existing.values())
+        shown = ", ".join(course.show(p) for p in existing.values())
         raise LmsImportError(f"{len(existing)} submission(s) of {assignment} already exist: {shown}. "
                              "Nothing was imported; with --force (force=True) they are replaced "
                              "and the previous ones kept in the import's quarantine folder")
@@ -243,22 +245,22 @@ def _keep_aside(archive: zipfile.ZipFile, plan: _Plan, rejected: list[Rejected],
         result.rejected.append(RejectedEntry(bad.entry, bad.reason, kept))
 
 
-def _move_aside(existing: dict[str, Path], course: Path, assignment: str, quarantine: _Quarantine,
+def _move_aside(existing: dict[str, Path], course: Course, assignment: str, quarantine: _Quarantine,
                 result: ImportResult) -> None:
     """The submissions being replaced (force) move into the quarantine, listed in `result`."""
     for sid, previous in existing.items():
-        graded = course / "autograded" / sid / assignment
+        graded = course.autograded(sid, assignment)
         result.replaced.append(Replaced(sid, previous, quarantine.move_in(previous, (PREVIOUS, sid, assignment)),
                                         graded if graded.exists() else None))
 
 
-def _place_notebooks(archive: zipfile.ZipFile, plan: _Plan, course: Path, assignment: str,
+def _place_notebooks(archive: zipfile.ZipFile, plan: _Plan, course: Course, assignment: str,
                      result: ImportResult) -> None:
     """Each student's chosen notebook where nbgrader grades it, listed in `result` (and as renamed
     when the student had named it otherwise)."""
     for sid in sorted(plan.notebooks):
         entry, folder, among = plan.notebooks[sid]
-        path = _place(archive, entry, course / SUBMITTED / sid / assignment, assignment)
+        path = _place(archive, entry, course.submitted(sid, assignment), assignment)
         result.placed.append(Placed(sid, entry.name, path, entry.modified, folder, among))
         if entry.parts[-1] != f"{assignment}.ipynb":
             reason = (f"best match for {assignment!r} among {len(among) + 1} notebooks" if among
@@ -386,15 +388,12 @@ def _choose_notebook(folder: Folder, assignment: str) -> tuple[Entry, list[Entry
 
 # -- writing ----------------------------------------------------------------------------
 
-def _check_assignment(course: Path, assignment: str) -> None:
-    if not course.is_dir():
-        raise LmsImportError(f"{course}: no such course folder")
+def _check_assignment(course: Course, assignment: str) -> None:
     if (not assignment or assignment in (".", "..") or re.search(r"[/\\\0]", assignment)):
         raise LmsImportError(f"assignment {assignment!r} is not a plain folder name")
-    if not any((course / where / assignment).is_dir() for where in ("source", "release")):
-        known = sorted({p.name for where in ("source", "release") if (course / where).is_dir()
-                        for p in (course / where).iterdir() if p.is_dir()})
-        raise LmsImportError(f"{course}: no assignment {assignment!r} in source/ or release/"
+    if not (course.source(assignment).is_dir() or course.release(assignment).is_dir()):
+        known = sorted({*course.assignments_in(course.source_directory), *course.assignments_in(course.release_directory)})
+        raise LmsImportError(f"{course.folder}: no assignment {assignment!r} in source/ or release/"
                              + (f" (the course has: {', '.join(known)})" if known else ""))
 
 

@@ -15,8 +15,8 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 

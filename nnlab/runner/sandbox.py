@@ -22,8 +22,16 @@ from pathlib import Path
 
 from .child import lower_limits
 from .sandbox_view import (
-    NAMESPACES, Mounts, SandboxError, become_student, devices_view, drops_to_student, interpreter, student_ids,
-    student_view, system_view,
+    NAMESPACES,
+    Mounts,
+    SandboxError,
+    become_student,
+    devices_view,
+    drops_to_student,
+    interpreter,
+    student_ids,
+    student_view,
+    system_view,
 )
 
 log = logging.getLogger(__name__)

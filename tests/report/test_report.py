@@ -19,8 +19,8 @@ from alembic.script import ScriptDirectory
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from nnlab.autograde.feedback import report_path
 from nnlab.cli import main as nnlab
+from nnlab.course import Course
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term
 from nnlab.graders.settings import Grading
@@ -228,7 +228,7 @@ def test_submission_without_any_score_is_named_not_counted(make_course):
 
 def test_unreadable_grader_report_is_noted_not_fatal(make_course):
     course = make_course(["a"], {"a": {"q_easy": 1.0, "q_hard": 2.0, "essay": None}})
-    path = report_path(course, "hw", "a", "hw")
+    path = Course.of(course).grader_report("hw", "a", "hw")
     path.parent.mkdir(parents=True)
     path.write_text('{"cells": [ not json')
     text = html_lib.unescape(write_report(course, "hw").read_text())
@@ -346,7 +346,7 @@ def test_most_failed_hidden_tests_with_their_hints(term, report):
     failures: dict[str, int] = {}
     hints: dict[str, str] = {}
     for student in ["ada", "ben", "cara"]:
-        saved = json.loads(report_path(term.course, ASSIGNMENT, student, ASSIGNMENT).read_text())
+        saved = json.loads(Course.of(term.course).grader_report(ASSIGNMENT, student, ASSIGNMENT).read_text())
         for cell in saved["cells"].values():
             for test in cell["tests"]:
                 failures[test["name"]] = failures.get(test["name"], 0) + (not test["passed"])

@@ -23,12 +23,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import reach_helper
 
 from nnlab.hostile import reach
 from nnlab.runner.sandbox import Sandbox
 from nnlab.runner.sandbox_view import STUDENT_UID, interpreter
-
-import reach_helper
 
 PROJECT = Path(__file__).resolve().parents[2]
 HELPER = Path(__file__).resolve().with_name("reach_helper.py")

@@ -22,8 +22,13 @@ from nnlab.graders import checks
 from nnlab.runner import wire
 from nnlab.runner.launch import child_environment
 from nnlab.runner.student_process import (
-    Failure, StudentCodeError, StudentProcess, SubmissionError, is_test_cell,
-    read_notebook, student_cells,
+    Failure,
+    StudentCodeError,
+    StudentProcess,
+    SubmissionError,
+    is_test_cell,
+    read_notebook,
+    student_cells,
 )
 
 REPO = Path(__file__).resolve().parents[2]

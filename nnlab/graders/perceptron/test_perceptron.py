@@ -143,12 +143,16 @@ def test_train_random_start_from_seed(student, rng):
 
 @pytest.mark.grade("test_train_perceptron", points=1)
 def test_train_xor_never_converges(student, rng):
-    """XOR is not linearly separable: every one of the max_epochs epochs has mistakes"""
+    """XOR is not linearly separable: all max_epochs epochs run, each with mistakes, and the weights end
+    where the online rule takes them"""
     max_epochs, seed = int(rng.integers(5, 40)), int(rng.integers(0, 10_000))
     w, errors = _train(student, CORNERS, XOR, max_epochs=max_epochs, seed=seed)
     assert errors.shape == (max_epochs,)
     assert errors.min() >= 1
-    checks.close(errors, ref.train_perceptron(CORNERS, XOR, max_epochs=max_epochs, seed=seed)[1], "errors")
+    w_ref, errors_ref = ref.train_perceptron(CORNERS, XOR, max_epochs=max_epochs, seed=seed)
+    checks.close(errors, errors_ref, "errors")
+    # error counts are small integers a wrong update can match by chance; the weights it cannot
+    checks.close(w, w_ref, "final weights")
 
 
 @pytest.mark.grade("test_train_perceptron", points=1)

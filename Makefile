@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and `jupyter` by name: the environment's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv release clean
+.PHONY: demo test lint venv release clean
 
 venv: $(STAMP)
 
@@ -30,8 +30,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m nnlab.demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The code's own checks (pyproject.toml): ruff, and the layers kept by import-linter.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Regenerate release/ from source/ after editing a source notebook.
 release: $(STAMP)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from nnlab.course import available_assignments, copy_course, nbgrader_command, run_nbgrader
+from nnlab.batch.grade_class import last_run
+from nnlab.course import Course, CourseError, available_assignments, copy_course, nbgrader_command, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 
@@ -350,8 +351,16 @@ def overhead(run: dict, wall: float | None = None) -> tuple[float, float]:
     return per_notebook, besides
 
 
+def run_record(course: Path) -> Path:
+    """Where `nnlab grade` keeps the record of its last run in the course at `course` (it may be absent)."""
+    try:
+        return last_run(Course.open(course))
+    except CourseError:   # no course there: nor any record
+        return Path(course) / "no-course-here"
+
+
 def overhead_line(course: Path, wall: float | None = None) -> str:
-    record = course / ".nnlab" / "grade-runs" / "last.json"
+    record = run_record(course)
     if not record.is_file():
         return "n/a (nnlab grade wrote no run record)"
     try:
@@ -373,7 +382,7 @@ def student_code(run: dict) -> tuple[float, float, float]:
 def student_code_line(course: Path, stock_seconds: float | None) -> str:
     """What the student's code alone costs, and the speed-up it leaves possible: the floor no
     grader can go below on this machine without running less of the students' code."""
-    record = course / ".nnlab" / "grade-runs" / "last.json"
+    record = run_record(course)
     try:
         run = json.loads(record.read_text())
         total, cells, floor = student_code(run)

@@ -17,6 +17,7 @@ import os
 import time
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from traitlets import Integer, default
@@ -41,12 +42,19 @@ class BatchGrading(Configurable):
         return os.cpu_count() or 1
 
 
+class Status(str, Enum):
+    """What a grading run did with one submitted notebook (kept in `grade-runs/last.json` by value)."""
+    GRADED = "graded"
+    FAILED = "failed"         # not graded: its error says why
+    SKIPPED = "skipped"       # graded before and unchanged since
+
+
 @dataclass
 class NotebookRecord:
     student: str
     assignment: str
     notebook: str
-    status: str               # graded | failed | skipped
+    status: Status
     seconds: float = 0.0
     student_seconds: float = 0.0    # the student's code: the notebook's cells and the graders' calls
     cell_seconds: float = 0.0       # the notebook's own cells only
@@ -60,11 +68,11 @@ class BatchRun:
     notebooks: list[NotebookRecord] = field(default_factory=list)
     failed_assignments: list[str] = field(default_factory=list)
 
-    def count(self, assignment: str, status: str) -> int:
+    def count(self, assignment: str, status: Status) -> int:
         return sum(1 for n in self.notebooks if n.assignment == assignment and n.status == status)
 
     def failed(self) -> list[NotebookRecord]:
-        return [n for n in self.notebooks if n.status == "failed"]
+        return [n for n in self.notebooks if n.status is Status.FAILED]
 
 
 @dataclass
@@ -127,7 +135,7 @@ def plan_run(course: Course, assignments: list[str], force: bool, run: BatchRun)
     for a, (todo, unchanged, _) in plan.to_grade.items():
         notebooks = course.notebooks(a)
         for student in unchanged:
-            run.notebooks += [NotebookRecord(student, a, notebook, "skipped") for notebook in notebooks]
+            run.notebooks += [NotebookRecord(student, a, notebook, Status.SKIPPED) for notebook in notebooks]
         for student in todo:
             for notebook in notebooks:
                 path = course.submitted(student, a) / f"{notebook}.ipynb"
@@ -162,13 +170,13 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
 def record_results(course: Course, plan: Plan, used: dict[tuple, JobResult], run: BatchRun) -> None:
     """Each notebook's outcome in `run`, and the digest of each graded submission for the next run."""
     for (student, a, notebook), why in plan.links.items():
-        run.notebooks.append(NotebookRecord(student, a, notebook, "failed", error=why))
+        run.notebooks.append(NotebookRecord(student, a, notebook, Status.FAILED, error=why))
     for job in plan.jobs:
         result = used.get((job.student, job.assignment, job.notebook))
         graded = (course.autograded(job.student, job.assignment) / f"{job.notebook}.ipynb").exists()
         grade = result.grade if result else None
         run.notebooks.append(NotebookRecord(
-            job.student, job.assignment, job.notebook, "graded" if graded else "failed",
+            job.student, job.assignment, job.notebook, Status.GRADED if graded else Status.FAILED,
             grade.seconds if grade else 0.0, grade.student_seconds if grade else 0.0,
             grade.cell_seconds if grade else 0.0, (result.error if result else "") if not graded else ""))
     for a, (todo, _, digests) in plan.to_grade.items():
@@ -177,8 +185,13 @@ def record_results(course: Course, plan: Plan, used: dict[tuple, JobResult], run
                 state.record(course, a, student, digests[student])
 
 
+def last_run(course: Course) -> Path:
+    """Where the record of the course's last grading run is kept (JSON of its BatchRun)."""
+    return course.grade_runs / "last.json"
+
+
 def save_run(course: Course, run: BatchRun) -> Path:
-    path = course.grade_runs / "last.json"
+    path = last_run(course)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(run), indent=1))
     return path
@@ -188,8 +201,8 @@ def summary_table(run: BatchRun, assignments: list[str]) -> str:
     rows = [("assignment", "graded", "failed", "unchanged", "student code s")]
     for a in assignments:
         seconds = sum(n.student_seconds for n in run.notebooks if n.assignment == a)
-        rows.append((a, run.count(a, "graded"), run.count(a, "failed"), run.count(a, "skipped"), f"{seconds:.1f}"))
-    graded = sum(1 for n in run.notebooks if n.status == "graded")
+        rows.append((a, *(run.count(a, status) for status in Status), f"{seconds:.1f}"))
+    graded = sum(1 for n in run.notebooks if n.status is Status.GRADED)
     rate = graded / run.wall_seconds if run.wall_seconds else 0.0
     return (text_table(rows) + f"\n{graded} notebook(s) graded in {run.wall_seconds:.1f} s ({rate:.2f}/s) "
             f"with {run.workers} worker(s)")

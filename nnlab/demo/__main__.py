@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from nnlab.course import PROJECT_ROOT, available_assignments
-from nnlab.demo.term import COURSE_ID, Term
+from nnlab.course import PROJECT_ROOT, Course, available_assignments
+from nnlab.demo.term import Term
 from nnlab.gradetable import format_table, read_grades
 
 
@@ -31,7 +31,8 @@ def main(argv: list[str]) -> int:
     term.step("write the class reports", term.report)
     unchanged = term.submitted_digest() == before
 
-    students, assignments, grades = read_grades("sqlite:///" + str(term.course / "gradebook.db"), COURSE_ID)
+    course = Course.open(term.course)
+    students, assignments, grades = read_grades(course.db_url, course.course_id)
     print("\nGrade table")
     print(format_table(students, assignments, grades))
     if term.problems:

@@ -1,2 +1,2 @@
-# The grading plugin: options (--submission, --student, ...), fixtures and the score report.
+"""`pytest nnlab/graders/<assignment> --submission ...` loads the engine's pytest adapter from here."""
 from nnlab.graders.plugin import *  # noqa: F401,F403

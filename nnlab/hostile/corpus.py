@@ -30,7 +30,7 @@ from typing import Callable, Mapping, Union
 
 import nbformat
 
-from nnlab.course import PROJECT_ROOT
+from nnlab.course import PROJECT_ROOT, Course
 from nnlab.demo import cheats as demo_cheats
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
@@ -94,7 +94,7 @@ class Outcome:
 
     @property
     def autograded_dir(self) -> Path:
-        return self.course / "autograded" / self.case.student / self.case.assignment
+        return Course.open(self.course).autograded(self.case.student, self.case.assignment)
 
     @property
     def graded_notebook(self) -> Path:
@@ -102,7 +102,7 @@ class Outcome:
 
     @property
     def feedback_dir(self) -> Path:
-        return self.course / "feedback" / self.case.student / self.case.assignment
+        return Course.open(self.course).feedback(self.case.student, self.case.assignment)
 
 
 ExtraCheck = Callable[[Outcome], list[str]]
@@ -492,7 +492,7 @@ def planted(plant: Callable[[Where, object, object], None], build: Build) -> Bui
 def reach_targets_there(targets: Callable[[Where], list[Path]]) -> ExtraCheck:
     """The probe's targets exist and the grading user can read them (else the probe proved nothing)."""
     def check(outcome: Outcome) -> list[str]:
-        where = Where(outcome.course / "submitted" / outcome.case.student / outcome.case.assignment)
+        where = Where(Course.open(outcome.course).submitted(outcome.case.student, outcome.case.assignment))
         paths = targets(where)
         return ([] if paths else ["the probe had no target"]) + \
             [f"the probe's target is not readable outside the sandbox: {p}" for p in reach.readable_on_host(paths)]
@@ -519,7 +519,7 @@ def reach_probe(name: str, plant, targets: str, about: str, answer_from_leak: bo
 def nothing_written(outcome: Outcome) -> list[str]:
     """None of the write probe's targets exists (any that does is removed after it is reported)."""
     found = []
-    for path in write_targets(Where(outcome.course / "submitted" / outcome.case.student / outcome.case.assignment)):
+    for path in write_targets(Where(Course.open(outcome.course).submitted(outcome.case.student, outcome.case.assignment))):
         if path.exists():
             found.append(f"the notebook wrote {path}")
             path.unlink()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from nnlab.course import PROJECT_ROOT, copy_course, run_nbgrader
+from nnlab.course import PROJECT_ROOT, Course, copy_course, run_nbgrader
 from nnlab.hostile.corpus import (
     CASES,
     HIDDEN_TESTS_MARKER,
@@ -101,7 +101,7 @@ class Context:
 
     @property
     def db_url(self) -> str:
-        return "sqlite:///" + str(self.course / "gradebook.db")
+        return Course.open(self.course).db_url
 
 
 @dataclass
@@ -154,7 +154,7 @@ def set_up_course(workdir: Path, assignments: list[str]) -> tuple[Path, dict]:
 
 
 def write_submission(course: Path, case: Case) -> None:
-    folder = course / "submitted" / case.student / case.assignment
+    folder = Course.open(course).submitted(case.student, case.assignment)
     release = nbformat.read(course / "release" / case.assignment / f"{case.assignment}.ipynb", as_version=4)
     source = nbformat.read(course / "source" / case.assignment / f"{case.assignment}.ipynb", as_version=4)
     case.build(folder, release, source)
@@ -330,7 +330,7 @@ def _cleanup_write_probes(course: Path, cases: list[Case]) -> None:
     """Whatever a write probe managed to write is removed (the project's folder above all), and
     the files the reach probes planted in the host's /tmp."""
     for case in cases:
-        where = Where(course / "submitted" / case.student / case.assignment)
+        where = Where(Course.open(course).submitted(case.student, case.assignment))
         for path in [*write_targets(where), host_tmp_path(reach_tag(where))]:
             if path.exists() and not path.is_dir():
                 path.unlink()
@@ -370,13 +370,15 @@ def _grade_submissions(workdir: Path, submissions: list[Case], results: dict[str
     course, env = set_up_course(workdir, assignments)
     secret = (workdir / SECRET_FILE).read_text().strip()
     ctx = Context(workdir, course, runs={}, secret=secret, built=_write_submissions(course, submissions))
-    before = digest_tree(course / "submitted")
+    layout = Course.open(course)
+    submitted = layout.folder / layout.submitted_directory
+    before = digest_tree(submitted)
     try:
         for a in assignments:
             count = sum(1 for c in submissions if c.assignment == a)
             ctx.runs[a] = _grade_assignment(ctx, a, count, env, grade_command, feedback_command,
                                             timeout=300 + timeout_per_case * count)
-        changed_files = changed(before, digest_tree(course / "submitted"))
+        changed_files = changed(before, digest_tree(submitted))
         for case in submissions:
             results[case.name] = check_case(case, ctx)
     finally:

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from nnlab.course import PROJECT_ROOT, copy_course, nbgrader_environment, run_nbgrader
+from nnlab.batch.grade_class import last_run
+from nnlab.course import PROJECT_ROOT, Course, copy_course, nbgrader_environment, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 
@@ -100,7 +101,7 @@ def test_a_broken_submission_is_named_and_the_rest_is_graded(twins):
     _, fast, first = twins
     assert first.returncode == 1
     assert "not graded: finn, perceptron/perceptron" in first.stderr
-    record = json.loads((fast / ".nnlab" / "grade-runs" / "last.json").read_text())
+    record = json.loads(last_run(Course.open(fast)).read_text())
     status = {n["student"]: n["status"] for n in record["notebooks"]}
     assert status == {"ada": "graded", "ben": "graded", "cara": "graded", "finn": "failed"}
     graded = [n for n in record["notebooks"] if n["status"] == "graded"]
@@ -112,7 +113,7 @@ def test_a_rerun_grades_only_the_submission_that_changed(twins):
     before = grades(fast)
     put(fast, "ben", hand_ins()["ada"], when="2026-11-20 11:00:00.000000 UTC")   # ben hands in again
     again = batch(fast)
-    record = json.loads((fast / ".nnlab" / "grade-runs" / "last.json").read_text())
+    record = json.loads(last_run(Course.open(fast)).read_text())
     status = {n["student"]: n["status"] for n in record["notebooks"]}
     assert status == {"ada": "skipped", "ben": "graded", "cara": "skipped", "finn": "failed"}, again.stderr
     after = grades(fast)

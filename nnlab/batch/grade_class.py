@@ -86,9 +86,8 @@ class Plan:
 class Prefetched:
     """SandboxedExecute's source of results made by the workers."""
 
-    def __init__(self, futures: dict[tuple, Future], progress: Progress):
+    def __init__(self, futures: dict[tuple, Future]):
         self.futures = futures
-        self.progress = progress
         self.used: dict[tuple, JobResult] = {}
 
     def __deepcopy__(self, memo) -> "Prefetched":
@@ -100,7 +99,6 @@ class Prefetched:
             return None
         result: JobResult = future.result()
         self.used[(student, assignment, notebook)] = result
-        self.progress.advance(f"{assignment}/{student}")
         if result.grade is None or result.grade.digest != digest:
             return None   # nbgrader's own sanitizing saw other cells: grade them here
         return result.grade
@@ -154,11 +152,22 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
     progress = Progress(len(plan.jobs))
     app = autograde_app(course, log_file(course), verbose)
     pool = worker_pool(app, run.workers)
-    futures = {(j.student, j.assignment, j.notebook): pool.submit(grade_job, j) for j in plan.jobs}
-    prefetched = Prefetched(futures, progress)
+    futures = {}
+    for j in plan.jobs:
+        futures[(j.student, j.assignment, j.notebook)] = future = pool.submit(grade_job, j)
+        future.add_done_callback(lambda _, j=j: progress.grade(f"{j.assignment}/{j.student}"))
+    prefetched = Prefetched(futures)
+    jobs = {os.path.realpath(j.path): j for j in plan.jobs}
+
+    def recorded(path: str) -> None:
+        """nbgrader is done with a notebook: one more recorded, when it is one of the run's jobs."""
+        job = jobs.pop(os.path.realpath(path), None)
+        if job is not None:
+            progress.record(f"{job.assignment}/{job.student}")
+
     try:
         for a in assignments:
-            if plan.to_grade[a][0] and not autograde(app, a, prefetched):
+            if plan.to_grade[a][0] and not autograde(app, a, prefetched, recorded):
                 run.failed_assignments.append(a)   # some submissions failed: the others are graded
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,7 @@ tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader chang
   class attribute `_sanitizing` starts True);
 - `prefetching_converter`: autograde's converter whose every notebook's resources carry the
   workers' results to SandboxedExecute (an override of `init_single_notebook_resources`);
+- `gradebook_warnings`: nbgrader's gradebook code without its harmless SQLAlchemy 2 warnings;
 - `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs;
   `skip_iri_grammar`: a cost of importing jsonschema (nbformat's and nbgrader's validator).
 """
@@ -86,9 +87,13 @@ def sanitizer(app) -> Callable[[str], str]:
     return sanitize
 
 
-def prefetching_converter(app, assignment: str, prefetched: Callable):
+def prefetching_converter(app, assignment: str, prefetched: Callable,
+                          recorded: Callable[[str], None] | None = None):
     """nbgrader's Autograde converter of `assignment` (as `AutogradeApp.start` makes it) whose every
-    notebook's resources carry `prefetched` for SandboxedExecute, under `resources["nnlab"]`."""
+    notebook's resources carry `prefetched` for SandboxedExecute, under `resources["nnlab"]`;
+    `recorded(path)` is called with each submitted notebook's path once nbgrader is done with it (both
+    passes of `Autograde.convert_single_notebook`: its files written, its grades in the gradebook),
+    or has given up on it."""
     from nbgrader.converters import Autograde
 
     class PrefetchingAutograde(Autograde):
@@ -97,22 +102,53 @@ def prefetching_converter(app, assignment: str, prefetched: Callable):
             resources["nnlab"] = {"prefetched": prefetched}
             return resources
 
+        def convert_single_notebook(self, notebook_filename):
+            try:
+                super().convert_single_notebook(notebook_filename)
+            finally:
+                if recorded is not None:
+                    recorded(notebook_filename)
+
     app.coursedir.assignment_id = assignment
     return PrefetchingAutograde(coursedir=app.coursedir, parent=app)
 
 
-def autograde(app, assignment: str, prefetched: Callable) -> bool:
-    """`nbgrader autograde ASSIGNMENT` in this process; False when some submissions failed (nbgrader
-    grades the others and logs why)."""
-    from nbgrader.converters import NbGraderException
+# nbgrader 0.9.6's `Gradebook.add_submission` (nbgrader/api.py) builds the new SubmittedAssignment with
+# `assignment=` and `student=` (which put it in `Assignment.submissions` and `Student.submissions`,
+# collections of objects in the session), then reads `submission.assignment.notebooks` and each
+# notebook's cells (making a SubmittedNotebook per notebook, in `Notebook.submissions`) before its
+# `self.db.add(submission)`. Those lazy loads autoflush, and SQLAlchemy 2, which no longer cascades an
+# object into the session along a backref, warns that the new objects, not added yet, are not flushed
+# along those collections. Nothing is lost: the `db.add` and `commit` right after store the submission
+# with its notebooks, grades and comments (tests/batch compares the gradebook with plain
+# `nbgrader autograde`'s). The instructor can do nothing about it, so exactly these warnings (of
+# nbgrader.api, about these objects and collections) are silenced, only while nbgrader grades here.
+SUBMISSION_NOT_IN_SESSION = (r"Object of type <Submitted(Assignment|Notebook)> not in session, add operation "
+                             r"along '(Assignment|Student|Notebook)\.submissions' will not proceed")
+
+
+@contextlib.contextmanager
+def gradebook_warnings() -> Iterator[None]:
+    """nbgrader's gradebook code runs here without its known, harmless SAWarnings (see above); every
+    other SAWarning is shown, never raised, as under the `nbgrader` command, whatever the filters
+    (pytest's included)."""
     from sqlalchemy.exc import SAWarning
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", SAWarning)
+        warnings.filterwarnings("ignore", message=SUBMISSION_NOT_IN_SESSION, category=SAWarning,
+                                module=r"nbgrader\.api$")
+        yield
+
+
+def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[str], None] | None = None) -> bool:
+    """`nbgrader autograde ASSIGNMENT` in this process; False when some submissions failed (nbgrader
+    grades the others and logs why). `recorded`: see `prefetching_converter`."""
+    from nbgrader.converters import NbGraderException
+
     try:
-        with warnings.catch_warnings():
-            # nbgrader 0.9.6's gradebook warns when it first records a submission under SQLAlchemy 2 (a
-            # RuntimeWarning); shown, never raised, as under the `nbgrader` command, whatever the filters
-            warnings.simplefilter("default", SAWarning)
-            prefetching_converter(app, assignment, prefetched).start()
+        with gradebook_warnings():
+            prefetching_converter(app, assignment, prefetched, recorded).start()
     except NbGraderException:
         return False
     return True

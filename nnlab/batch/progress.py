@@ -1,36 +1,65 @@
-"""A progress line on stderr: done/total, rate and time left (redrawn in a terminal, every 10% in a log)."""
+"""A progress line on stderr for a whole grading run (redrawn in a terminal, every 10% in a log).
+
+A run has two sides, and the line counts both: the workers *grade* each notebook (sandbox and hidden
+graders), and nbgrader's autograde, the one gradebook writer, *records* it (its files in autograded/,
+its scores in the gradebook). The writer is the slower side at the end of a run, so the bar, the rate
+and the time left are those of the whole run: graded + recorded out of twice the notebooks.
+"""
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 
 class Progress:
-    def __init__(self, total: int, stream=None, width: int = 24):
+    def __init__(self, total: int, stream=None, width: int = 24, clock=time.monotonic):
         self.total = total
-        self.done = 0
+        self.graded = 0       # notebooks the workers are done with (a failed one included)
+        self.recorded = 0     # notebooks nbgrader's autograde is done with (in the gradebook, or failed)
         self.stream = stream or sys.stderr
         self.width = width
-        self.began = time.monotonic()
+        self.clock = clock
+        self.began = clock()
         self.tty = getattr(self.stream, "isatty", lambda: False)()
         self._last_tenth = -1
+        self._lock = threading.Lock()   # workers' results arrive on the pool's thread
+
+    @property
+    def fraction(self) -> float:
+        """How much of the run is done: each notebook is half done once graded, done once recorded."""
+        if not self.total:
+            return 1.0
+        return min(1.0, (min(self.graded, self.total) + min(self.recorded, self.total)) / (2 * self.total))
 
     def line(self, what: str = "") -> str:
-        elapsed = max(time.monotonic() - self.began, 1e-9)
-        rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate else float("nan")
-        filled = int(self.width * self.done / self.total) if self.total else self.width
-        eta = f"{left:.0f} s" if left == left else "?"
-        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} notebooks  "
-                f"{rate:.2f}/s  ETA {eta}" + (f"  {what}" if what else ""))
+        elapsed = max(self.clock() - self.began, 1e-9)
+        done = self.fraction
+        rate = self.recorded / elapsed
+        eta = f"{elapsed * (1 - done) / done:.0f} s" if done > 0 else "?"
+        filled = int(self.width * done)
+        return (f"[{'#' * filled}{'.' * (self.width - filled)}] graded {self.graded}/{self.total}  "
+                f"recorded {self.recorded}/{self.total} notebooks  {rate:.2f}/s  ETA {eta}"
+                + (f"  {what}" if what else ""))
 
-    def advance(self, what: str = "") -> None:
-        self.done += 1
+    def grade(self, what: str = "") -> None:
+        """A worker finished a notebook."""
+        with self._lock:
+            self.graded += 1
+            self._show(what)
+
+    def record(self, what: str = "") -> None:
+        """nbgrader's autograde finished a notebook (recorded in the gradebook, or failed)."""
+        with self._lock:
+            self.recorded += 1
+            self._show(what)
+
+    def _show(self, what: str) -> None:
         if self.tty:
             self.stream.write("\r" + self.line(what)[:120].ljust(120))
             self.stream.flush()
             return
-        tenth = int(10 * self.done / self.total) if self.total else 10
+        tenth = int(10 * self.fraction)
         if tenth != self._last_tenth:
             self._last_tenth = tenth
             print(self.line(), file=self.stream, flush=True)

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from nnlab.course import Course
 from nnlab.lms.moodle_zip import Entry, Folder, Rejected, open_zip, read_moodle_zip
+from nnlab.lms.participants import record_participants
 from nnlab.lms.roster import LmsImportError, Roster, normalize_name, read_students
 
 PREVIOUS = "previous-submissions"   # in the quarantine: submissions replaced with force=True
@@ -212,6 +213,8 @@ def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, st
         _keep_aside(archive, plan, contents.rejected, quarantine, result)
         _move_aside(existing, course, assignment, quarantine, result)
         _place_notebooks(archive, plan, course, assignment, result)
+    # The export back to Moodle finds each worksheet row's student by this number (nnlab.lms.export).
+    record_participants(course, assignment, plan.participants)
     quarantine.write_text(REPORT, result.summary() + "\n")
     return result
 
@@ -295,6 +298,7 @@ class _Plan:
     duplicates: list[_Duplicates] = field(default_factory=list)
     unmatched: list[_Aside] = field(default_factory=list)
     without_notebook: list[str] = field(default_factory=list)
+    participants: dict[str, dict] = field(default_factory=dict)  # Moodle participant number -> student
 
 
 def _plan(folders: list[Folder], strays: list[Entry], roster: Roster, assignment: str) -> _Plan:
@@ -306,6 +310,7 @@ def _plan(folders: list[Folder], strays: list[Entry], roster: Roster, assignment
             plan.unmatched.append(_Aside(folder.path, folder.name, why, folder.files))
         else:
             by_student.setdefault(student.id, []).append(folder)
+            plan.participants[folder.participant] = {"student": student.id, "name": folder.name}
     outside: dict[str, list[Entry]] = {}
     for entry in strays:
         outside.setdefault(entry.parts[0] if len(entry.parts) > 1 else "", []).append(entry)

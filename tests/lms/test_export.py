@@ -1,0 +1,361 @@
+"""Back to Moodle: a class hands in through a Moodle zip (current and older folder names), nbgrader
+grades it, and `nnlab export-lms` fills the assignment's grading worksheet (English and German)
+and zips the feedback pages the way Moodle files them under each participant."""
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import io
+import json
+import re
+import shutil
+import zipfile
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from nnlab.cli import export_lms
+from nnlab.cli.app import _common
+from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
+from nnlab.course import Course
+from nnlab.demo import submissions
+from nnlab.demo.term import Student, Term
+from nnlab.lms import LmsImportError, export_moodle, import_moodle_zip
+from nnlab.lms.moodle_zip import MOODLE_NAME
+from nnlab.lms.participants import read_participants
+
+A = "perceptron"
+EN = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed",
+      "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+DE = ["ID", "Vollständiger Name", "E-Mail-Adresse", "Status", "Bewertung", "Bestwertung",
+      "Bewertung kann geändert werden", "Zuletzt geändert (Abgabe)", "Zuletzt geändert (Bewertung)",
+      "Feedback als Kommentar"]
+# (participant, full name in Moodle, e-mail in Moodle)
+ROWS = [
+    (11, "Zoë Ångström", "zoe@students.example.org"),     # right answers; imported (current folder names)
+    (12, "Ben Okafor", "ben@students.example.org"),        # the release untouched; imported (older names)
+    (13, "Ada Lovelace", "ada@students.example.org"),      # in the class list, handed in nothing
+    (14, "Grace Hopper", "grace@elsewhere.example.org"),   # not in the class list
+    (15, "Dan Novak", "DAN@students.example.org"),         # collected through nbgrader: found by e-mail;
+]                                                          # a written answer still to grade by hand
+NO_SUBMISSION = {"en": "No submission", "de": "Keine Abgabe"}
+
+
+def _php_field(value: str) -> str:
+    """A field as PHP's fputcsv writes it (Moodle's CSV export): quoted when it holds a space,
+    a comma, a quote or a line end."""
+    return '"' + value.replace('"', '""') + '"' if re.search(r'[\s,"]', value) else value
+
+
+def moodle_worksheet(path: Path, language: str = "en", *, changeable: dict[int, bool] | None = None,
+                     grades: dict[int, str] | None = None) -> Path:
+    """The grading worksheet as Moodle writes it: a byte order mark, PHP's quoting, "\\n"."""
+    header, word, maximum, yes, no = ((EN, "Participant", "100.00", "Yes", "No") if language == "en" else
+                                      (DE, "Teilnehmer/in", "100,00", "Ja", "Nein"))
+    lines = [",".join(_php_field(h) for h in header)]
+    for number, name, email in ROWS:
+        can = (changeable or {}).get(number, True)
+        status = "Submitted for grading" if language == "en" else "Zur Bewertung abgegeben"
+        row = [f"{word} {number}", name, email, status if number != 13 else NO_SUBMISSION[language],
+               (grades or {}).get(number, ""), maximum, yes if can else no,
+               "Thursday, 2 May 2024, 9:00 AM", "-", ""]
+        lines.append(",".join(_php_field(v) for v in row))
+    path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory, fast_config) -> Term:
+    """A graded course: zoe and ben hand in through a Moodle zip, dan through nbgrader's exchange
+    (his notebook placed in submitted/), ada hands in nothing. The instructor grades the written
+    answers of zoe and ben in the gradebook (dan's waits), and generates the feedback."""
+    nothing = lambda a, release, source: None  # noqa: E731
+    students = [Student("zoe", "Zoë", "Ångström", "right answers", nothing),
+                Student("ben", "Ben", "Okafor", "the release untouched", nothing),
+                Student("ada", "Ada", "Lovelace", "hands in nothing", nothing),
+                Student("dan", "Dan", "Novak", "right answers, through the exchange", nothing)]
+    term = Term(tmp_path_factory.mktemp("lms-export"), [A], extra_config=fast_config, students=students)
+    term.set_up()
+    term.nbgrader("generate_assignment", A, "--force")
+    release = nbformat.read(term.course / "release" / A / f"{A}.ipynb", as_version=4)
+    source = nbformat.read(term.course / "source" / A / f"{A}.ipynb", as_version=4)
+    right = submissions.to_bytes(submissions.correct(release, source))
+    zip_path = term.workdir / "moodle.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        # Moodle 4.1 and later: no trailing underscore; earlier versions: one.
+        archive.writestr(zipfile.ZipInfo("Zoë Ångström_11_assignsubmission_file/perceptron.ipynb",
+                                         (2024, 5, 2, 9, 0, 0)), right)
+        archive.writestr(zipfile.ZipInfo("Ben Okafor_12_assignsubmission_file_/perceptron.ipynb",
+                                         (2024, 5, 2, 10, 0, 0)), submissions.to_bytes(release))
+    import_moodle_zip(term.course, A, zip_path, term.course / "students.csv")
+    dan = term.course / "submitted" / "dan" / A
+    dan.mkdir(parents=True)
+    (dan / f"{A}.ipynb").write_bytes(right)
+    term.nbgrader("autograde", A)
+    course = Course.open(term.course)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for student, share in [("zoe", 1.0), ("ben", 0.0)]:
+            for nb in gb.find_submission(A, student).notebooks:
+                for grade in nb.grades:
+                    if grade.needs_manual_grade:
+                        grade.manual_score = share * grade.max_score
+        gb.db.commit()
+    term.nbgrader("generate_feedback", A)
+    return term
+
+
+@pytest.fixture(scope="module")
+def gradebook(term) -> dict:
+    """{student: (score, max score, written answers awaiting a grade)} as nbgrader records them."""
+    course = Course.open(term.course)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        maximum = gb.find_assignment(A).max_score
+        found = {}
+        for s in ("zoe", "ben", "dan"):
+            sub = gb.find_submission(A, s)
+            found[s] = (sub.score, maximum, sub.needs_manual_grade)
+    return found
+
+
+@pytest.fixture(scope="module")
+def exported(term, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("downloads")
+    worksheet = moodle_worksheet(folder / "Perceptron grades.csv")
+    downloaded = worksheet.read_bytes()
+    result = export_moodle(term.course, A, worksheet)
+    return worksheet, downloaded, result
+
+
+def hints_of(term: Term, student: str) -> dict[str, list[str]]:
+    report = json.loads(Course.open(term.course).grader_report(A, student, A).read_text())
+    return {cell: [t["hint"] for t in data["tests"] if not t["passed"]] for cell, data in report["cells"].items()}
+
+
+def test_the_participant_numbers_of_the_import_are_recorded(term):
+    recorded = read_participants(Course.open(term.course), A)
+    assert {n: p["student"] for n, p in recorded.items()} == {"11": "zoe", "12": "ben"}
+
+
+def test_the_downloaded_worksheet_is_never_changed(exported):
+    worksheet, downloaded, result = exported
+    assert worksheet.read_bytes() == downloaded
+    assert result.written == worksheet.with_name("Perceptron grades-nnlab.csv")
+    written = result.written.read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf") and b"\r\n" not in written  # Moodle's own BOM and line ends
+
+
+def test_each_row_gets_the_scaled_grade_or_the_reason(exported, gradebook):
+    worksheet, _, result = exported
+    rows = read_rows(result.written)
+    assert [r["Identifier"] for r in rows] == [f"Participant {n}" for n, _, _ in ROWS]
+    assert [r[h] for r in rows for h in EN if h not in ("Grade", "Feedback comments")] == \
+        [r[h] for r in read_rows(worksheet) for h in EN if h not in ("Grade", "Feedback comments")]
+    zoe, ben, ada, grace, dan = rows
+    score, maximum, _ = gradebook["zoe"]
+    assert score == pytest.approx(maximum) and zoe["Grade"] == "100.00"       # every answer right
+    score, maximum, _ = gradebook["ben"]
+    assert score < maximum and ben["Grade"] == f"{100 * score / maximum:.2f}"  # the untouched release
+    assert gradebook["dan"][2]                                                 # his written answer waits
+    for row in (ada, grace, dan):
+        assert row["Grade"] == "" and row["Feedback comments"] == ""
+    assert [(f.student, f.participant) for f in result.filled] == [("zoe", "11"), ("ben", "12")]
+    reasons = {u.participant: (u.student, u.reason) for u in result.unfilled}
+    assert reasons["13"] == ("ada", "no submission")
+    assert reasons["14"][0] == "" and reasons["14"][1].startswith("unmatched: participant 14")
+    assert "grace@elsewhere.example.org" in reasons["14"][1]
+    assert reasons["15"][0] == "dan" and "still to grade by hand" in reasons["15"][1]
+    summary = result.summary()
+    for needle in ["2 row(s)", "3 left", "line 4, participant 13 (Ada Lovelace, ada): no submission",
+                   "participant 14", "participant 15"]:
+        assert needle in summary, needle
+
+
+def _text(comment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", comment))
+
+
+def test_comments_name_questions_and_hints_and_no_expected_values(exported, term):
+    _, _, result = exported
+    zoe, ben = (read_rows(result.written)[i]["Feedback comments"] for i in (0, 1))
+    source = nbformat.read(term.course / "source" / A / f"{A}.ipynb", as_version=4)
+    graded = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
+              if c.metadata.get("nbgrader", {}).get("grade") or c.metadata.get("nbgrader", {}).get("task")]
+    for comment in (zoe, ben):
+        assert comment.startswith("<p>perceptron: ")
+        for question in graded:
+            assert f"{question}: " in _text(comment), question
+    assert "Failed" not in zoe
+    failed = hints_of(term, "ben")
+    assert any(failed.values())
+    for cell, hints in failed.items():
+        line = next(li for li in re.findall(r"<li>(.*?)</li>", ben) if html.unescape(li).startswith(f"{cell}: "))
+        for hint in hints[:4]:
+            assert hint in html.unescape(line), (cell, hint)
+    # What is left once the questions, their points and the hints are taken out holds no number:
+    # no hidden input, no expected value, no reason of a failed test.
+    rest = _text(ben)
+    for hints in failed.values():
+        for hint in hints:
+            rest = rest.replace(hint, " ")
+    rest = re.sub(r"\d+(\.\d+)? of \d+(\.\d+)? points", " ", rest)
+    for question in graded:
+        rest = rest.replace(f"{question}:", " ")
+    assert not re.search(r"\d", rest), rest
+
+
+def test_the_feedback_zip_files_each_page_under_its_participant(exported, term):
+    worksheet, _, result = exported
+    assert result.feedback_zip == worksheet.with_name("Perceptron grades-feedback.zip")
+    course = Course.open(term.course)
+    with zipfile.ZipFile(result.feedback_zip) as archive:
+        names = archive.namelist()
+        assert names == ["Zoë Ångström_11_assignsubmission_file_perceptron.html",
+                         "Ben Okafor_12_assignsubmission_file_perceptron.html"]
+        for name, (number, full_name, _), student in zip(names, ROWS, ["zoe", "ben"]):
+            assert archive.read(name) == (course.feedback(student, A) / f"{A}.html").read_bytes()
+            # The same prefix as the student's folder in Moodle's download, as nnlab's import reads it ...
+            match = MOODLE_NAME.match(name)
+            assert (match["name"], match["participant"], match["plugin"], match["rest"]) == \
+                (full_name, str(number), "file", f"{A}.html")
+            # ... and as Moodle's feedback zip import reads it: explode('_', $part, 5).
+            info = name.split("_", 4)
+            assert info[1] == str(number) and info[2:4] == ["assignsubmission", "file"] and info[4] == f"{A}.html"
+
+
+def test_partial_fills_a_student_with_a_written_answer_to_grade(exported, gradebook, term, tmp_path):
+    worksheet = moodle_worksheet(tmp_path / "grades.csv")
+    result = export_moodle(term.course, A, worksheet, partial=True, feedback_zip=False)
+    score, maximum, _ = gradebook["dan"]
+    assert read_rows(result.written)[4]["Grade"] == f"{100 * score / maximum:.2f}"
+    assert "to be graded by hand" in read_rows(result.written)[4]["Feedback comments"]
+    assert result.feedback_zip is None and not (tmp_path / "grades-feedback.zip").exists()
+
+
+def test_a_german_worksheet_is_filled_in_its_own_columns_and_decimal_comma(term, gradebook, tmp_path):
+    worksheet = moodle_worksheet(tmp_path / "Bewertungen.csv", "de", changeable={12: False}, grades={11: "55,00"})
+    downloaded = worksheet.read_bytes()
+    result = export_moodle(term.course, A, worksheet)
+    assert worksheet.read_bytes() == downloaded
+    rows = read_rows(result.written)
+    assert list(rows[0]) == DE
+    assert rows[0]["ID"] == "Teilnehmer/in 11" and rows[0]["Bewertung"] == "100,00"
+    assert rows[0]["Feedback als Kommentar"].startswith("<p>perceptron: ")
+    assert rows[1]["Bewertung"] == "" and rows[1]["Feedback als Kommentar"] == ""   # "Nein": locked in Moodle
+    reasons = {u.participant: u.reason for u in result.unfilled}
+    assert "cannot be changed" in reasons["12"] and reasons["13"] == "no submission"
+    assert "participant 11 (zoe): 55,00 -> 100,00" in result.summary()
+
+
+# -- the command ---------------------------------------------------------------------
+
+def command(argv: list[str]) -> tuple[int, str, str]:
+    """`nnlab export-lms ARGV` as nnlab's main runs it: (exit code, stdout, the error line)."""
+    parser = argparse.ArgumentParser(prog="nnlab export-lms", parents=[_common()])
+    export_lms.add_arguments(parser)
+    args = parser.parse_args(argv)
+    out = io.StringIO()
+    try:
+        course = open_course(args.course)
+        with redirect_stdout(out):
+            return export_lms.run(args, course, Nbgrader(course, dry_run=args.dry_run)), out.getvalue(), ""
+    except UsageError as exc:
+        return 2, out.getvalue(), str(exc)
+    except Problem as exc:
+        return 1, out.getvalue(), str(exc)
+
+
+def test_the_command_writes_the_worksheet_and_the_zip(term, tmp_path):
+    worksheet = moodle_worksheet(tmp_path / "grades.csv")
+    status, out, _ = command([A, "--worksheet", str(worksheet), "--course", str(term.course),
+                              "--feedback-zip", str(tmp_path / "for-moodle.zip")])
+    assert status == 0
+    assert out.startswith(f"Moodle export of {A}: 2 row(s) of grades.csv filled, 3 left as they were.")
+    assert read_rows(tmp_path / "grades-nnlab.csv")[0]["Grade"] == "100.00"
+    assert len(zipfile.ZipFile(tmp_path / "for-moodle.zip").namelist()) == 2
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "empty file"),
+    (b"id,first_name,last_name,email\nzoe,Zo\xc3\xab,A,zoe@x\n", "not a Moodle grading worksheet"),
+    ("Identifier,Full name,Grade,Maximum Grade\nParticipant 1,Zoë,,100.00\n".encode("latin-1"), "not UTF-8 text"),
+    (b"PK\x03\x04 an Excel file", "not the worksheet as CSV"),
+    (b"Identifier,Full name,Grade,Maximum Grade\n", "no participants"),
+    (b"Identifier,Full name,Grade,Maximum Grade\nZoe,Zoe A,,100.00\n", "holds 'Zoe', not 'Participant N'"),
+])
+def test_a_file_that_is_not_a_worksheet_is_one_clear_error(term, tmp_path, content, problem):
+    path = tmp_path / "download.csv"
+    path.write_bytes(content)
+    with pytest.raises(LmsImportError, match=re.escape(problem)):
+        export_moodle(term.course, A, path)
+    status, out, error = command([A, "--worksheet", str(path), "--course", str(term.course)])
+    assert status == 1 and out == ""
+    assert error.startswith(f"{path}: ") and problem in error and "\n" not in error
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download.csv"]
+
+
+def test_missing_columns_are_named_with_the_columns_found(term, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("Identifier,Full name,Note\nParticipant 1,Zoë,\n", encoding="utf-8")
+    status, _, error = command([A, "--worksheet", str(path), "--course", str(term.course)])
+    assert status == 1
+    assert "no grade and no maximum column found among 'Identifier', 'Full name', 'Note'" in error
+
+
+def test_usage_errors(term, tmp_path):
+    status, _, error = command([A, "--worksheet", str(tmp_path / "missing.csv"), "--course", str(term.course)])
+    assert (status, error) == (2, f"no such file: {tmp_path / 'missing.csv'}")
+    worksheet = moodle_worksheet(tmp_path / "grades.csv")
+    status, _, error = command(["percepton", "--worksheet", str(worksheet), "--course", str(term.course)])
+    assert status == 2 and "unknown assignment 'percepton'" in error
+    status, _, error = command([A, "--worksheet", str(worksheet), "--course", str(term.course), "--column", "grade"])
+    assert status == 2 and "ROLE=NAME" in error
+    status, _, error = command([A, "--worksheet", str(worksheet), "--course", str(term.course),
+                                "--out", str(worksheet)])
+    assert status == 1 and "is the downloaded worksheet itself" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+
+
+def test_a_column_named_by_hand_and_columns_found_by_place(term, tmp_path):
+    """A language nnlab has no names for: the identifier, grade and maximum by place, the comments
+    column named with --column."""
+    path = tmp_path / "notes.csv"
+    header = ["Identifiant", "Nom complet", "Adresse de courriel", "Statut", "Note", "Note maximale",
+              "La note peut être modifiée", "Dernière modification (note)", "Commentaires"]
+    lines = [",".join(header), "Participant 11,Zoë Ångström,zoe@students.example.org,Remis,,100.00,Oui,-,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, _ = command([A, "--worksheet", str(path), "--course", str(term.course), "--no-feedback-zip",
+                              "--column", "comments=Commentaires"])
+    assert status == 0, out
+    [row] = read_rows(tmp_path / "notes-nnlab.csv")
+    assert row["Note"] == "100.00" and row["Commentaires"].startswith("<p>perceptron: ")
+    assert row["Dernière modification (note)"] == "-"
+
+
+def test_dry_run_writes_nothing(term, tmp_path):
+    worksheet = moodle_worksheet(tmp_path / "grades.csv")
+    status, out, _ = command([A, "--worksheet", str(worksheet), "--course", str(term.course), "--dry-run"])
+    assert status == 0 and out.startswith("# export-lms runs no nbgrader command")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+
+
+def test_without_the_import_record_rows_are_matched_by_email(term, tmp_path):
+    """A course whose submissions came through nbgrader's exchange: no participant numbers."""
+    record = Course.open(term.course).lms_import / A / "participants.json"
+    kept = tmp_path / "kept.json"
+    shutil.copy(record, kept)
+    record.unlink()
+    try:
+        result = export_moodle(term.course, A, moodle_worksheet(tmp_path / "grades.csv"), feedback_zip=False)
+    finally:
+        shutil.copy(kept, record)
+    assert [(f.student, f.participant) for f in result.filled] == [("zoe", "11"), ("ben", "12")]
+    assert "matched by e-mail only" in result.summary()

@@ -51,11 +51,15 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
     students = _path(args.students)
     if students is not None and not students.is_file():
         raise UsageError(f"no such file: {students}")
+    from nnlab.lms.worksheet import KNOWN_NAMES
+
     columns = {}
     for given in args.column:
         role, sep, name = given.partition("=")
         if not sep or not role.strip() or not name.strip():
             raise UsageError(f"--column {given!r}: give it as ROLE=NAME, e.g. comments='Feedback comments'")
+        if role.strip() not in KNOWN_NAMES:
+            raise UsageError(f"--column {given!r}: unknown role {role.strip()!r} (roles: {', '.join(KNOWN_NAMES)})")
         columns[role.strip()] = name.strip()
     out = _path(args.out)
     zip_path = False if args.no_feedback_zip else (_path(args.feedback_zip) or True)

@@ -36,9 +36,15 @@ def read_participants(course: Course, assignment: str) -> dict[str, dict]:
 
 
 def record_participants(course: Course, assignment: str, found: dict[str, dict]) -> Path:
-    """Add `found` to the assignment's record (a later import of the same participant wins)."""
+    """Add `found` to the assignment's record (a later import of the same participant wins); an
+    unreadable record is replaced by this import's."""
+    from nnlab.lms.roster import LmsImportError
+
     path = participants_file(course, assignment)
-    merged = read_participants(course, assignment) | found
+    try:
+        merged = read_participants(course, assignment) | found
+    except LmsImportError:
+        merged = dict(found)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{FILE}.{os.getpid()}")
     temporary.write_text(json.dumps(dict(sorted(merged.items(), key=lambda kv: int(kv[0]))), indent=1,

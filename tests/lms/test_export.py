@@ -318,6 +318,8 @@ def test_usage_errors(term, tmp_path):
     assert status == 2 and "unknown assignment 'percepton'" in error
     status, _, error = command([A, "--worksheet", str(worksheet), "--course", str(term.course), "--column", "grade"])
     assert status == 2 and "ROLE=NAME" in error
+    status, _, error = command([A, "--worksheet", str(worksheet), "--course", str(term.course), "--column", "mark=Note"])
+    assert status == 2 and "unknown role 'mark'" in error
     status, _, error = command([A, "--worksheet", str(worksheet), "--course", str(term.course),
                                 "--out", str(worksheet)])
     assert status == 1 and "is the downloaded worksheet itself" in error
@@ -359,3 +361,17 @@ def test_without_the_import_record_rows_are_matched_by_email(term, tmp_path):
         shutil.copy(kept, record)
     assert [(f.student, f.participant) for f in result.filled] == [("zoe", "11"), ("ben", "12")]
     assert "matched by e-mail only" in result.summary()
+
+
+def test_an_unreadable_record_of_participants_is_replaced_by_the_next_import(tmp_path):
+    course = tmp_path / "course"
+    (course / "source" / A).mkdir(parents=True)
+    (course / "students.csv").write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@x.org\n")
+    record = Course.open(course).lms_import / A / "participants.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("{not json")
+    zip_path = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("Ada Lovelace_7_assignsubmission_file/perceptron.ipynb", b"{}")
+    import_moodle_zip(course, A, zip_path, course / "students.csv")
+    assert json.loads(record.read_text()) == {"7": {"student": "ada", "name": "Ada Lovelace"}}

@@ -61,7 +61,9 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
                                guarantee=args.guarantee_threshold)
     students = sum(not s.reference for s in result.submissions)
     refs = len(result.submissions) - students
-    runner.done(f"{assignment}: {students} submission(s) and {refs} reference(s) compared, {len(result.pairs)} pair(s); "
+    empty = sum(not s.reference and not s.code.strip() for s in result.submissions)
+    runner.done(f"{assignment}: {students} submission(s) ({empty} with no code beyond the template) and {refs} "
+                f"reference(s) compared, {len(result.pairs)} pair(s); "
                 f"{len(result.above)} at or above {result.threshold:.0%} (leads to judge, not verdicts)")
     for pair in result.above[:5]:
         runner.done(f"  {printable(pair.a.name)} / {printable(pair.b.name)}: {pair.similarity_a:.0%} / {pair.similarity_b:.0%}, "

@@ -36,6 +36,8 @@ def _code_cells(path: Path) -> list[str]:
     """The sources of a notebook's code cells; raises ValueError with the reason it cannot be read."""
     if path.is_symlink():
         raise ValueError("a link, not a notebook file (links are not followed)")
+    if not path.is_file():
+        raise ValueError("not a regular file")
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"{size} bytes, over the {MAX_NOTEBOOK_BYTES} bytes read")
@@ -76,6 +78,9 @@ def read_submission(name: str, folder: Path, template_cells: set[str] = frozense
     a template cell and empty cells."""
     sub = Submission(name=name, reference=reference)
     parts = []
+    if Path(folder).is_symlink():
+        sub.skipped.append(("(folder)", "the submission folder is a link (links are not followed)"))
+        return sub
     for path in sorted(Path(folder).glob("*.ipynb")):
         try:
             cells = _code_cells(path)

@@ -66,8 +66,11 @@ def write_page(path: Path, assignment: str, pairs: list[Pair], submissions: list
         f"<p>{len(students)} submission(s) compared, {len(refs)} reference submission(s) from earlier years; "
         f"{len(pairs)} pair(s). Similarity of A: the share of A's code found in B (and the other way round). "
         f"{len(above)} pair(s) at or above {percent(threshold)}, marked and shown side by side. {e(settings)}</p>",
-        "<h2>Most similar pairs</h2>",
     ]
+    empty = [s.name for s in students if not s.code.strip() and s.notebooks]
+    if empty:
+        parts.append(f"<p>No code beyond the template (in no pair): {e(', '.join(empty))}.</p>")
+    parts.append("<h2>Most similar pairs</h2>")
     if shown:
         parts.append("<table><tr><th>#</th><th>A</th><th>B</th><th>similarity of A</th><th>similarity of B</th>"
                      "<th>matched tokens</th></tr>")

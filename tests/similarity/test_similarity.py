@@ -45,6 +45,7 @@ def test_untouched_releases_are_not_similar(copied_class, tmp_path):
     """fay and gus handed the release in: no code of their own, so in no pair."""
     result = similarity_report(copied_class, ASSIGNMENT, out=tmp_path)
     assert not [p for p in result.pairs if names(p) & {"fay", "gus"}]
+    assert "No code beyond the template (in no pair): fay, gus." in result.page.read_text()
     # it is the template that makes them so: compared as plain code, they are the same
     template, cells = template_code(copied_class / "release" / ASSIGNMENT)
     fay, gus = (read_submission(s, copied_class / "submitted" / s / ASSIGNMENT) for s in ("fay", "gus"))
@@ -126,10 +127,14 @@ def test_hostile_code_and_names_stay_text(tmp_path):
 def test_an_unreadable_notebook_is_left_out_with_the_reason(tmp_path):
     course = make_course(tmp_path / "course", {"ana": with_answers(ANA), "ben": with_answers(disguised(ANA)),
                                                "hal": b"\x00 not a notebook {"})
+    # a link to another student's notebook is not followed
+    (course / "submitted" / "hal" / ASSIGNMENT / "ana.ipynb").symlink_to(
+        course / "submitted" / "ana" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     result = similarity_report(course, ASSIGNMENT)
-    assert names(result.pairs[0]) == {"ana", "ben"}
-    [(name, notebook, why)] = result.skipped
-    assert (name, notebook) == ("hal", f"{ASSIGNMENT}.ipynb") and "not a readable notebook" in why
+    assert names(result.pairs[0]) == {"ana", "ben"} and len(result.pairs) == 1
+    [link, broken] = result.skipped
+    assert link[:2] == ("hal", "ana.ipynb") and "a link" in link[2]
+    assert broken[:2] == ("hal", f"{ASSIGNMENT}.ipynb") and "not a readable notebook" in broken[2]
     assert "Left out" in result.page.read_text()
 
 
@@ -178,6 +183,7 @@ def test_the_command(copied_class, tmp_path, capsys):
     assert similarity.run(args, course, Nbgrader(course)) == 0
     said = capsys.readouterr().out
     assert "ana / ben: 100% / 100%" in said and "not verdicts" in said
+    assert "7 submission(s) (2 with no code beyond the template)" in said
     assert (tmp_path / "out" / "similarity.html").is_file() and (tmp_path / "out" / "similarity.csv").is_file()
     with pytest.raises(UsageError):
         similarity.run(parser.parse_args([ASSIGNMENT, "--reference", str(tmp_path / "nowhere")]), course, Nbgrader(course))

@@ -5,10 +5,7 @@ import argparse
 from pathlib import Path
 
 from nnlab.cli.context import Course, Nbgrader, UsageError, check_assignment
-from nnlab.similarity import similarity_report
-from nnlab.similarity.code import printable
-from nnlab.similarity.compare import GUARANTEE_THRESHOLD, NOISE_THRESHOLD
-from nnlab.similarity.run import THRESHOLD
+from nnlab.similarity.defaults import GUARANTEE_THRESHOLD, NOISE_THRESHOLD, THRESHOLD, TOP
 
 SUMMARY = "compare the students' own code of an assignment: the most similar pairs, as leads to judge"
 DESCRIPTION = """\
@@ -34,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", metavar="SHARE", type=float, default=THRESHOLD,
                         help=f"pairs with this share of either one's code matched (0-1) are marked and shown "
                              f"side by side (default: {THRESHOLD})")
-    parser.add_argument("--top", metavar="N", type=int, default=30, help="pairs listed on the page (default: 30)")
+    parser.add_argument("--top", metavar="N", type=int, default=TOP, help=f"pairs listed on the page (default: {TOP})")
     parser.add_argument("--noise-threshold", metavar="N", type=int, default=NOISE_THRESHOLD,
                         help=f"copydetect's shortest match counted, in filtered characters (default: {NOISE_THRESHOLD})")
     parser.add_argument("--guarantee-threshold", metavar="N", type=int, default=GUARANTEE_THRESHOLD,
@@ -56,6 +53,9 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
     if runner.dry_run:
         runner.note(f"would compare the submissions of {assignment} and write {course.show(out)}/similarity.html, .csv")
         return 0
+    from nnlab.similarity.code import printable
+    from nnlab.similarity.run import similarity_report  # here: it imports copydetect (and matplotlib.pyplot)
+
     result = similarity_report(course, assignment, [f.expanduser().resolve() for f in args.reference], out=out,
                                threshold=args.threshold, top=args.top, noise=args.noise_threshold,
                                guarantee=args.guarantee_threshold)

@@ -18,9 +18,7 @@ from copydetect import CodeFingerprint, compare_files
 from copydetect import utils as copydetect_utils
 
 from nnlab.similarity.code import Submission
-
-NOISE_THRESHOLD = 25       # copydetect's k: matches shorter than this many filtered characters are noise
-GUARANTEE_THRESHOLD = 30   # matches this long are always found (window = guarantee - noise + 1)
+from nnlab.similarity.defaults import GUARANTEE_THRESHOLD, NOISE_THRESHOLD
 
 
 def stable_kgram_hashes(string: str, k: int) -> np.ndarray:

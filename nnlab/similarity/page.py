@@ -11,6 +11,7 @@ import numpy as np
 
 from nnlab.similarity.code import Submission
 from nnlab.similarity.compare import Pair
+from nnlab.similarity.defaults import TOP
 
 STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -46,7 +47,7 @@ def highlighted(code: str, slices: np.ndarray) -> str:
 
 
 def write_page(path: Path, assignment: str, pairs: list[Pair], submissions: list[Submission], threshold: float,
-               top: int = 30, settings: str = "") -> Path:
+               top: int = TOP, settings: str = "") -> Path:
     """The page: what it is (leads, not verdicts), the most similar pairs, each pair at or above the
     threshold with both codes side by side, and every notebook left out with the reason."""
     e = html.escape

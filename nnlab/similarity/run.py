@@ -6,10 +6,9 @@ from pathlib import Path
 
 from nnlab.course import Course
 from nnlab.similarity.code import Submission, read_submission, reference_submissions, template_code
-from nnlab.similarity.compare import GUARANTEE_THRESHOLD, NOISE_THRESHOLD, Pair, similar_pairs
+from nnlab.similarity.compare import Pair, similar_pairs
+from nnlab.similarity.defaults import GUARANTEE_THRESHOLD, NOISE_THRESHOLD, THRESHOLD, TOP
 from nnlab.similarity.page import write_csv, write_page
-
-THRESHOLD = 0.5   # pairs at or above it are marked and shown side by side
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Result:
 
 
 def similarity_report(course: Course | Path | str, assignment: str, references: list[Path] = (),
-                      out: Path | None = None, threshold: float = THRESHOLD, top: int = 30,
+                      out: Path | None = None, threshold: float = THRESHOLD, top: int = TOP,
                       noise: int = NOISE_THRESHOLD, guarantee: int = GUARANTEE_THRESHOLD) -> Result:
     """Compare the submitted notebooks of `assignment` (submitted/<student>/<assignment>/*.ipynb), less
     the released template, with each other and with the reference folders; write similarity.html and

@@ -14,7 +14,7 @@ from similarity_class import ANA, ASSIGNMENT, copied_pair_class, disguised, make
 
 from nnlab.course import PROJECT_ROOT
 from nnlab.similarity import read_submission, similar_pairs, similarity_report, stable_kgram_hashes, template_code
-from nnlab.similarity.run import THRESHOLD
+from nnlab.similarity.defaults import THRESHOLD
 
 HONEST_MARGIN = 0.35   # every pair of students who wrote their own stays below this (the threshold is 0.5)
 
@@ -189,3 +189,10 @@ def test_the_command(copied_class, tmp_path, capsys):
         similarity.run(parser.parse_args([ASSIGNMENT, "--reference", str(tmp_path / "nowhere")]), course, Nbgrader(course))
     with pytest.raises(UsageError):
         similarity.run(parser.parse_args(["no_such_assignment"]), course, Nbgrader(course))
+
+
+def test_the_command_line_does_not_import_copydetect_until_it_compares():
+    """Every `nnlab` command imports the command modules: copydetect (and matplotlib.pyplot) only when used."""
+    probe = "import sys, nnlab.cli.similarity; print('copydetect' in sys.modules, 'matplotlib.pyplot' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert done.stdout.split() == ["False", "False"], done.stderr

@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 
 from nnlab.batch.nbgrader_adapter import skip_iri_grammar
-from nnlab.cli import commands, new_assignment
+from nnlab.cli import commands, export_lms, new_assignment, similarity
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
@@ -79,6 +79,8 @@ Runs no nbgrader command: places each student's notebook from Moodle's "download
 submissions" ZIP at submitted/<student>/A/ with its timestamp.txt, where nbgrader collect puts
 submissions; every other file of the ZIP is kept under .nnlab/lms-import/A/ (nnlab.lms).
 Then `nnlab grade A` runs nbgrader autograde A.""", commands.import_lms),
+    "export-lms": (export_lms.SUMMARY, export_lms.DESCRIPTION, export_lms.run),
+    "similarity": (similarity.SUMMARY, similarity.DESCRIPTION, similarity.run),
     "new-assignment": (new_assignment.SUMMARY, new_assignment.DESCRIPTION, new_assignment.run),
 }
 
@@ -119,6 +121,10 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--out", metavar="DIR", help="folder for the report (default: reports/A in the course folder)")
     elif name == "new-assignment":
         new_assignment.add_arguments(cmd)
+    elif name == "export-lms":
+        export_lms.add_arguments(cmd)
+    elif name == "similarity":
+        similarity.add_arguments(cmd)
     elif name == "import-lms":
         cmd.add_argument("assignment", metavar="A")
         cmd.add_argument("zip", metavar="ZIP", help="the 'Download all submissions' archive from Moodle")

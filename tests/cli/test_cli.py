@@ -77,6 +77,8 @@ NBGRADER_COMMANDS = {
     "report": ["Runs no nbgrader command"],
     "import-lms": ["Runs no nbgrader command", "nbgrader collect"],
     "new-assignment": ["nbgrader generate_assignment NAME --force"],
+    "export-lms": ["Runs no nbgrader command", "nbgrader generate_feedback A"],
+    "similarity": ["Runs no nbgrader command"],
 }
 
 

@@ -90,3 +90,16 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 # SanitizeStudentContent again: a notebook autograded before it was in the pipeline is cleaned too.
 c.GenerateFeedback.preprocessors = [SanitizeStudentContent, ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+
+# --- formulas without the internet --------------------------------------------
+# nbgrader's formgrader pages and the feedback (its formgrade and feedback templates) load MathJax from a
+# CDN whatever c.HTMLExporter.mathjax_url says. nnlab's templates load none: formulas stay as the
+# notebook's TeX (nnlab/html_templates/base/mathjax.html.j2). nbgrader's own template folder stays first.
+import nbgrader.server_extensions.formgrader as _formgrader  # noqa: E402
+
+import nnlab as _nnlab  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(_formgrader.__file__), "templates"),
+    os.path.join(os.path.dirname(_nnlab.__file__), "html_templates"),
+]

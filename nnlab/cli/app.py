@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 
 from nnlab.batch.nbgrader_adapter import skip_iri_grammar
-from nnlab.cli import commands, export_lms, new_assignment, similarity
+from nnlab.cli import commands, export_lms, new_assignment, release_feedback, similarity
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
@@ -67,6 +67,7 @@ For each assignment (all: every assignment with autograded submissions):
   nbgrader generate_feedback A     autograded/ -> feedback/<student>/A/*.html
 Existing feedback is kept unless --force (nbgrader generate_feedback A --force), which you want
 after a regrade.""", commands.feedback),
+    "release-feedback": (release_feedback.SUMMARY, release_feedback.DESCRIPTION, release_feedback.run),
     "export": ("export the gradebook to a CSV file", """\
 Runs:
   nbgrader export --to FILE     (default FILE: grades.csv in the course folder)""", commands.export),
@@ -121,6 +122,8 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--out", metavar="DIR", help="folder for the report (default: reports/A in the course folder)")
     elif name == "new-assignment":
         new_assignment.add_arguments(cmd)
+    elif name == "release-feedback":
+        release_feedback.add_arguments(cmd)
     elif name == "export-lms":
         export_lms.add_arguments(cmd)
     elif name == "similarity":

@@ -79,6 +79,7 @@ NBGRADER_COMMANDS = {
     "new-assignment": ["nbgrader generate_assignment NAME --force"],
     "export-lms": ["Runs no nbgrader command", "nbgrader generate_feedback A"],
     "similarity": ["Runs no nbgrader command"],
+    "release-feedback": ["nbgrader release_feedback A"],
 }
 
 

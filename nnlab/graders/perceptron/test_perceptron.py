@@ -143,8 +143,7 @@ def test_train_random_start_from_seed(student, rng):
 
 @pytest.mark.grade("test_train_perceptron", points=1)
 def test_train_xor_never_converges(student, rng):
-    """XOR is not linearly separable: all max_epochs epochs run, each with mistakes, and the weights end
-    where the online rule takes them"""
+    """XOR is not linearly separable: every one of the max_epochs epochs has mistakes, the online rule all along"""
     max_epochs, seed = int(rng.integers(5, 40)), int(rng.integers(0, 10_000))
     w, errors = _train(student, CORNERS, XOR, max_epochs=max_epochs, seed=seed)
     assert errors.shape == (max_epochs,)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
         runner.note(f"would compare the submissions of {assignment} and write {course.show(out)}/similarity.html, .csv")
         return 0
     from nnlab.similarity.code import printable
-    from nnlab.similarity.run import similarity_report  # here: it imports copydetect (and matplotlib.pyplot)
+    from nnlab.similarity.report import similarity_report  # here: it imports copydetect (and matplotlib.pyplot)
 
     result = similarity_report(course, assignment, [f.expanduser().resolve() for f in args.reference], out=out,
                                threshold=args.threshold, top=args.top, noise=args.noise_threshold,

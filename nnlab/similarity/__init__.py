@@ -13,7 +13,7 @@ _HOMES = {
     "Submission": "code", "read_submission": "code", "reference_submissions": "code", "template_code": "code",
     "Pair": "compare", "similar_pairs": "compare", "stable_kgram_hashes": "compare",
     "write_csv": "page", "write_page": "page",
-    "Result": "run", "similarity_report": "run",
+    "Result": "report", "similarity_report": "report",
 }
 __all__ = sorted(_HOMES)
 

@@ -15,6 +15,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
@@ -131,6 +132,13 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def lab_parts() -> SimpleNamespace:
+    """`free_port` and `JupyterServer`, for a test that starts a lab of its own (the conftest modules
+    of the suite share one module name, so this one cannot be imported by name)."""
+    return SimpleNamespace(free_port=free_port, JupyterServer=JupyterServer)
 
 
 @pytest.fixture(scope="session")

@@ -102,11 +102,9 @@ def what_lab_shows(browser, server) -> dict[str, bool]:
 
 
 @pytest.fixture(scope="module")
-def labs(browser, start_jupyter_lab, tmp_path_factory) -> dict[str, dict[str, bool]]:
+def labs(browser, lab_parts, tmp_path_factory) -> dict[str, dict[str, bool]]:
     """What a student's JupyterLab shows, with the student configuration and without it."""
-    # the browser tests' conftest (its JupyterServer and free_port), reached through its fixture: several
-    # conftest modules share that name, so it is not imported by name
-    browser_fixtures = sys.modules[start_jupyter_lab.__module__]
+    browser_fixtures = lab_parts
     where = tmp_path_factory.mktemp("student-lab")
     home = student_home(where)
     shown = {}

@@ -171,7 +171,8 @@ class Course(CourseDirectory):
     lms_import = _work_folder("lms-import", "The files of an LMS download that are no submission (nnlab.lms).")
 
     def grader_report(self, assignment: str, student: str, notebook: str) -> Path:
-        return grader_report_path(self.root, assignment, student, notebook)
+        """Where the hidden graders' full report of one submitted notebook is kept (instructor-only)."""
+        return self.grader_reports / assignment / student / f"{notebook}.json"
 
     def show(self, path: Path) -> str:
         """A path as the instructor reads it: relative to the course when inside it."""
@@ -199,11 +200,6 @@ def load_configuration(folder: Path):
 def work_folder(root: Path | str, name: str) -> Path:
     """One of nnlab's folders in the course at `root` (`.nnlab/<name>`)."""
     return Path(root) / WORK_FOLDER / name
-
-
-def grader_report_path(root: Path | str, assignment: str, student: str, notebook: str) -> Path:
-    """Where the hidden graders' full report of one submitted notebook is kept (instructor-only)."""
-    return work_folder(root, "grader-reports") / assignment / student / f"{notebook}.json"
 
 
 def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nnlab.course import load_configuration
 from nnlab.graders import engine
 from nnlab.graders.results import GradeReport
 from nnlab.graders.settings import Grading
@@ -32,13 +33,8 @@ def pytest_addoption(parser):
 
 
 def course_settings(folder: Path | None) -> Grading:
-    """The course's grading settings, read from its nbgrader_config.py as nbgrader reads it."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    folder = Path(folder) if folder else Path.cwd()
-    if not (folder / "nbgrader_config.py").is_file():
-        return Grading()
-    return Grading(config=PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config())
+    """The course's grading settings, read from its nbgrader_config.py as nbgrader reads it (none: defaults)."""
+    return Grading(config=load_configuration(Path(folder) if folder else Path.cwd()))
 
 
 def pytest_configure(config):

@@ -51,7 +51,8 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, note
     began = time.monotonic()
     digest = cells_digest(nb)
     tests = engine.hidden_tests(grading.graders(assignment, notebook))
-    graded = engine.grade(code_cells(nb), student_id, tests, grading.student_process(), grading.secret())
+    graded = engine.grade(code_cells(nb), student_id, tests, grading.student_process(),
+                          grading.student_key(student_id))
     report = graded.report.to_json() if tests else None
     # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
     _put_outputs(nb, graded, report)

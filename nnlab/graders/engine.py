@@ -3,8 +3,8 @@ test cell to run that cell's hidden tests (nnlab.graders.walk), and collect a Gr
 
 Hidden tests are the `@pytest.mark.grade(cell, points=N)` functions of a grader module. The engine
 imports each module once and calls its tests itself, with the fixtures a grader may ask for:
-`student` (the student's process as the notebook stands at the test's cell), `rng` (random inputs
-keyed by course secret, student and test) and `course_secret`. Every grading path goes through
+`student` (the student's process as the notebook stands at the test's cell) and `rng` (random inputs
+keyed by the student's key and the test: nnlab.graders.keys). Every grading path goes through
 `grade`: nbgrader's autograde (SandboxedExecute), the batch workers of `nnlab grade`, and
 `pytest nnlab/graders/<a> --submission` (the pytest plugin only reports what the engine found).
 """
@@ -26,7 +26,7 @@ from nnlab.graders.results import GradeReport, TestResult
 from nnlab.graders.walk import NotebookWalk, stretches
 from nnlab.runner.student_process import CodeCell, StudentCodeError, StudentProcess, SubmissionError
 
-FIXTURES = ("student", "rng", "course_secret")
+FIXTURES = ("student", "rng")
 # what a failing hidden test may raise: anything, and pytest's own fail()/skip() outcomes
 FAILURES = (Exception, pytest.fail.Exception, pytest.skip.Exception)
 
@@ -101,11 +101,12 @@ def safe_reason(error: BaseException) -> str:
     return "wrong result"
 
 
-def run_test(test: HiddenTest, student: StudentProcess, student_id: str, secret: bytes) -> TestResult:
-    """Call one hidden test against the student's process; it passes when it returns."""
-    given = {"student": student, "course_secret": secret}
+def run_test(test: HiddenTest, student: StudentProcess, key: bytes) -> TestResult:
+    """Call one hidden test against the student's process; it passes when it returns. `key`: the
+    student's key (nnlab.graders.keys.student_key)."""
+    given = {"student": student}
     if "rng" in test.fixtures:
-        given["rng"] = student_rng(secret, student_id, test.name)
+        given["rng"] = student_rng(key, test.name)
     try:
         test.function(**{name: given[name] for name in test.fixtures})
     except FAILURES as exc:
@@ -130,9 +131,10 @@ def unreadable(tests: list[HiddenTest], student_id: str, why: str) -> GradeRepor
 
 
 def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], process: StudentProcess,
-          secret: bytes) -> Graded:
+          key: bytes) -> Graded:
     """Walk `process` (made with no cells) through `cells`, running each test cell's hidden tests
-    where the cell stands; tests of a cell the notebook lacks run at its end. Closes `process`."""
+    where the cell stands; tests of a cell the notebook lacks run at its end. `key`: the student's
+    key (keys.student_key), never the course secret. Closes `process`."""
     walk = NotebookWalk(process, stretches(cells, {test.cell for test in tests}))
     report, calls = GradeReport(student_id), 0.0
     try:
@@ -147,7 +149,7 @@ def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], proce
             for test in here:
                 report.tests.append(
                     TestResult(test.name, test.cell, test.points, False, test.hint, report.error) if report.error
-                    else run_test(test, walk.process, student_id, secret))
+                    else run_test(test, walk.process, key))
             calls += time.monotonic() - called
     finally:
         walk.process.close()

@@ -1,7 +1,10 @@
 """Per-student hidden inputs: random draws keyed by (course secret, student id, test name).
 
 The same student gets the same inputs at every regrade; two students get different ones;
-nobody without the secret can predict them.
+nobody without the secret can predict them. The draws go through the student's key (an HMAC of
+the student id under the course secret), which is all a grading worker elsewhere is given: the
+course secret itself never leaves the instructor's machine, and one student's key tells nothing
+of another's.
 """
 from __future__ import annotations
 
@@ -43,10 +46,16 @@ def load_or_create_secret(path: Path) -> bytes:
     return secret
 
 
-def student_seed(secret: bytes, student: str, test: str) -> int:
-    digest = hmac.new(secret, f"{student}\x00{test}".encode("utf-8"), hashlib.sha256).digest()
+def student_key(secret: bytes, student: str) -> bytes:
+    """The key of one student's draws: HMAC-SHA256 of the student id under the course secret."""
+    return hmac.new(secret, f"student\x00{student}".encode("utf-8"), hashlib.sha256).digest()
+
+
+def student_seed(key: bytes, test: str) -> int:
+    """The seed of one test's draws for the student whose key is `key` (a 64-bit number)."""
+    digest = hmac.new(key, test.encode("utf-8"), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big")
 
 
-def student_rng(secret: bytes, student: str, test: str) -> np.random.Generator:
-    return np.random.default_rng(student_seed(secret, student, test))
+def student_rng(key: bytes, test: str) -> np.random.Generator:
+    return np.random.default_rng(student_seed(key, test))

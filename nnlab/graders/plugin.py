@@ -59,7 +59,7 @@ def _graded(config, module: Path) -> GradeReport:
             reports[module] = engine.unreadable(tests, student, str(exc))
         else:
             process = settings.student_process(capture=False)
-            reports[module] = engine.grade(cells, student, tests, process, settings.secret()).report
+            reports[module] = engine.grade(cells, student, tests, process, settings.student_key(student)).report
         reports[module].submission = str(config.getoption("--submission"))
     return reports[module]
 
@@ -89,11 +89,6 @@ def student():
 @pytest.fixture
 def rng():
     """Random inputs for this test, keyed by (course secret, student id, test name)."""
-
-
-@pytest.fixture
-def course_secret():
-    """The course secret."""
 
 
 def _reports(config) -> list[GradeReport]:

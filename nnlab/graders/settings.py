@@ -12,7 +12,7 @@ from pathlib import Path
 from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Configurable
 
-from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment
+from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_key
 from nnlab.runner.launch import ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
 from nnlab.runner.student_process import StudentProcess
@@ -57,6 +57,10 @@ class Grading(Configurable):
 
     def secret(self) -> bytes:
         return load_or_create_secret(Path(self.secret_path))
+
+    def student_key(self, student: str) -> bytes:
+        """The key of `student`'s hidden inputs under the course secret (what the engine is given)."""
+        return student_key(self.secret(), student)
 
     def launcher(self) -> ZygoteLauncher:
         """The warm zygote of this process for these limits (one a setting, stopped at exit)."""

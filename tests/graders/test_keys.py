@@ -11,14 +11,18 @@ import numpy as np
 import pytest
 
 from nnlab.graders import keys
-from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_rng, student_seed
+from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_key, student_rng, student_seed
 
 SECRET = b"0123456789abcdef" * 4
 OTHER_SECRET = b"fedcba9876543210" * 4
 
 
+def seed(secret: bytes, student: str, test: str) -> int:
+    return student_seed(student_key(secret, student), test)
+
+
 def draws(secret: bytes, student: str, test: str) -> np.ndarray:
-    rng = student_rng(secret, student, test)
+    rng = student_rng(student_key(secret, student), test)
     return np.concatenate([rng.normal(size=5), rng.integers(0, 2**31, size=3).astype(float)])
 
 
@@ -27,15 +31,16 @@ def test_same_secret_student_and_test_give_the_same_draws():
     first = draws(SECRET, "s1234", "test_relu[3]")
     again = draws(SECRET, "s1234", "test_relu[3]")
     np.testing.assert_array_equal(first, again)
-    assert student_seed(SECRET, "s1234", "test_relu[3]") == student_seed(SECRET, "s1234", "test_relu[3]")
+    assert seed(SECRET, "s1234", "test_relu[3]") == seed(SECRET, "s1234", "test_relu[3]")
 
 
 def test_the_seed_is_a_64_bit_number_that_does_not_depend_on_the_process():
     # HMAC-SHA256, not Python's salted hash(): the same value at every regrade.
     import hashlib
     import hmac
-    expected = int.from_bytes(hmac.new(SECRET, b"alice\x00test_a", hashlib.sha256).digest()[:8], "big")
-    assert student_seed(SECRET, "alice", "test_a") == expected
+    key = hmac.new(SECRET, b"student\x00alice", hashlib.sha256).digest()
+    expected = int.from_bytes(hmac.new(key, b"test_a", hashlib.sha256).digest()[:8], "big")
+    assert seed(SECRET, "alice", "test_a") == expected
     assert 0 <= expected < 2**64
 
 
@@ -49,12 +54,12 @@ def test_the_seed_is_a_64_bit_number_that_does_not_depend_on_the_process():
 ])
 def test_anything_else_gives_different_draws(other):
     base = draws(SECRET, "s1234", "test_relu[3]")
-    assert student_seed(*other) != student_seed(SECRET, "s1234", "test_relu[3]")
+    assert seed(*other) != seed(SECRET, "s1234", "test_relu[3]")
     assert not np.array_equal(draws(*other), base)
 
 
 def test_many_students_get_pairwise_different_seeds():
-    seeds = {student_seed(SECRET, f"student{i:04d}", "test_backprop") for i in range(2000)}
+    seeds = {seed(SECRET, f"student{i:04d}", "test_backprop") for i in range(2000)}
     assert len(seeds) == 2000
 
 
@@ -65,7 +70,15 @@ def test_unicode_student_ids_work():
 
 
 def test_the_rng_is_a_numpy_generator():
-    assert isinstance(student_rng(SECRET, "a", "b"), np.random.Generator)
+    assert isinstance(student_rng(student_key(SECRET, "a"), "b"), np.random.Generator)
+
+
+def test_a_students_key_is_not_the_secret_and_tells_nothing_of_another_students():
+    # a grading worker elsewhere gets only the key of the student it grades
+    alice, bob = student_key(SECRET, "alice"), student_key(SECRET, "bob")
+    assert len(alice) == 32 and alice != bob
+    assert SECRET not in alice and alice != student_key(OTHER_SECRET, "alice")
+    assert seed(SECRET, "bob", "test_a") != student_seed(alice, "test_a")
 
 
 # -- the secret ----------------------------------------------------------------------------------

@@ -46,13 +46,15 @@ def cells_digest(nb: NotebookNode) -> str:
 
 
 def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, notebook: str,
-                        grading: Grading) -> NotebookGrade:
-    """Run and grade `nb` (as nbgrader sanitized it) with the engine; its outputs and feedback go into `nb`."""
+                        grading: Grading, key: bytes | None = None) -> NotebookGrade:
+    """Run and grade `nb` (as nbgrader sanitized it) with the engine; its outputs and feedback go into `nb`.
+    `key`: the student's key (nnlab.graders.keys.student_key), made from the course secret when not given
+    (a grading worker on another machine is given it, never the secret)."""
     began = time.monotonic()
     digest = cells_digest(nb)
     tests = engine.hidden_tests(grading.graders(assignment, notebook))
     graded = engine.grade(code_cells(nb), student_id, tests, grading.student_process(),
-                          grading.student_key(student_id))
+                          key if key is not None else grading.student_key(student_id))
     report = graded.report.to_json() if tests else None
     # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
     _put_outputs(nb, graded, report)

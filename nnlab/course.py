@@ -18,6 +18,7 @@ CONFIG_FILE = "nbgrader_config.py"
 COURSE_FILES = ["course_config.py", CONFIG_FILE]
 SQLITE = "sqlite:///"
 WORK_FOLDER = ".nnlab"   # nnlab's own files in the course folder, next to nbgrader's
+BUDGETS_FOLDER = "budgets"   # the model solutions' cell times (committed with the course, outside source/)
 
 
 class CourseError(Exception):
@@ -174,6 +175,12 @@ class Course(CourseDirectory):
         """Where the hidden graders' full report of one submitted notebook is kept (instructor-only)."""
         return self.grader_reports / assignment / student / f"{notebook}.json"
 
+    def solution_times(self, assignment: str, notebook: str) -> Path:
+        """The model solution's time for each code cell of one notebook (written when the assignment
+        is generated; the cells' budgets while grading): budgets/<assignment>/<notebook>.json, kept
+        with the course and outside source/<assignment>, whose files nbgrader copies into release/."""
+        return self.folder / BUDGETS_FOLDER / assignment / f"{notebook}.json"
+
     def show(self, path: Path) -> str:
         """A path as the instructor reads it: relative to the course when inside it."""
         try:
@@ -209,12 +216,13 @@ def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:
 
 
 def copy_course(dest: Path, root: Path = PROJECT_ROOT, include_release: bool = True) -> Path:
-    """A fresh course folder at `dest` with the configuration, source/ and (optionally) release/."""
+    """A fresh course folder at `dest` with the configuration, source/, the solutions' cell times
+    (budgets/) and (optionally) release/."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for name in COURSE_FILES:
         shutil.copy2(root / name, dest / name)
-    folders = ["source"] + (["release"] if include_release else [])
+    folders = ["source", BUDGETS_FOLDER] + (["release"] if include_release else [])
     for folder in folders:
         if (root / folder).exists():
             shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True,

@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from nnlab.runner.student_process import OUT_OF_BUDGET
+
 MAX_NOTES = 5
 
 
@@ -40,9 +42,22 @@ def feedback_outputs(cell: NotebookNode, result: dict, report: dict) -> list:
         lines.append(f"Your notebook could not be graded: {report['error']}")
     elif failed and report.get("notebook_errors"):
         lines.append("While running your notebook:")
-        lines += [f"  cell {e['cell']}: {e['error']}" for e in report["notebook_errors"][:MAX_NOTES]]
+        # a cell stopped by its budget first: what it left undone is often why the tests failed
+        errors = sorted(report["notebook_errors"], key=lambda e: not _out_of_budget(e["error"]))
+        lines += [f"  cell {e['cell']}: {notebook_error(e['error'])}" for e in errors[:MAX_NOTES]]
     return [
         nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                execution_count=cell.get("execution_count")),
     ]
+
+
+def _out_of_budget(error: str) -> bool:
+    return error.startswith(OUT_OF_BUDGET + ":")
+
+
+def notebook_error(error: str) -> str:
+    """An error of the notebook's cells as the feedback says it: a cell stopped by its budget says so."""
+    if _out_of_budget(error):
+        return "ran out of its budget: " + error[len(OUT_OF_BUDGET) + 1:].strip()
+    return error

@@ -20,6 +20,7 @@ from nbformat.notebooknode import NotebookNode
 
 from nnlab.autograde.feedback import feedback_outputs
 from nnlab.graders import engine
+from nnlab.graders.budgets import SolutionTimes, cell_budgets
 from nnlab.graders.settings import Grading
 from nnlab.runner.student_process import code_cells, grade_id, is_test_cell
 
@@ -46,14 +47,18 @@ def cells_digest(nb: NotebookNode) -> str:
 
 
 def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, notebook: str,
-                        grading: Grading, key: bytes | None = None) -> NotebookGrade:
+                        grading: Grading, key: bytes | None = None, budgets: SolutionTimes | None = None
+                        ) -> NotebookGrade:
     """Run and grade `nb` (as nbgrader sanitized it) with the engine; its outputs and feedback go into `nb`.
     `key`: the student's key (nnlab.graders.keys.student_key), made from the course secret when not given
-    (a grading worker on another machine is given it, never the secret)."""
+    (a grading worker on another machine is given it, never the secret). `budgets`: the model solution's
+    cell times of this notebook (nnlab.graders.budgets.solution_times): each cell then stops at its
+    budget (see `Grading.budgets`); None: every cell may run to the cell timeout."""
     began = time.monotonic()
     digest = cells_digest(nb)
     tests = engine.hidden_tests(grading.graders(assignment, notebook))
-    graded = engine.grade(code_cells(nb), student_id, tests, grading.student_process(),
+    process = grading.student_process(cell_budgets=cell_budgets(grading, nb, budgets))
+    graded = engine.grade(code_cells(nb), student_id, tests, process,
                           key if key is not None else grading.student_key(student_id))
     report = graded.report.to_json() if tests else None
     # the feedback is made here, where the work is (a batch worker), not in the gradebook writer

@@ -4,7 +4,8 @@ It takes the place of nbgrader's `Execute` (and of the separate hidden-graders s
 Jupyter kernel runs as the instructor. A warm zygote in bubblewrap forks a fresh student
 process for each notebook (see nnlab.runner.zygote); the cells run there as in a kernel, with
 outputs kept; the engine then scores the test cells in this process (see notebook_grading).
-Its settings are the `Grading` traits (nnlab.graders.settings), set in the course's config.
+Its settings are the `Grading` traits (nnlab.graders.settings), set in the course's config; each
+cell's budget comes from the model solution's times kept with the course (nnlab.graders.budgets).
 
 A notebook can also arrive already graded by a batch worker (`nnlab grade`): the batch puts
 `resources["nnlab"]["prefetched"]`, a function (student, assignment, notebook, cells digest) ->
@@ -21,6 +22,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nnlab.autograde.feedback import save_report
 from nnlab.autograde.notebook_grading import apply_grade, cells_digest, grade_notebook_node
 from nnlab.course import Course
+from nnlab.graders.budgets import solution_times
 from nnlab.graders.settings import Grading
 
 
@@ -47,7 +49,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         prefetched = resources.get("nnlab", {}).get("prefetched")
         grade = prefetched(student, assignment, notebook, cells_digest(nb)) if prefetched else None
         if grade is None:
-            grade = grade_notebook_node(nb, student, assignment, notebook, Grading(config=self.config))
+            grading = Grading(config=self.config)
+            budgets = solution_times(course, assignment, notebook) if grading.budgets else None
+            grade = grade_notebook_node(nb, student, assignment, notebook, grading, budgets=budgets)
         else:
             apply_grade(nb, grade)
         if grade.report is not None:

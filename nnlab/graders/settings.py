@@ -36,6 +36,12 @@ class Grading(Configurable):
                            ).tag(config=True)
     sandbox = Bool(True, help="Isolate the student's process with bubblewrap where it is installed; "
                               "without it the limits still apply (and a warning says so)").tag(config=True)
+    budgets = Bool(True, help="Stop each cell of the student's notebook at its budget, a generous multiple of the "
+                              "model solution's time for that cell (timed when the assignment is generated: "
+                              "budgets/<assignment>/<notebook>.json), instead of at the cell timeout").tag(config=True)
+    budget_factor = Float(10.0, help="A cell's budget: this many times the model solution's time for it "
+                                     "(at least budget_floor, at most cell_timeout)").tag(config=True)
+    budget_floor = Float(5.0, help="The least budget of a cell, in seconds").tag(config=True)
     graders_dir = Unicode(str(GRADERS_DIR), help="Folder of the hidden graders: <assignment>/test_<notebook>.py"
                           ).tag(config=True)
     secret_path = Unicode(str(secret_path_from_environment()),
@@ -70,11 +76,20 @@ class Grading(Configurable):
             _launchers[key] = ZygoteLauncher(self.box(), environment={"NBGRADER_EXECUTION": "autograde"})
         return _launchers[key]
 
-    def student_process(self, capture: bool = True) -> StudentProcess:
+    def budget(self, solution_seconds: float) -> float:
+        """The budget of a cell the model solution ran in `solution_seconds`: budget_factor times
+        that, at least budget_floor, at most cell_timeout."""
+        return min(self.cell_timeout, max(self.budget_floor, self.budget_factor * solution_seconds))
+
+    def student_process(self, capture: bool = True,
+                        cell_budgets: dict[int, tuple[float, str]] | None = None) -> StudentProcess:
         """A student process (no cells yet) with this setting's timeouts, forked from `launcher()`.
-        `capture`: keep the cells' outputs as a kernel would, for the autograded notebook."""
+        `capture`: keep the cells' outputs as a kernel would, for the autograded notebook.
+        `cell_budgets`: {cell index: (seconds, why)} of the cells stopped before the cell timeout
+        (nnlab.graders.budgets.cell_budgets)."""
         return StudentProcess([], launcher=self.launcher(), capture=capture, call_timeout=self.call_timeout,
-                              cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout)
+                              cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,
+                              cell_budgets=cell_budgets)
 
 
 @atexit.register

@@ -86,34 +86,53 @@ class CellTimeout(BaseException):
     """Interrupts a cell that runs too long, as a kernel interrupt would."""
 
 
+class OutOfBudget(CellTimeout):
+    """Interrupts a cell that ran past its own budget (shorter than the cell timeout); the message
+    names the budget and where it comes from, as the grader's side describes it."""
+
+
 class _Interrupter:
     """Interrupts a cell that runs too long (SIGALRM), as a kernel interrupt would."""
 
     def __init__(self):
         self.fired = False
+        self.budget: tuple[float, str] | None = None   # the running cell's (seconds, why), if it has one
 
     def __call__(self, signum, frame):
         self.fired = True
+        if self.budget is not None:
+            seconds, why = self.budget
+            raise OutOfBudget(f"stopped after {seconds:.1f} s, {why}")
         raise CellTimeout("the cell ran too long and was interrupted")
 
 
 def run_cells(cells, namespace, report, cell_timeout: float, slow_cells=(), slow_timeout: float = 2.0,
-              shell=None, first_count: int = 1):
+              shell=None, first_count: int = 1, budgets=None, timings=None):
     """Run the cells in order; an error or an interrupted cell is noted and the next one runs.
 
     A cell that ignores the interrupt is killed by the grader's side and skipped on the rerun.
     Cells interrupted in an earlier run (`slow_cells`) get only `slow_timeout` seconds.
-    With `shell` (a capture.KernelLikeShell) the cells run as in a Jupyter kernel and their
-    outputs are kept: returns (errors, [[index, execution_count, outputs], ...]).
+    `budgets`: {cell index: (seconds, why)}, cells with a time of their own under `cell_timeout`
+    (interrupted with `OutOfBudget`, whose message says why). `timings`: a dict that receives
+    {cell index: seconds it ran}. With `shell` (a capture.KernelLikeShell) the cells run as in a
+    Jupyter kernel and their outputs are kept: returns (errors, [[index, execution_count, outputs], ...]).
     """
     errors, outputs = [], []
+    budgets = budgets or {}
     interrupter = _Interrupter()
     signal.signal(signal.SIGALRM, interrupter)
     for count, (index, source) in enumerate(cells, first_count):
         report({"cell_started": index})
         interrupter.fired = False
-        seconds = slow_timeout if index in slow_cells else cell_timeout
+        budget = budgets.get(index)
+        seconds = cell_timeout if budget is None else min(budget[0], cell_timeout)
+        interrupter.budget = budget if budget is not None and budget[0] < cell_timeout else None
+        if index in slow_cells:
+            seconds = min(slow_timeout, seconds)
+        began = time.monotonic()
         error, cell_outputs, out_of_memory = _run_cell(index, source, count, seconds, namespace, shell)
+        if timings is not None:
+            timings[index] = time.monotonic() - began
         if cell_outputs is not None:
             outputs.append([index, count, cell_outputs])
         if error is not None:
@@ -274,14 +293,19 @@ def serve(cmd_fd: int, reply_fd: int, log_path: str, wire, recipes, shell=None) 
     namespace = shell.namespace if shell is not None else _plain_namespace()
     session = Session(wire, recipes, namespace)
 
+    # {cell index: (seconds, why)}: cells with a budget of their own, under the cell timeout
+    budgets = {index: (float(seconds), str(why)) for index, seconds, why in start.get("cell_budgets") or []}
+
     def run(cells, first_count: int) -> None:
-        """Run `cells` with progress reports, then send the ready message with their outputs."""
-        began = time.monotonic()
+        """Run `cells` with progress reports, then send the ready message with their outputs and times."""
+        began, timings = time.monotonic(), {}
         ran = run_cells(cells, namespace, lambda m: wire.send(reply_fd, m), start["cell_timeout"],
-                        set(start.get("slow_cells", [])), start.get("slow_timeout", 2.0), shell, first_count)
+                        set(start.get("slow_cells", [])), start.get("slow_timeout", 2.0), shell, first_count,
+                        budgets, timings)
         errors, outputs = ran if shell is not None else (ran, None)
         session.send(reply_fd, {"ok": True, "ready": True, "cell_errors": errors, "outputs": outputs,
-                                "seconds": time.monotonic() - began})
+                                "seconds": time.monotonic() - began,
+                                "cell_seconds": [[index, seconds] for index, seconds in timings.items()]})
 
     run(start["cells"], 1)
     _answer(cmd_fd, reply_fd, session, run, len(start["cells"]) + 1)

@@ -26,6 +26,9 @@ from .sandbox import Sandbox
 # A cell interrupted once for running too long gets only this long when the notebook is rerun
 # after a crash, so one endless loop is not paid for again at every restart.
 SLOW_CELL_TIMEOUT = 2.0
+# The exception (child.OutOfBudget) a cell stopped by its budget ends with: its error reads
+# "OutOfBudget: stopped after <seconds> s, <why>".
+OUT_OF_BUDGET = "OutOfBudget"
 
 
 class Failure(str, Enum):
@@ -75,6 +78,7 @@ class NotebookRun:
     seconds: float = 0.0
     # with capture: {cell index: (execution count, nbformat outputs)}
     outputs: dict[int, tuple[int, list]] = field(default_factory=dict)
+    cell_seconds: dict[int, float] = field(default_factory=dict)   # {cell index: seconds it ran}
 
 
 def is_test_cell(cell: dict) -> bool:
@@ -140,10 +144,13 @@ class StudentProcess:
     def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = 30.0,
                  cell_timeout: float = 60.0, notebook_timeout: float = 300.0,
                  python: str = sys.executable, sandbox: Sandbox | None = None, launcher=None,
-                 capture: bool = False):
+                 capture: bool = False, cell_budgets: dict[int, tuple[float, str]] | None = None):
         """`launcher`: how the process starts (default: a new interpreter in `sandbox`).
-        `capture`: run the cells as a Jupyter kernel would and keep their outputs (`run.outputs`)."""
+        `capture`: run the cells as a Jupyter kernel would and keep their outputs (`run.outputs`).
+        `cell_budgets`: {cell index: (seconds, why)}, cells stopped before the cell timeout: such a
+        cell's error says "stopped after <seconds> s, <why>"."""
         self.cells = cells
+        self.cell_budgets = dict(cell_budgets or {})
         self.launcher = launcher or SpawnLauncher(sandbox or Sandbox(isolate=False), python)
         self.capture = capture
         self.call_timeout = call_timeout
@@ -227,9 +234,15 @@ class StudentProcess:
         """Start once. Returns the index of a cell that hung or crashed, or None when ready."""
         self._spawn()
         cells = [(i, src) for i, src in self.cells if i not in self.skipped]
+        budgets = [[index, seconds, why] for index, (seconds, why) in sorted(self.cell_budgets.items())]
         return self._stream("start", deadline, started=False, cells=cells, cell_timeout=self.cell_timeout,
                             capture=self.capture, slow_cells=sorted(self.slow_cells),
-                            slow_timeout=min(SLOW_CELL_TIMEOUT, self.cell_timeout))
+                            slow_timeout=min(SLOW_CELL_TIMEOUT, self.cell_timeout), cell_budgets=budgets)
+
+    def _cell_limit(self, index: int | None) -> float:
+        """The seconds cell `index` may run (its budget, else the cell timeout)."""
+        budget = self.cell_budgets.get(index)
+        return self.cell_timeout if budget is None else min(budget[0], self.cell_timeout)
 
     def _stream(self, op: str, deadline: float, started: bool, **fields) -> int | None:
         """Send cells to run (`op` "start" or "advance") and follow their progress until the process is
@@ -239,7 +252,8 @@ class StudentProcess:
             self._send(op, deadline, **fields)
             while True:
                 # The child interrupts a long cell itself; this deadline catches one that ignores it.
-                message = wire.receive(self._reply_r, min(time.monotonic() + 1.5 * self.cell_timeout + 2, deadline))
+                message = wire.receive(self._reply_r, min(time.monotonic() + 1.5 * self._cell_limit(current) + 2,
+                                                          deadline))
                 if not isinstance(message, dict):  # the cell wrote into the channel itself
                     raise wire.WireError("not a message")
                 if "cell_started" in message:
@@ -255,7 +269,9 @@ class StudentProcess:
                 errors += [{"cell": i, "error": "skipped: it did not finish, ran out of memory or stopped the interpreter"}
                            for i in self.skipped]
                 outputs = {index: (count, items) for index, count, items in message.get("outputs") or []}
-                self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0), outputs)
+                timings = {index: seconds for index, seconds in message.get("cell_seconds") or []}
+                self.run = NotebookRun(sorted(errors, key=lambda e: e["cell"]), [], message.get("seconds", 0.0), outputs,
+                                       timings)
                 return None
         except (TimeoutError, EOFError, BrokenPipeError, wire.WireError):
             start_failure = getattr(self._proc, "start_failure", None)

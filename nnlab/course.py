@@ -216,13 +216,13 @@ def available_assignments(root: Path = PROJECT_ROOT) -> list[str]:
 
 
 def copy_course(dest: Path, root: Path = PROJECT_ROOT, include_release: bool = True) -> Path:
-    """A fresh course folder at `dest` with the configuration, source/, the solutions' cell times
-    (budgets/) and (optionally) release/."""
+    """A fresh course folder at `dest` with the configuration, source/ and (optionally) what generating
+    the assignments made: release/ and the model solutions' cell times (budgets/)."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for name in COURSE_FILES:
         shutil.copy2(root / name, dest / name)
-    folders = ["source", BUDGETS_FOLDER] + (["release"] if include_release else [])
+    folders = ["source"] + (["release", BUDGETS_FOLDER] if include_release else [])
     for folder in folders:
         if (root / folder).exists():
             shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True,

@@ -193,6 +193,7 @@ def test_solution_times_round_trip_through_json(tmp_path):
 def test_a_broken_times_file_is_an_error_naming_it(tmp_path, text):
     course = copy_course(tmp_path / "course", include_release=False)
     path = course / "budgets" / "perceptron" / "perceptron.json"
+    path.parent.mkdir(parents=True)
     path.write_text(text)
     with pytest.raises(BudgetFileError, match=str(path)):
         solution_times(Course.open(course), "perceptron", "perceptron")

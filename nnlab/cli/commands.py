@@ -47,6 +47,27 @@ def status(args: Args, course: Course, runner: Nbgrader) -> int:
 
 
 # -- release --------------------------------------------------------------------------
+def time_solutions(course: Course, a: str, runner: Nbgrader) -> None:
+    """Time each code cell of `a`'s model solution (source/) in the student's process, twice, and keep
+    the figures in budgets/<a>/: each cell's budget while grading (nnlab.graders.budgets)."""
+    from nnlab.graders.budgets import time_assignment
+    from nnlab.runner.student_process import StudentCodeError
+
+    if runner.dry_run:   # the dry run's script is nbgrader's commands
+        return
+    try:
+        timed = time_assignment(course, a)
+    except StudentCodeError as exc:
+        print(f"{a}: the model solution's cells could not be timed ({exc}): budgets/{a}/ is not updated",
+              file=sys.stderr)
+        return
+    for path, timing in timed.items():
+        slowest = max(timing.times.seconds.values(), default=0.0)
+        runner.done(f"{a}: the model solution's cell times in {course.show(path)} (slowest cell {slowest:.2f} s)")
+        for error in timing.errors:
+            runner.note(f"  the model solution failed in {error}")
+
+
 def release(args: Args, course: Course, runner: Nbgrader) -> int:
     assignments = [check_assignment(course, a) for a in args.assignments] or course.source_assignments()
     if not assignments:
@@ -58,6 +79,7 @@ def release(args: Args, course: Course, runner: Nbgrader) -> int:
             failures += 1
             continue
         runner.done(f"{a}: {course.show(course.release(a))} regenerated from {course.show(course.source(a))}")
+        time_solutions(course, a, runner)
         if args.generate_only:
             continue
         released = course.outbound(a).is_dir()

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnlab.cli.commands import time_solutions
 from nnlab.cli.context import Course, Nbgrader, UsageError, error_lines
 from nnlab.scaffold import PACKAGE_ROOT, ROLES, ScaffoldError, scaffold
 
@@ -18,6 +19,7 @@ Writes, with one small example exercise (weighted_sum) that already grades end t
   nnlab/demo/mistakes/NAME.py           typical wrong answers and the scores they must get
 adds NAME to c.Course.assignments in the course's course_config.py, then runs:
   nbgrader generate_assignment NAME --force    source/NAME -> release/NAME
+and times the model solution's cells into budgets/NAME/ (each cell's budget while grading).
 NAME must be a Python identifier that no assignment, file or list entry uses yet; otherwise
 nothing is written. Next: replace the example with the week's exercises (docs/adding-an-assignment.md)."""
 
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
             print(f"  {line}", file=sys.stderr)
         return 1
     runner.done(f"{name}: release/{name} generated from source/{name}")
+    time_solutions(course, name, runner)
     runner.done(f"next: write the week's exercises in place of the example (docs/adding-an-assignment.md), "
                 f"then `nnlab release --generate-only {name}` and `pytest tests/graders`")
     return 0

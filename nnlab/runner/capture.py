@@ -4,6 +4,13 @@ Loaded by `child.py` (never as part of the `nnlab` package). An IPython shell ru
 magics, the value of the last expression, rich display, inline matplotlib figures and
 IPython's tracebacks, as in the kernel nbgrader would start. What a cell prints is kept up to a
 limit; the rest is dropped with a note, so a flood of output cannot fill the grader's memory.
+
+Figures are most of what the course's notebooks cost to run, so the grader draws each one once,
+at a modest resolution (`figure_png`): a kernel's matplotlib lays every figure out in a first pass
+for a tight bounding box (or for the placeholder layout engine `plt.tight_layout()` leaves
+behind), and draws a figure left open at the end of a cell once before drawing it to show it.
+Every figure still comes out where a kernel shows it, as a PNG `display_data` of the cell that
+made it.
 """
 import io
 import sys
@@ -17,6 +24,9 @@ from traitlets.config import Config
 MAX_STREAM_CHARS = 200_000
 MAX_RICH_BYTES = 4 * 2**20
 TRUNCATED = "\n... (output truncated by the grader)\n"
+# how a figure is printed (`print_figure` keywords): the whole figure, at 72 dpi whatever its own
+# dpi (`fig.dpi`, its size and its text/plain stay the student's)
+FIGURES = {"bbox_inches": None, "dpi": 72}
 
 
 class CellOutputs:
@@ -147,6 +157,10 @@ class CellShell(InteractiveShell):
         self.configurables.append(self.displayhook)
         self.display_trap = DisplayTrap(hook=self.displayhook)
 
+    def enable_gui(self, gui=None):
+        """No event loop to start: figures are shown inline, as in a kernel. (IPython's base shell
+        raises here, and `%matplotlib inline` in a student's cell would stop the cell.)"""
+
 
 class KernelLikeShell:
     """One IPython shell for the student's notebook; `run(source)` gives the cell's outputs."""
@@ -156,8 +170,16 @@ class KernelLikeShell:
         self.shell = CellShell.instance(config=Config({"HistoryManager": {"enabled": False}}), colors="nocolor")
         try:
             self.shell.enable_matplotlib("inline")
+            from matplotlib import pyplot
+            from matplotlib.figure import Figure
         except Exception:  # no matplotlib: figures are not shown, the cells still run
             pass
+        else:
+            # the figures a cell leaves open are shown (drawn) after it by the inline backend;
+            # pyplot's own end-of-cell hook, which would draw them once before, goes
+            pyplot.uninstall_repl_displayhook()
+            # replaces the inline backend's own PNG printer (made just now)
+            self.shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
         self.stdout = Stream("stdout", lambda: self.shell.outputs)
         self.stderr = Stream("stderr", lambda: self.shell.outputs)
 
@@ -177,6 +199,24 @@ class KernelLikeShell:
             sys.stdout, sys.stderr = saved
         self.last_error = result.error_in_exec or result.error_before_exec
         return self.shell.outputs.items, self.last_error is not None
+
+
+def figure_png(figure):
+    """The inline backend's PNG of `figure` (base64), drawn in one pass (`FIGURES`); None for an
+    empty figure, as IPython's printer gives."""
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = figure.get_layout_engine()
+    if not isinstance(engine, PlaceHolderLayoutEngine):  # None, or an engine that lays out at each draw
+        return print_figure(figure, "png", base64=True, **FIGURES)
+    # `tight_layout()` laid the figure out already and left this engine, which does nothing when
+    # run, but makes matplotlib lay the figure out once more before drawing it
+    figure._layout_engine = None
+    try:
+        return print_figure(figure, "png", base64=True, **FIGURES)
+    finally:
+        figure._layout_engine = engine
 
 
 def _text(value) -> str:

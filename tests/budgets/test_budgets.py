@@ -215,6 +215,9 @@ def test_the_course_assignments_have_their_times(tmp_path):
             source = nbformat.read(course.source(assignment) / f"{name}.ipynb", as_version=4)
             keys = {cell_key(c) for c in source.cells if c.cell_type == "code"}
             assert keys == set(times.seconds), f"budgets/{assignment}/{name}.json is out of date: `make release`"
+            # every cell of the student's version finds its solution cell: none gets the largest budget
+            release = nbformat.read(course.release(assignment) / f"{name}.ipynb", as_version=4)
+            assert [i for i, c in enumerate(release.cells) if c.cell_type == "code" and times.of(c) is None] == []
 
 
 def test_a_loop_that_ignores_the_interrupt_is_killed_at_its_budget(grading):

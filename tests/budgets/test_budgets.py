@@ -251,3 +251,43 @@ def test_the_model_solution_earns_every_point_within_its_budgets(assignment, tmp
     report = grade_notebook_node(nb, "s1", assignment, assignment, defaults, budgets=times).report
     assert report["notebook_errors"] == []
     assert all(cell["score"] == cell["points"] for cell in report["cells"].values()), report
+
+
+# -- plain nbgrader autograde: SandboxedExecute loads the course's times -----------------------------
+def autograde_in(course: Course, nb) -> tuple:
+    """SandboxedExecute on `nb` as one student's perceptron notebook of `course`: (nb, seconds)."""
+    from nnlab.autograde.sandboxed_execute import SandboxedExecute
+
+    step = SandboxedExecute(config=course.config)
+    resources = {"nbgrader": {"student": "s1", "assignment": "perceptron", "notebook": "perceptron"}}
+    began = time.monotonic()
+    nb, _ = step.preprocess(nb, resources)
+    return nb, time.monotonic() - began
+
+
+@pytest.fixture
+def looping_perceptron():
+    from nnlab.demo import submissions
+
+    course = Course.open()
+    source = nbformat.read(course.source("perceptron") / "perceptron.ipynb", as_version=4)
+    release = nbformat.read(course.release("perceptron") / "perceptron.ipynb", as_version=4)
+    return nbformat.from_dict(submissions.append_to_cell(submissions.correct(release, source), "step", LOOP))
+
+
+def test_sandboxed_execute_stops_a_loop_at_the_budget_the_course_keeps(tmp_path, looping_perceptron):
+    root = copy_course(tmp_path / "course")   # with release/ and budgets/
+    with open(root / "course_config.py", "a") as config:
+        config.write(f"\nc.Grading.cell_timeout = 30.0\nc.Grading.secret_path = {str(tmp_path / 'secret')!r}\n")
+    nb, seconds = autograde_in(Course.open(root), looping_perceptron)
+    assert seconds < 25, "the loop stopped at its 5 s budget, not the 30 s cell timeout"
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "step")
+    assert error_of(cell).evalue == ("stopped after 5.0 s, this cell's budget "
+                                     "(10 x the model solution's time, at least 5 s)")
+
+
+def test_sandboxed_execute_names_a_broken_times_file(tmp_path, looping_perceptron):
+    root = copy_course(tmp_path / "course")
+    (root / "budgets" / "perceptron" / "perceptron.json").write_text("{")
+    with pytest.raises(BudgetFileError, match="budgets/perceptron/perceptron.json"):
+        autograde_in(Course.open(root), looping_perceptron)

@@ -20,15 +20,16 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from traitlets import Integer, default
+from traitlets import Integer, Unicode, default
 from traitlets.config import Configurable
 
 from nnlab.autograde.sandboxed_execute import is_linked
 from nnlab.batch import state
 from nnlab.batch.nbgrader_adapter import autograde, autograde_app, finish_app, forced, speedups
 from nnlab.batch.progress import Progress
-from nnlab.batch.workers import Job, JobResult, grade_job, worker_pool
+from nnlab.batch.workers import Job, JobResult, grade_job, sanitized, worker_pool
 from nnlab.course import Course
+from nnlab.graders.settings import Grading
 from nnlab.table import text_table
 
 
@@ -37,9 +38,21 @@ class BatchGrading(Configurable):
     workers = Integer(help="Notebooks graded at once by `nnlab grade`, each worker in its own process "
                            "(default: the number of cores)").tag(config=True)
 
+    scheduler = Unicode("", help="The Dask scheduler whose workers grade the notebooks (e.g. tcp://host:8786); "
+                                 "empty: the local workers do. The workers then only sanitize the notebooks here, "
+                                 "where the gradebook is (see README, Grading on a cluster)").tag(config=True)
+
     @default("workers")
     def _one_a_core(self) -> int:
         return os.cpu_count() or 1
+
+
+class ClusterError(Exception):
+    """The cluster cannot grade: no scheduler there, or no worker that runs the instructor's code."""
+
+
+class GradingStopped(Exception):
+    """The grading cluster went away: the notebooks not yet graded are left for the next run."""
 
 
 class Status(str, Enum):
@@ -64,6 +77,8 @@ class NotebookRecord:
 @dataclass
 class BatchRun:
     workers: int
+    scheduler: str = ""             # the Dask scheduler that graded, "" for the local workers
+    stopped: str = ""               # why the run stopped before grading everything (the cluster went away)
     wall_seconds: float = 0.0
     notebooks: list[NotebookRecord] = field(default_factory=list)
     failed_assignments: list[str] = field(default_factory=list)
@@ -99,6 +114,8 @@ class Prefetched:
             return None
         result: JobResult = future.result()
         self.used[(student, assignment, notebook)] = result
+        if result.lost:
+            raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
         if result.grade is None or result.grade.digest != digest:
             return None   # nbgrader's own sanitizing saw other cells: grade them here
         return result.grade
@@ -113,7 +130,8 @@ def grade_class(course: Course, assignments: list[str], verbose: bool = False) -
     """Grade the collected submissions of `assignments` with `c.BatchGrading.workers` workers; already
     graded, unchanged ones are skipped unless nbgrader's `BaseConverter.force` is set."""
     began = time.monotonic()
-    run = BatchRun(BatchGrading(config=course.config).workers)
+    settings = BatchGrading(config=course.config)
+    run = BatchRun(settings.workers, settings.scheduler)
     course.grade_runs.mkdir(parents=True, exist_ok=True)
     log_file(course).write_text("")
     plan = plan_run(course, assignments, forced(course.config), run)
@@ -152,9 +170,16 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
     progress = Progress(len(plan.jobs))
     app = autograde_app(course, log_file(course), verbose)
     pool = worker_pool(app, run.workers)
+    try:
+        cluster = _cluster(run.scheduler, course) if run.scheduler else None
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        finish_app(app)
+        raise
     futures = {}
     for j in plan.jobs:
-        futures[(j.student, j.assignment, j.notebook)] = future = pool.submit(grade_job, j)
+        future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
+        futures[(j.student, j.assignment, j.notebook)] = future
         future.add_done_callback(lambda _, j=j: progress.grade(f"{j.assignment}/{j.student}"))
     prefetched = Prefetched(futures)
     jobs = {os.path.realpath(j.path): j for j in plan.jobs}
@@ -167,13 +192,24 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
 
     try:
         for a in assignments:
+            if cluster and cluster.lost:
+                break
             if plan.to_grade[a][0] and not autograde(app, a, prefetched, recorded):
                 run.failed_assignments.append(a)   # some submissions failed: the others are graded
     finally:
+        if cluster:
+            run.stopped = cluster.stopped
+            cluster.close()
         pool.shutdown(wait=True, cancel_futures=True)
         progress.finish()
         finish_app(app)
     return prefetched.used
+
+
+def _cluster(address: str, course: Course):
+    from nnlab.batch.cluster import Cluster  # Dask is imported only when a scheduler grades
+
+    return Cluster(address, Grading(config=course.config), log_file(course))
 
 
 def record_results(course: Course, plan: Plan, used: dict[tuple, JobResult], run: BatchRun) -> None:

@@ -32,30 +32,35 @@ class JobResult:
     job: Job
     grade: NotebookGrade | None = None
     error: str = ""
+    lost: bool = False      # the grading cluster went away before it was graded: not to be graded here
 
 
 _app = None        # the nbgrader application of the grading process, inherited by fork
 _sanitize = None   # this worker's sanitizing pass (nbgrader_adapter.sanitizer), made on its first job
 
 
-def _sanitized(job: Job):
-    """The notebook as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
+def sanitized(job: Job) -> str:
+    """The notebook (JSON) as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
     global _sanitize
     if _sanitize is None:
         _sanitize = sanitizer(_app)
-    return nbformat.reads(_sanitize(job.path), as_version=4)
+    return _sanitize(job.path)
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def grade_job(job: Job) -> JobResult:
     """Sanitize and grade one notebook (runs in a worker)."""
     try:
-        notebook = _sanitized(job)
+        notebook = nbformat.reads(sanitized(job), as_version=4)
     except Exception as exc:  # the gradebook writer meets the same problem and reports it
-        return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
+        return JobResult(job, error=_error(exc))
     try:
         grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config))
     except Exception as exc:
-        return JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
+        return JobResult(job, error=_error(exc))
     return JobResult(job, grade)
 
 
@@ -68,5 +73,8 @@ def worker_pool(app, workers: int) -> ProcessPoolExecutor:
     """`workers` processes forked from this one, which holds nbgrader's `app` (no gradebook open)."""
     global _app
     _app = app
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker)
+    # every worker forks now, while this process has no other threads (a Dask client starts some)
+    pool.submit(int).result()
+    return pool

@@ -115,6 +115,9 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
             cmd.add_argument("--workers", type=int, metavar="N",
                              help="notebooks graded at once, over the course's c.BatchGrading.workers "
                                   "(default: the number of cores)")
+            cmd.add_argument("--scheduler", metavar="ADDRESS",
+                             help="grade on the workers of this Dask scheduler (tcp://host:8786), over the "
+                                  "course's c.BatchGrading.scheduler; '' grades here")
     elif name == "export":
         cmd.add_argument("--to", metavar="FILE", help="the CSV file (default: grades.csv in the course folder)")
     elif name == "report":

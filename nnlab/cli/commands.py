@@ -144,12 +144,15 @@ def _resume(course: Course, a: str, runner: Nbgrader) -> None:
 
 def _grade_settings(course: Course, args: Args) -> None:
     """The command line's options over the course's settings: --workers over c.BatchGrading.workers,
-    --force over nbgrader's c.BaseConverter.force (what `nbgrader autograde --force` sets)."""
+    --scheduler over c.BatchGrading.scheduler, --force over nbgrader's c.BaseConverter.force (what
+    `nbgrader autograde --force` sets)."""
     from traitlets.config import Config
 
     overrides = Config()
     if args.workers is not None:
         overrides.BatchGrading.workers = max(1, args.workers)
+    if args.scheduler is not None:
+        overrides.BatchGrading.scheduler = args.scheduler
     if args.force:
         overrides.BaseConverter.force = True
     course.update_config(overrides)
@@ -157,12 +160,19 @@ def _grade_settings(course: Course, args: Args) -> None:
 
 def _report_run(course: Course, run, assignments: list[str]) -> bool:
     """The run's summary on stdout, a line per notebook not graded on stderr; True when some failed."""
-    from nnlab.batch.grade_class import log_file, summary_table
+    from nnlab.batch.grade_class import Status, log_file, summary_table
 
     print(summary_table(run, assignments), flush=True)
+    # the notebooks a stopped run left are one line, not a line each
+    left = [n for n in run.failed() if run.stopped and n.error.startswith(run.stopped)]
     for n in run.failed():
-        print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
-              file=sys.stderr)
+        if n not in left:
+            print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
+                  file=sys.stderr)
+    if run.stopped:
+        graded = sum(1 for n in run.notebooks if n.status is Status.GRADED)
+        print(f"grading stopped: {run.stopped}. {graded} notebook(s) graded and kept; run `nnlab grade` again "
+              f"to grade the other {len(left)}", file=sys.stderr)
     if run.failed() or run.failed_assignments:
         print(f"nbgrader's log of this run: {log_file(course)}", file=sys.stderr)
         return True
@@ -170,7 +180,7 @@ def _report_run(course: Course, run, assignments: list[str]) -> bool:
 
 
 def grade(args: Args, course: Course, runner: Nbgrader) -> int:
-    from nnlab.batch.grade_class import BatchGrading, grade_class
+    from nnlab.batch.grade_class import BatchGrading, ClusterError, grade_class
 
     assignments = _chosen(course, args.assignment, course.submitted_directory)
     if not any(course.students_in(course.submitted_directory, a) for a in assignments):
@@ -189,12 +199,18 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
         _resume(course, a, runner)
     for a in assignments:
         print(f"{'' if runner.dry_run else '$ '}nbgrader autograde {a}{' --force' if args.force else ''}", flush=True)
-    runner.note(f"(in this process; {BatchGrading(config=course.config).workers} worker(s) grade the notebooks "
-                "ahead of it)")
+    settings = BatchGrading(config=course.config)
+    runner.note(f"(in this process; the Dask workers of {settings.scheduler} grade the notebooks ahead of it, "
+                f"{settings.workers} local worker(s) sanitize them)" if settings.scheduler else
+                f"(in this process; {settings.workers} worker(s) grade the notebooks ahead of it)")
     if runner.dry_run:
         return 1 if problems else 0
     # progress goes to stderr; the summary and the grade table to stdout
-    if _report_run(course, grade_class(course, assignments, verbose=runner.verbose), assignments):
+    try:
+        run = grade_class(course, assignments, verbose=runner.verbose)
+    except ClusterError as exc:
+        raise Problem(str(exc)) from None
+    if _report_run(course, run, assignments):
         problems += 1
     from nnlab.gradetable import format_table, read_grades
 

@@ -23,6 +23,7 @@ from traitlets.config import Config
 
 from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
 from nnlab.batch.course_code import CourseCode, course_code
+from nnlab.graders.budgets import SolutionTimes
 from nnlab.graders.settings import Grading, stop_launchers
 
 logger = logging.getLogger("nnlab.cluster")
@@ -41,6 +42,7 @@ class Submission:
     notebook: str
     cells: str          # the notebook (JSON) as nbgrader's sanitizing pass left it
     key: bytes          # the student's key (nnlab.graders.keys.student_key)
+    budgets: SolutionTimes | None = None   # the model solution's cell times, when budgets are on
 
 
 def resource(code: CourseCode) -> str:
@@ -111,4 +113,4 @@ def grade_submission(submission: Submission, digest: str) -> NotebookGrade:
         raise CourseCodeDiffers(refusal(digest))
     notebook = nbformat.reads(submission.cells, as_version=4)
     return grade_notebook_node(notebook, submission.student, submission.assignment, submission.notebook, grading,
-                               key=submission.key)
+                               key=submission.key, budgets=submission.budgets)

@@ -29,6 +29,7 @@ from nnlab.batch.nbgrader_adapter import autograde, autograde_app, finish_app, f
 from nnlab.batch.progress import Progress
 from nnlab.batch.workers import Job, JobResult, grade_job, sanitized, worker_pool
 from nnlab.course import Course
+from nnlab.graders.budgets import solution_times
 from nnlab.graders.settings import Grading
 from nnlab.table import text_table
 
@@ -148,8 +149,10 @@ def grade_class(course: Course, assignments: list[str], verbose: bool = False) -
 def plan_run(course: Course, assignments: list[str], force: bool, run: BatchRun) -> Plan:
     """Who is graded: a job a notebook still to grade; unchanged submissions are recorded as skipped."""
     plan = Plan({a: state.to_grade(course, a, force) for a in assignments})
+    budgets = Grading(config=course.config).budgets
     for a, (todo, unchanged, _) in plan.to_grade.items():
         notebooks = course.notebooks(a)
+        times = {notebook: solution_times(course, a, notebook) if budgets and todo else None for notebook in notebooks}
         for student in unchanged:
             run.notebooks += [NotebookRecord(student, a, notebook, Status.SKIPPED) for notebook in notebooks]
         for student in todo:
@@ -158,7 +161,7 @@ def plan_run(course: Course, assignments: list[str], force: bool, run: BatchRun)
                 if is_linked(path):
                     plan.links[(student, a, notebook)] = "the notebook is a link, not the student's own file"
                 elif path.is_file():
-                    plan.jobs.append(Job(student, a, notebook, str(path)))
+                    plan.jobs.append(Job(student, a, notebook, str(path), times[notebook]))
     return plan
 
 

@@ -16,6 +16,7 @@ import nbformat
 
 from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
 from nnlab.batch.nbgrader_adapter import sanitizer
+from nnlab.graders.budgets import SolutionTimes
 from nnlab.graders.settings import Grading, stop_launchers
 
 
@@ -25,6 +26,7 @@ class Job:
     assignment: str
     notebook: str
     path: str          # the submitted notebook
+    budgets: SolutionTimes | None = None   # the model solution's cell times, when budgets are on
 
 
 @dataclass
@@ -58,7 +60,8 @@ def grade_job(job: Job) -> JobResult:
     except Exception as exc:  # the gradebook writer meets the same problem and reports it
         return JobResult(job, error=_error(exc))
     try:
-        grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config))
+        grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config),
+                                    budgets=job.budgets)
     except Exception as exc:
         return JobResult(job, error=_error(exc))
     return JobResult(job, grade)

@@ -181,6 +181,7 @@ def _report_run(course: Course, run, assignments: list[str]) -> bool:
 
 def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     from nnlab.batch.grade_class import BatchGrading, ClusterError, grade_class
+    from nnlab.graders.budgets import BudgetFileError
 
     assignments = _chosen(course, args.assignment, course.submitted_directory)
     if not any(course.students_in(course.submitted_directory, a) for a in assignments):
@@ -208,7 +209,7 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     # progress goes to stderr; the summary and the grade table to stdout
     try:
         run = grade_class(course, assignments, verbose=runner.verbose)
-    except ClusterError as exc:
+    except (ClusterError, BudgetFileError) as exc:
         raise Problem(str(exc)) from None
     if _report_run(course, run, assignments):
         problems += 1

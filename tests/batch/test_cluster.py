@@ -182,3 +182,30 @@ def test_when_the_scheduler_goes_away_the_run_keeps_what_it_recorded_and_a_rerun
     assert {s for s in students if second[s] == "skipped"} == set(kept)
     assert {s for s in students if second[s] == "graded"} == set(students) - set(kept)
     assert scores(course) == {s: pytest.approx(12.0) for s in students}
+
+
+def test_budgets_from_the_solution_stop_a_loop_on_the_workers_as_here(tmp_path, fast_config, cluster):
+    # cells may run 20 s, but a cell's budget is 10 x the solution's time, at least 1 s: `step` gets 1 s
+    config = fast_config + "c.Grading.cell_timeout = 20.0\nc.Grading.budget_floor = 1.0\n"
+    release = nbformat.read(PROJECT_ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    source = nbformat.read(PROJECT_ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    looping = submissions.correct(release, source)
+    step = next(c for c in looping.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "step")
+    step.source = "while True:   # before the answer: it never gets defined\n    pass\n" + step.source
+    runs = {}
+    for where in ("here", "there"):
+        course = make_course(tmp_path / where, config)
+        shutil.copytree(PROJECT_ROOT / "budgets", course / "budgets")   # the course's times, as `nnlab release` made them
+        shutil.rmtree(course / "submitted")
+        put(course, "lena", submissions.to_bytes(looping))
+        put(course, "ada", slow_hand_in())   # an honest cell of its own that waits 1.5 s: the notebook's largest budget
+        done = batch(course, *(["--scheduler", cluster.address] if where == "there" else []))
+        assert done.returncode == 0, done.stderr[-2000:]
+        record = {n["student"]: n for n in json.loads(last_run(Course.open(course)).read_text())["notebooks"]}
+        runs[where] = course, record
+        assert record["lena"]["cell_seconds"] < 10, "the loop ran past its budget"
+        autograded = nbformat.read(course / "autograded" / "lena" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+        assert "budget" in json.dumps([c.get("outputs") for c in autograded.cells if c.cell_type == "code"])
+    assert grades(runs["there"][0]) == grades(runs["here"][0])
+    assert scores(runs["there"][0])["ada"] == pytest.approx(12.0), "the honest slow cell kept its points"
+    assert 0 < scores(runs["there"][0])["lena"] < 12.0

@@ -8,8 +8,15 @@ per-notebook overhead beyond the student's own code, the student's code itself (
 wall time, and so the largest speed-up possible), and whether every honest submission got the
 same per-cell scores on both paths.
 
+With --scheduler, the class is graded a third time through a Dask scheduler and worker processes
+started on this machine (nnlab.batch.local_cluster, --dask-workers of them): printed besides are
+the per-notebook overhead of going through Dask against the local path, and a scaling table
+(notebooks per second per worker core, and the projected time of 1000 students x 5 notebooks on
+8, 32 and 128 worker cores, from the measured per-notebook cost and the instructor's serial part).
+
     .venv/bin/python bench/grade_class.py [--students 40] [--assignments perceptron,hinge_loss]
         [--workers W] [--cell-timeout 30] [--keep DIR] [--skip-stock] [--seed 0]
+        [--scheduler [--dask-workers N]]
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from nnlab.batch.grade_class import last_run
+from nnlab.batch.local_cluster import LocalCluster
 from nnlab.course import Course, CourseError, available_assignments, copy_course, nbgrader_command, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
@@ -39,6 +47,8 @@ SHARES = {"correct": 0.60, "partial": 0.20, "untouched": 0.10, "broken": 0.05, "
 DISHONEST = {"broken", "looping"}
 MAX_DIFFERENCES = 20
 MiB = 1024 * 1024
+PROJECTED_NOTEBOOKS = 1000 * 5          # a large module: 1000 students, 5 notebooks
+PROJECTED_CORES = (8, 32, 128)
 
 STOCK_CONFIG = """\
 c = get_config()  # noqa: F821
@@ -280,11 +290,26 @@ def grade_stock(course: Path, assignments: list[str], logs: Path) -> PathResult:
     return result
 
 
-def grade_nnlab(course: Path, workers: int, logs: Path) -> PathResult:
+def grade_nnlab(course: Path, workers: int, logs: Path, scheduler: str = "") -> PathResult:
+    """`nnlab grade all` with `workers` local workers, or through the Dask `scheduler`."""
     command = [sys.executable, "-m", "nnlab.cli", "grade", "all", "--course", str(course), "--workers", str(workers)]
-    result = PathResult("nnlab grade", course, detail=f"workers {workers}")
+    if scheduler:
+        command += ["--scheduler", scheduler]
+    label, detail = ("nnlab on Dask", f"local workers {workers} (sanitizing)") if scheduler else \
+        ("nnlab grade", f"workers {workers}")
+    result = PathResult(label, course, detail=detail)
     progress(f"nnlab: {' '.join(command[1:])}")
-    result.runs["all"] = run_timed(command, course, logs / "nnlab-grade")
+    result.runs["all"] = run_timed(command, course, logs / ("nnlab-dask" if scheduler else "nnlab-grade"))
+    return result
+
+
+def grade_on_dask(course: Path, dask_workers: int, logs: Path) -> PathResult:
+    """The class through a Dask scheduler and `dask_workers` worker processes on this machine; one
+    local worker sanitizes (the workers of the cluster do the grading)."""
+    progress(f"Dask: a scheduler and {dask_workers} worker processes on this machine")
+    with LocalCluster(logs / "dask", workers=dask_workers) as cluster:
+        result = grade_nnlab(course, 1, logs, cluster.address)
+    result.detail = f"{dask_workers} Dask worker processes, {result.detail}"
     return result
 
 
@@ -398,6 +423,34 @@ def student_code_line(course: Path, stock_seconds: float | None) -> str:
     return line
 
 
+def projected_seconds(core_seconds: float, writer_seconds: float, cores: int,
+                      notebooks: int = PROJECTED_NOTEBOOKS) -> tuple[float, bool]:
+    """The time `notebooks` take on `cores` worker cores, each notebook costing `core_seconds` of a
+    worker core and `writer_seconds` of the instructor's serial side; True when that side is the floor."""
+    spread, serial = notebooks * core_seconds / cores, notebooks * writer_seconds
+    return max(spread, serial), serial > spread
+
+
+def scaling_lines(local: PathResult, dask: PathResult, notebooks: int, dask_workers: int) -> list[str]:
+    """The overhead of going through Dask against the local path, and the scaling table."""
+    lines = [f"dask overhead    {(dask.seconds - local.seconds) / notebooks:+.2f} s per notebook beyond the local path "
+             f"(wall {dask.seconds:.1f} s against {local.seconds:.1f} s, the same class)"]
+    record = run_record(dask.course)
+    try:
+        writer = float(json.loads(record.read_text())["writer_seconds"]) / notebooks
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return lines + [f"scaling          n/a (cannot read the run record {record}: {type(exc).__name__}: {exc})"]
+    core_seconds = dask.seconds * dask_workers / notebooks
+    lines.append(f"scaling          {1 / core_seconds:.3f} notebooks/s per worker core ({core_seconds:.2f} core-s a "
+                 f"notebook, start-up and the slowest notebooks included); the instructor's side records "
+                 f"{1 / writer if writer else float('inf'):.1f} notebooks/s ({writer:.3f} s a notebook, serial)")
+    lines.append(f"  {'worker cores':>12}  {PROJECTED_NOTEBOOKS // 5} students x 5 notebooks (projected)")
+    for cores in PROJECTED_CORES:
+        seconds, serial = projected_seconds(core_seconds, writer, cores)
+        lines.append(f"  {cores:>12}  {seconds / 60:6.1f} min" + ("  (the instructor's side is the floor)" if serial else ""))
+    return lines
+
+
 # -- the report --------------------------------------------------------------------------
 def progress(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
@@ -479,7 +532,7 @@ def assignment_lines(plan: list[Planned], assignments: list[str], stock: PathRes
 
 
 def report(plan: list[Planned], assignments: list[str], timeout: int,
-           stock: PathResult | None, nnlab: PathResult) -> int:
+           stock: PathResult | None, nnlab: PathResult, dask: PathResult | None = None, dask_workers: int = 0) -> int:
     """Print the results; 1 when a grading command failed outright."""
     keys = [p.key for p in plan]
     nnlab_cells, nnlab_totals = read_scores(nnlab.course, keys)
@@ -491,10 +544,14 @@ def report(plan: list[Planned], assignments: list[str], timeout: int,
     if stock:
         print(path_line(stock, len(plan)))
     print(path_line(nnlab, len(plan)))
+    if dask:
+        print(path_line(dask, len(plan)))
     if stock and nnlab.seconds:
         print(f"speed-up         {stock.seconds / nnlab.seconds:.1f}x")
     print(f"overhead         {overhead_line(nnlab.course, nnlab.seconds)}")
     print(f"student code     {student_code_line(nnlab.course, stock.seconds if stock else None)}")
+    if dask:
+        print("\n".join(scaling_lines(nnlab, dask, len(plan), dask_workers)))
     paths = ([("stock", stock_cells)] if stock else []) + [("nnlab", nnlab_cells)]
     missing = [(label, [key for key in keys if key not in cells]) for label, cells in paths]
     print("not graded       " + "   ".join(f"{label} {len(m)}" + (f" ({by_kind(plan, m)})" if m else "")
@@ -503,6 +560,10 @@ def report(plan: list[Planned], assignments: list[str], timeout: int,
     print("\n".join(assignment_lines(plan, assignments, stock, stock_totals, nnlab_totals)))
     honest = [p.key for p in plan if p.honest]
     errors = (failures(stock, stock_cells, honest) if stock else []) + failures(nnlab, nnlab_cells, honest)
+    if dask:
+        dask_cells, _ = read_scores(dask.course, keys)
+        errors += failures(dask, dask_cells, honest)
+        errors += [f"error: Dask and the local path differ: {d}" for d in compare_scores(nnlab_cells, dask_cells, honest)]
     for line in errors:
         print(line)
     return 1 if errors else 0
@@ -517,10 +578,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="nnlab grade --workers (default: the CPU count)")
     parser.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell on both paths (default 30)")
-    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the course folders in DIR/stock and DIR/nnlab")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the course folders in DIR/stock, DIR/nnlab (and DIR/dask)")
     parser.add_argument("--skip-stock", action="store_true", help="grade with nnlab only (no speed-up)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the class mix (default 0)")
+    parser.add_argument("--scheduler", action="store_true",
+                        help="grade the class a third time through a Dask scheduler and workers on this machine")
+    parser.add_argument("--dask-workers", type=int, metavar="N",
+                        help="Dask worker processes with --scheduler (default: --workers)")
     args = parser.parse_args(argv)
+    args.dask_workers = args.dask_workers or args.workers
     known = available_assignments()
     args.assignments = args.assignments.split(",") if args.assignments else known
     unknown = [a for a in args.assignments if a not in known]
@@ -530,8 +596,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("the class needs at least 2 notebooks (one broken, one looping)")
     if args.workers < 1 or args.cell_timeout < 1:
         parser.error("--workers and --cell-timeout must be at least 1")
-    if args.keep and any((args.keep / name).exists() for name in ("stock", "nnlab")):
-        parser.error(f"{args.keep} already holds stock/ or nnlab/: choose another folder")
+    if args.keep and any((args.keep / name).exists() for name in ("stock", "nnlab", "dask")):
+        parser.error(f"{args.keep} already holds stock/, nnlab/ or dask/: choose another folder")
     return args
 
 
@@ -552,7 +618,12 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
         write_submitted(stock_course, handins)
         stock = grade_stock(stock_course, args.assignments, logs)
     nnlab = grade_nnlab(nnlab_course, args.workers, logs)
-    return report(plan, args.assignments, args.cell_timeout, stock, nnlab)
+    dask = None
+    if args.scheduler:
+        dask_course = make_nnlab_course(workdir / "dask", args.assignments, args.cell_timeout)
+        write_submitted(dask_course, handins)
+        dask = grade_on_dask(dask_course, args.dask_workers, logs)
+    return report(plan, args.assignments, args.cell_timeout, stock, nnlab, dask, args.dask_workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,6 +81,7 @@ class BatchRun:
     scheduler: str = ""             # the Dask scheduler that graded, "" for the local workers
     stopped: str = ""               # why the run stopped before grading everything (the cluster went away)
     wall_seconds: float = 0.0
+    writer_seconds: float = 0.0     # nbgrader's autograde here, besides waiting for the workers: the serial part
     notebooks: list[NotebookRecord] = field(default_factory=list)
     failed_assignments: list[str] = field(default_factory=list)
 
@@ -105,6 +106,7 @@ class Prefetched:
     def __init__(self, futures: dict[tuple, Future]):
         self.futures = futures
         self.used: dict[tuple, JobResult] = {}
+        self.waited = 0.0   # seconds nbgrader waited here for the workers' results
 
     def __deepcopy__(self, memo) -> "Prefetched":
         return self   # nbconvert deep-copies each notebook's resources; this is a service, not data
@@ -113,7 +115,9 @@ class Prefetched:
         future = self.futures.get((student, assignment, notebook))
         if future is None:
             return None
+        began = time.monotonic()
         result: JobResult = future.result()
+        self.waited += time.monotonic() - began
         self.used[(student, assignment, notebook)] = result
         if result.lost:
             raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
@@ -179,26 +183,15 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
         pool.shutdown(cancel_futures=True)
         finish_app(app)
         raise
-    futures = {}
-    for j in plan.jobs:
-        future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
-        futures[(j.student, j.assignment, j.notebook)] = future
-        future.add_done_callback(lambda _, j=j: progress.grade(f"{j.assignment}/{j.student}"))
-    prefetched = Prefetched(futures)
-    jobs = {os.path.realpath(j.path): j for j in plan.jobs}
-
-    def recorded(path: str) -> None:
-        """nbgrader is done with a notebook: one more recorded, when it is one of the run's jobs."""
-        job = jobs.pop(os.path.realpath(path), None)
-        if job is not None:
-            progress.record(f"{job.assignment}/{job.student}")
-
+    prefetched, recorded = Prefetched(_submit(plan.jobs, pool, cluster, progress)), _recorder(plan.jobs, progress)
+    began = time.monotonic()
     try:
         for a in assignments:
             if cluster and cluster.lost:
                 break
             if plan.to_grade[a][0] and not autograde(app, a, prefetched, recorded):
                 run.failed_assignments.append(a)   # some submissions failed: the others are graded
+        run.writer_seconds = time.monotonic() - began - prefetched.waited
     finally:
         if cluster:
             run.stopped = cluster.stopped
@@ -207,6 +200,27 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
         progress.finish()
         finish_app(app)
     return prefetched.used
+
+
+def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, Future]:
+    """Every job to the workers: graded by the local pool, or sanitized there and graded by the cluster."""
+    futures = {}
+    for j in jobs:
+        future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
+        futures[(j.student, j.assignment, j.notebook)] = future
+        future.add_done_callback(lambda _, j=j: progress.grade(f"{j.assignment}/{j.student}"))
+    return futures
+
+
+def _recorder(jobs: list[Job], progress: Progress):
+    """The function nbgrader calls when it is done with a notebook: one more recorded, when it is one of `jobs`."""
+    paths = {os.path.realpath(j.path): j for j in jobs}
+
+    def recorded(path: str) -> None:
+        job = paths.pop(os.path.realpath(path), None)
+        if job is not None:
+            progress.record(f"{job.assignment}/{job.student}")
+    return recorded
 
 
 def _cluster(address: str, course: Course):

@@ -110,3 +110,27 @@ def test_student_code_and_the_speed_up_it_leaves(bench, tmp_path):
     assert line.startswith("8 s in all (4 s the notebooks' own cells, 4 s the graders' calls); at least 4 s on 2 workers")
     assert "speed-up at most 10.0x (20.0x if the graders' calls were free)" in line
     assert bench.student_code_line(tmp_path / "elsewhere", 40.0).startswith("n/a (cannot read the run record")
+
+
+def test_the_projection_spreads_the_cost_over_the_cores_down_to_the_instructors_serial_part(bench):
+    # 2 core-seconds a notebook, 0.05 s a notebook on the instructor's side: 5000 notebooks
+    assert bench.projected_seconds(2.0, 0.05, cores=8) == (pytest.approx(1250.0), False)
+    assert bench.projected_seconds(2.0, 0.05, cores=32) == (pytest.approx(312.5), False)   # 5000 x 0.05 = 250 < 312.5
+    assert bench.projected_seconds(2.0, 0.05, cores=128) == (pytest.approx(250.0), True)
+    assert bench.projected_seconds(2.0, 0.0, cores=128, notebooks=640) == (pytest.approx(10.0), False)
+
+
+def test_the_scaling_table_from_the_two_runs(bench, tmp_path):
+    record = {"workers": 1, "wall_seconds": 90.0, "writer_seconds": 5.0, "notebooks": []}
+    runs = tmp_path / ".nnlab" / "grade-runs"
+    runs.mkdir(parents=True)
+    (runs / "last.json").write_text(json.dumps(record))
+    local, dask = bench.PathResult("nnlab grade", tmp_path / "local"), bench.PathResult("nnlab on Dask", tmp_path)
+    local.runs["all"] = bench.Timed([], 80.0, 0, 0, "")
+    dask.runs["all"] = bench.Timed([], 100.0, 0, 0, "")
+    lines = bench.scaling_lines(local, dask, notebooks=100, dask_workers=2)
+    assert lines[0].startswith("dask overhead    +0.20 s per notebook beyond the local path")
+    assert "0.500 notebooks/s per worker core (2.00 core-s a notebook" in lines[1]
+    assert "records 20.0 notebooks/s (0.050 s a notebook, serial)" in lines[1]
+    assert lines[3].split() == ["8", "20.8", "min"]
+    assert lines[5].split()[:3] == ["128", "4.2", "min"] and "the instructor's side is the floor" in lines[5]

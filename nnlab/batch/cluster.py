@@ -58,7 +58,11 @@ class Cluster:
     def _check_workers(self) -> None:
         """Name the workers that refuse (other course code); none of those that are there takes the
         work: an error. No worker yet (a batch system still starting them): the work waits for them."""
-        answers = self.client.run(refusal, self.code.digest) if self.client.scheduler_info()["workers"] else {}
+        if not self.client.scheduler_info()["workers"]:
+            print(f"the Dask scheduler at {self.address} has no workers yet: the notebooks wait for workers to join",
+                  file=sys.stderr, flush=True)
+            return
+        answers = self.client.run(refusal, self.code.digest)
         self.refused = {worker: why for worker, why in answers.items() if why}
         for why in self.refused.values():
             print(f"warning: {why}; it is given no notebook", file=sys.stderr, flush=True)

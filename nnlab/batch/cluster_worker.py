@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 import nbformat
+from distributed.core import Status
 from distributed.diagnostics.plugin import WorkerPlugin
 from traitlets.config import Config
 
@@ -86,6 +87,11 @@ class CourseWorker(WorkerPlugin):
         _ready[self.code.digest] = grading
         # one notebook at a time per worker process: it has one zygote, which forks one student at a time
         await worker.set_resources(**{resource(self.code): 1})
+        # notebooks already waiting for a worker that offers this (a worker that joined after the run
+        # started) are looked at again by the scheduler only when a worker turns to running: it does
+        if worker.status == Status.running:
+            worker.status = Status.paused
+            worker.status = Status.running
 
     def teardown(self, worker) -> None:
         _ready.pop(self.code.digest, None)

@@ -209,3 +209,26 @@ def test_budgets_from_the_solution_stop_a_loop_on_the_workers_as_here(tmp_path, 
     assert grades(runs["there"][0]) == grades(runs["here"][0])
     assert scores(runs["there"][0])["ada"] == pytest.approx(12.0), "the honest slow cell kept its points"
     assert 0 < scores(runs["there"][0])["lena"] < 12.0
+
+
+def test_workers_that_join_after_the_run_started_are_set_up_and_grade(tmp_path, fast_config):
+    # a batch system starts workers when it can: the run waits for them, and each is set up as it joins
+    course = slow_class(tmp_path / "course", fast_config, students=2)
+    with LocalCluster(tmp_path / "dask", workers=0) as cluster:
+        run = start(course, cluster.address)
+        time.sleep(3)
+        cluster.add_worker("late")
+        out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err[-3000:]
+    assert "has no workers yet: the notebooks wait for workers to join" in err
+    assert statuses(course) == {"s00": "graded", "s01": "graded"}
+    assert scores(course) == {"s00": pytest.approx(12.0), "s01": pytest.approx(12.0)}
+
+
+def test_no_scheduler_at_the_address_is_one_clear_line_and_nothing_graded(tmp_path, fast_config):
+    course = make_course(tmp_path / "course", fast_config)
+    done = batch(course, "--scheduler", "tcp://127.0.0.1:9")   # nothing listens on the discard port
+    assert done.returncode == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert not (course / "autograded").exists() or not any((course / "autograded").iterdir())

@@ -12,8 +12,7 @@ tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader chang
 - `prefetching_converter`: autograde's converter whose every notebook's resources carry the
   workers' results to SandboxedExecute (an override of `init_single_notebook_resources`);
 - `gradebook_warnings`: nbgrader's gradebook code without its harmless SQLAlchemy 2 warnings;
-- `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs;
-  `skip_iri_grammar`: a cost of importing jsonschema (nbformat's and nbgrader's validator).
+- `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ import contextlib
 import json
 import logging
 import os
-import sys
 import types
 import warnings
 from pathlib import Path
@@ -155,13 +153,6 @@ def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[st
 
 
 # -- speedups -------------------------------------------------------------------------------
-def skip_iri_grammar() -> None:
-    """jsonschema imports rfc3987_syntax, when installed, only to check "iri" strings, which no
-    notebook or nbgrader schema has; that import compiles a grammar for seconds. Call before
-    jsonschema is first imported (the CLI does, first thing): jsonschema then goes without it."""
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 # nbgrader opens a new database engine for every preprocessor of every notebook (some ten per
 # notebook), and SQLAlchemy compiles every query again for each new engine: while the batch runs,
 # one engine a database URL is kept, so each query is compiled once. Each Gradebook also inspects

@@ -6,7 +6,6 @@ import sys
 import traceback
 from pathlib import Path
 
-from nnlab.batch.nbgrader_adapter import skip_iri_grammar
 from nnlab.cli import commands, export_lms, new_assignment, release_feedback, similarity
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
@@ -144,7 +143,6 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    skip_iri_grammar()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

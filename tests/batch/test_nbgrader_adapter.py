@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -125,5 +127,9 @@ def test_speedups_share_the_engine_while_on_and_restore_nbgrader_after(tmp_path,
 
 
 def test_jsonschema_goes_without_the_iri_grammar():
+    # nnlab.cli keeps jsonschema from importing rfc3987_syntax (seconds at every command's start):
+    # that relies on jsonschema treating it as an optional import
     assert "from rfc3987_syntax import" in inspect.getsource(jsonschema._format)
     assert "except ImportError" in inspect.getsource(jsonschema._format)
+    probe = "import sys, nnlab.cli, nbformat, nbgrader.apps; print(sys.modules['rfc3987_syntax'])"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "None\n"

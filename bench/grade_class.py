@@ -443,7 +443,7 @@ def scaling_lines(local: PathResult, dask: PathResult, notebooks: int, dask_work
     core_seconds = dask.seconds * dask_workers / notebooks
     lines.append(f"scaling          {1 / core_seconds:.3f} notebooks/s per worker core ({core_seconds:.2f} core-s a "
                  f"notebook, start-up and the slowest notebooks included); the instructor's side records "
-                 f"{1 / writer if writer else float('inf'):.1f} notebooks/s ({writer:.3f} s a notebook, serial)")
+                 f"{1 / writer if writer else float('inf'):.1f} notebooks/s ({writer:.3f} CPU-s a notebook, serial)")
     lines.append(f"  {'worker cores':>12}  {PROJECTED_NOTEBOOKS // 5} students x 5 notebooks (projected)")
     for cores in PROJECTED_CORES:
         seconds, serial = projected_seconds(core_seconds, writer, cores)

@@ -81,7 +81,7 @@ class BatchRun:
     scheduler: str = ""             # the Dask scheduler that graded, "" for the local workers
     stopped: str = ""               # why the run stopped before grading everything (the cluster went away)
     wall_seconds: float = 0.0
-    writer_seconds: float = 0.0     # nbgrader's autograde here, besides waiting for the workers: the serial part
+    writer_seconds: float = 0.0     # CPU seconds of nbgrader's autograde here (waiting for the workers aside): the serial part
     notebooks: list[NotebookRecord] = field(default_factory=list)
     failed_assignments: list[str] = field(default_factory=list)
 
@@ -106,7 +106,6 @@ class Prefetched:
     def __init__(self, futures: dict[tuple, Future]):
         self.futures = futures
         self.used: dict[tuple, JobResult] = {}
-        self.waited = 0.0   # seconds nbgrader waited here for the workers' results
 
     def __deepcopy__(self, memo) -> "Prefetched":
         return self   # nbconvert deep-copies each notebook's resources; this is a service, not data
@@ -115,9 +114,7 @@ class Prefetched:
         future = self.futures.get((student, assignment, notebook))
         if future is None:
             return None
-        began = time.monotonic()
         result: JobResult = future.result()
-        self.waited += time.monotonic() - began
         self.used[(student, assignment, notebook)] = result
         if result.lost:
             raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
@@ -184,14 +181,14 @@ def grade_ahead(course: Course, assignments: list[str], plan: Plan, run: BatchRu
         finish_app(app)
         raise
     prefetched, recorded = Prefetched(_submit(plan.jobs, pool, cluster, progress)), _recorder(plan.jobs, progress)
-    began = time.monotonic()
+    began = time.thread_time()   # this thread's CPU time: nbgrader's own work, not its waiting
     try:
         for a in assignments:
             if cluster and cluster.lost:
                 break
             if plan.to_grade[a][0] and not autograde(app, a, prefetched, recorded):
                 run.failed_assignments.append(a)   # some submissions failed: the others are graded
-        run.writer_seconds = time.monotonic() - began - prefetched.waited
+        run.writer_seconds = time.thread_time() - began
     finally:
         if cluster:
             run.stopped = cluster.stopped

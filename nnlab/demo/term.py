@@ -18,7 +18,15 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 from traitlets.config import Config
 
-from nnlab.course import Course, available_assignments, copy_course, nbgrader_environment, run_nbgrader
+from nnlab.course import (
+    BUDGETS_FOLDER,
+    PROJECT_ROOT,
+    Course,
+    available_assignments,
+    copy_course,
+    nbgrader_environment,
+    run_nbgrader,
+)
 from nnlab.demo import cheats, submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.diagnose import diagnose_assignment
@@ -125,6 +133,10 @@ class Term:
         if self.workdir.exists():
             shutil.rmtree(self.workdir)
         copy_course(self.course, include_release=False)
+        # the model solutions' cell times, as `nnlab release` timed them and the course keeps them: the
+        # plain generate_assignment of `release()` below does not time them again
+        if (PROJECT_ROOT / BUDGETS_FOLDER).is_dir():
+            shutil.copytree(PROJECT_ROOT / BUDGETS_FOLDER, self.course / BUDGETS_FOLDER)
         if self.extra_config:
             with open(self.course / "course_config.py", "a") as config:
                 config.write("\n" + self.extra_config + "\n")

@@ -131,6 +131,6 @@ def test_the_scaling_table_from_the_two_runs(bench, tmp_path):
     lines = bench.scaling_lines(local, dask, notebooks=100, dask_workers=2)
     assert lines[0].startswith("dask overhead    +0.20 s per notebook beyond the local path")
     assert "0.500 notebooks/s per worker core (2.00 core-s a notebook" in lines[1]
-    assert "records 20.0 notebooks/s (0.050 s a notebook, serial)" in lines[1]
+    assert "records 20.0 notebooks/s (0.050 CPU-s a notebook, serial)" in lines[1]
     assert lines[3].split() == ["8", "20.8", "min"]
     assert lines[5].split()[:3] == ["128", "4.2", "min"] and "the instructor's side is the floor" in lines[5]

@@ -22,7 +22,8 @@ from uuid import uuid4
 from nnlab.batch.cluster_worker import PLUGIN, CourseWorker, Submission, grade_submission, grading_settings, refusal, resource
 from nnlab.batch.course_code import course_code
 from nnlab.batch.grade_class import ClusterError
-from nnlab.batch.workers import Job, JobResult
+from nnlab.batch.workers import Job, JobResult, error_text
+from nnlab.graders.keys import student_key
 from nnlab.graders.settings import Grading
 
 logger = logging.getLogger("nnlab.cluster")
@@ -37,7 +38,7 @@ class Cluster:
         business on the terminal; `nnlab grade` says what happened in one line)."""
         from distributed import Client
 
-        self.address, self.grading = address, grading
+        self.address, self.secret = address, grading.secret()   # the secret stays here: workers get keys
         self._logs = _dask_logs_to(log)
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
@@ -71,11 +72,6 @@ class Cluster:
                                "grades with the instructor's course code: "
                                + "; ".join(sorted(set(self.refused.values()))))
 
-    @property
-    def cores(self) -> int:
-        """Workers that take this course's notebooks (one notebook at a time each)."""
-        return len(self.client.scheduler_info()["workers"]) - len(self.refused)
-
     def grade(self, job: Job, sanitizing: Future) -> Future:
         """A future of the JobResult of `job`, once the local workers have sanitized it (`sanitizing`,
         a future of the notebook's JSON) and a worker of the cluster has graded it."""
@@ -89,13 +85,13 @@ class Cluster:
             return
         error = sanitizing.exception()
         if error is not None:   # nbgrader's own sanitizing meets the same problem and reports it
-            out.set_result(JobResult(job, error=f"{type(error).__name__}: {error}"[:500]))
+            out.set_result(JobResult(job, error=error_text(error)))
             return
         if self.lost:
             out.set_result(self._lost(job))
             return
         submission = Submission(job.student, job.assignment, job.notebook, sanitizing.result(),
-                                self.grading.student_key(job.student), job.budgets)
+                                student_key(self.secret, job.student), job.budgets)
         try:
             remote = self.client.submit(grade_submission, submission, self.code.digest, pure=False,
                                         key=f"grade-{job.assignment}-{job.notebook}-{job.student}-{uuid4().hex[:8]}",
@@ -113,11 +109,11 @@ class Cluster:
                 return self._lost(job)
             error = remote.exception()
             if error is not None:
-                return JobResult(job, error=f"{type(error).__name__}: {error}"[:500])
+                return JobResult(job, error=error_text(error))
             return JobResult(job, grade=remote.result())
         except Exception as exc:   # the result could not be fetched: the scheduler or its worker is gone
             self.lost = not self.client.status == "running"
-            return self._lost(job) if self.lost else JobResult(job, error=f"{type(exc).__name__}: {exc}"[:500])
+            return self._lost(job) if self.lost else JobResult(job, error=error_text(exc))
         finally:
             remote.release()
 

@@ -49,7 +49,8 @@ def sanitized(job: Job) -> str:
     return _sanitize(job.path)
 
 
-def _error(exc: Exception) -> str:
+def error_text(exc: BaseException) -> str:
+    """An exception as the one line a run record keeps of it."""
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
@@ -58,12 +59,12 @@ def grade_job(job: Job) -> JobResult:
     try:
         notebook = nbformat.reads(sanitized(job), as_version=4)
     except Exception as exc:  # the gradebook writer meets the same problem and reports it
-        return JobResult(job, error=_error(exc))
+        return JobResult(job, error=error_text(exc))
     try:
         grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config),
                                     budgets=job.budgets)
     except Exception as exc:
-        return JobResult(job, error=_error(exc))
+        return JobResult(job, error=error_text(exc))
     return JobResult(job, grade)
 
 

@@ -25,7 +25,7 @@ from traitlets.config import Config
 from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
 from nnlab.batch.course_code import CourseCode, course_code
 from nnlab.graders.budgets import SolutionTimes
-from nnlab.graders.settings import Grading, stop_launchers
+from nnlab.graders.settings import GRADERS_DIR, Grading, stop_launchers
 
 logger = logging.getLogger("nnlab.cluster")
 PLUGIN = "nnlab-course"
@@ -55,9 +55,8 @@ def grading_settings(grading: Grading) -> dict:
     """The instructor's Grading settings a worker grades with: all but where the secret is, and but the
     graders' folder when it is the package's own (the worker then grades with its own package's graders,
     which its course code covers)."""
-    default = Grading().graders_dir
     return {name: getattr(grading, name) for name in grading.trait_names(config=True)
-            if name != "secret_path" and not (name == "graders_dir" and grading.graders_dir == default)}
+            if name != "secret_path" and not (name == "graders_dir" and grading.graders_dir == str(GRADERS_DIR))}
 
 
 # what this worker process grades with, by the digest of the course code it was given

@@ -91,6 +91,9 @@ class BatchRun:
     def failed(self) -> list[NotebookRecord]:
         return [n for n in self.notebooks if n.status is Status.FAILED]
 
+    def graded(self) -> list[NotebookRecord]:
+        return [n for n in self.notebooks if n.status is Status.GRADED]
+
 
 @dataclass
 class Plan:
@@ -261,7 +264,7 @@ def summary_table(run: BatchRun, assignments: list[str]) -> str:
     for a in assignments:
         seconds = sum(n.student_seconds for n in run.notebooks if n.assignment == a)
         rows.append((a, *(run.count(a, status) for status in Status), f"{seconds:.1f}"))
-    graded = sum(1 for n in run.notebooks if n.status is Status.GRADED)
+    graded = len(run.graded())
     rate = graded / run.wall_seconds if run.wall_seconds else 0.0
     return (text_table(rows) + f"\n{graded} notebook(s) graded in {run.wall_seconds:.1f} s ({rate:.2f}/s) "
             f"with {run.workers} worker(s)")

@@ -160,7 +160,7 @@ def _grade_settings(course: Course, args: Args) -> None:
 
 def _report_run(course: Course, run, assignments: list[str]) -> bool:
     """The run's summary on stdout, a line per notebook not graded on stderr; True when some failed."""
-    from nnlab.batch.grade_class import Status, log_file, summary_table
+    from nnlab.batch.grade_class import log_file, summary_table
 
     print(summary_table(run, assignments), flush=True)
     # the notebooks a stopped run left are one line, not a line each
@@ -170,8 +170,7 @@ def _report_run(course: Course, run, assignments: list[str]) -> bool:
             print(f"not graded: {n.student}, {n.assignment}/{n.notebook}" + (f": {n.error}" if n.error else ""),
                   file=sys.stderr)
     if run.stopped:
-        graded = sum(1 for n in run.notebooks if n.status is Status.GRADED)
-        print(f"grading stopped: {run.stopped}. {graded} notebook(s) graded and kept; run `nnlab grade` again "
+        print(f"grading stopped: {run.stopped}. {len(run.graded())} notebook(s) graded and kept; run `nnlab grade` again "
               f"to grade the other {len(left)}", file=sys.stderr)
     if run.failed() or run.failed_assignments:
         print(f"nbgrader's log of this run: {log_file(course)}", file=sys.stderr)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nnlab.course import Course
 from nnlab.graders.settings import Grading
-from nnlab.runner.student_process import code_cells, grade_id, read_notebook
+from nnlab.runner.student_process import cell_source, code_cells, grade_id, read_notebook
 
 RUNS = 2   # the solution is timed this often; a cell keeps its slowest run (a noisy machine sets no tight budget)
 
@@ -46,7 +46,7 @@ class SolutionTimes:
         gid = grade_id(cell)
         if gid is not None and gid in self.seconds:
             return self.seconds[gid]
-        return self.seconds.get(source_key(_source(cell)))
+        return self.seconds.get(source_key(cell_source(cell)))
 
     def to_json(self) -> dict:
         return {"seconds": dict(sorted(self.seconds.items()))}
@@ -80,11 +80,6 @@ class SolutionTimes:
                                   "`nnlab release --generate-only ASSIGNMENT` writes them again") from None
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def source_key(source: str) -> str:
     """The key of a cell without a grade_id: a hash of its exact source text."""
     return "source:" + hashlib.sha256(source.encode()).hexdigest()[:16]
@@ -92,7 +87,7 @@ def source_key(source: str) -> str:
 
 def cell_key(cell: dict) -> str:
     """The key of an nbformat code cell in `SolutionTimes`: its grade_id, else `source_key`."""
-    return grade_id(cell) or source_key(_source(cell))
+    return grade_id(cell) or source_key(cell_source(cell))
 
 
 def solution_times(course: Course, assignment: str, notebook: str) -> SolutionTimes | None:

@@ -87,7 +87,7 @@ def is_test_cell(cell: dict) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _source(cell: dict) -> str:
+def cell_source(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
@@ -110,7 +110,7 @@ def code_cells(notebook: dict) -> list[CodeCell]:
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise SubmissionError("has no list of cells (is it an nbformat 4 notebook?)")
-    return [CodeCell(index, _source(cell), is_test_cell(cell), grade_id(cell) if is_test_cell(cell) else None)
+    return [CodeCell(index, cell_source(cell), is_test_cell(cell), grade_id(cell) if is_test_cell(cell) else None)
             for index, cell in enumerate(cells) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
 
 

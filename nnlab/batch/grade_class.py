@@ -208,8 +208,12 @@ def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, F
     for j in jobs:
         future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
         futures[(j.student, j.assignment, j.notebook)] = future
-        future.add_done_callback(lambda _, j=j: progress.grade(f"{j.assignment}/{j.student}"))
+        future.add_done_callback(lambda f, j=j: progress.grade(f"{j.assignment}/{j.student}", lost=_lost(f)))
     return futures
+
+
+def _lost(future: Future) -> bool:
+    return not future.cancelled() and future.exception() is None and future.result().lost
 
 
 def _recorder(jobs: list[Job], progress: Progress):

@@ -17,6 +17,7 @@ class Progress:
         self.total = total
         self.graded = 0       # notebooks the workers are done with (a failed one included)
         self.recorded = 0     # notebooks nbgrader's autograde is done with (in the gradebook, or failed)
+        self.lost = 0         # notebooks the grading cluster never graded (it went away): counted done, not graded
         self.stream = stream or sys.stderr
         self.width = width
         self.clock = clock
@@ -38,14 +39,16 @@ class Progress:
         rate = self.recorded / elapsed
         eta = f"{elapsed * (1 - done) / done:.0f} s" if done > 0 else "?"
         filled = int(self.width * done)
-        return (f"[{'#' * filled}{'.' * (self.width - filled)}] graded {self.graded}/{self.total}  "
-                f"recorded {self.recorded}/{self.total} notebooks  {rate:.2f}/s  ETA {eta}"
+        return (f"[{'#' * filled}{'.' * (self.width - filled)}] graded {self.graded - self.lost}/{self.total}  "
+                + (f"lost {self.lost}  " if self.lost else "")
+                + f"recorded {self.recorded}/{self.total} notebooks  {rate:.2f}/s  ETA {eta}"
                 + (f"  {what}" if what else ""))
 
-    def grade(self, what: str = "") -> None:
-        """A worker finished a notebook."""
+    def grade(self, what: str = "", lost: bool = False) -> None:
+        """A worker finished a notebook; `lost`: it came back ungraded because the grading cluster went away."""
         with self._lock:
             self.graded += 1
+            self.lost += lost
             self._show(what)
 
     def record(self, what: str = "") -> None:

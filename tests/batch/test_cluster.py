@@ -5,6 +5,7 @@ the run, which keeps what it recorded, and the next run grades only the rest."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -174,6 +175,7 @@ def test_when_the_scheduler_goes_away_the_run_keeps_what_it_recorded_and_a_rerun
     first = statuses(course)
     kept = [s for s in students if first[s] == "graded"]
     assert 1 <= len(kept) < len(students), first
+    assert re.search(r"graded \d/5  lost [1-4]  recorded", err), "the progress line counts them lost, not graded"
     assert all(first[s] == "failed" for s in students if s not in kept)
     # the rest, here (no scheduler): the kept ones are not graded again
     again = batch(course)

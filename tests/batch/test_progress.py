@@ -85,6 +85,17 @@ def test_a_terminal_gets_one_line_redrawn_then_a_newline():
     assert "graded 1/2  recorded 1/2" in out.split("\r")[-1] and "perceptron/ada" in out
 
 
+def test_notebooks_a_lost_cluster_never_graded_are_not_counted_as_graded():
+    log = io.StringIO()
+    progress = Progress(3, stream=log, clock=Clock())
+    progress.grade("perceptron/ada")
+    progress.grade("perceptron/bo", lost=True)
+    progress.grade("perceptron/cy", lost=True)
+    assert progress.fraction == 0.5, "a lost notebook is done with, as far as this run goes"
+    assert "graded 1/3  lost 2  recorded 0/3" in progress.line()
+    assert "lost" not in Progress(3, stream=io.StringIO()).line()
+
+
 def test_workers_and_the_writer_count_from_different_threads():
     progress = Progress(400, stream=io.StringIO(), clock=Clock())
     threads = [threading.Thread(target=lambda: [progress.grade() for _ in range(200)]) for _ in range(2)]

@@ -2,7 +2,7 @@
 
 The course sets what it changes in course_config.py (`c.Grading.cell_timeout = 20`); `nnlab grade`
 options and `pytest nnlab/graders/<a> --submission` read the same traits. The runner's own values
-(`Limits`) are built from them here, never written a second time.
+(`Limits`, `Timeouts`) are the traits' defaults and are built from them here, never written a second time.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from traitlets.config import Configurable
 from nnlab.graders.keys import load_or_create_secret, secret_path_from_environment, student_key
 from nnlab.runner.launch import ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StudentProcess
+from nnlab.runner.student_process import StudentProcess, Timeouts
 
 GRADERS_DIR = Path(__file__).resolve().parent
 MiB = 2**20
@@ -23,9 +23,9 @@ _launchers: dict[tuple, ZygoteLauncher] = {}
 
 
 class Grading(Configurable):
-    cell_timeout = Float(60.0, help="Seconds for one cell of the student's notebook").tag(config=True)
-    call_timeout = Float(30.0, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
-    notebook_timeout = Float(180.0, help="Seconds to run the whole notebook, restarts included").tag(config=True)
+    cell_timeout = Float(Timeouts.cell, help="Seconds for one cell of the student's notebook").tag(config=True)
+    call_timeout = Float(Timeouts.call, help="Seconds for one call of a hidden grader into the student's code").tag(config=True)
+    notebook_timeout = Float(Timeouts.notebook, help="Seconds to run the whole notebook, restarts included").tag(config=True)
     memory_mb = Integer(Limits.memory_bytes // MiB, help="Address-space limit of the student's process, in MiB"
                         ).tag(config=True)
     processes = Integer(Limits.processes, help="Most processes the student's code may run at once (pids cgroup)"

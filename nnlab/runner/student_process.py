@@ -31,6 +31,14 @@ SLOW_CELL_TIMEOUT = 2.0
 OUT_OF_BUDGET = "OutOfBudget"
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """The seconds the student's process gets by default (`Grading`'s traits start from these)."""
+    call: float = 30.0        # one call of a hidden grader into the student's code
+    cell: float = 60.0        # one cell of the notebook
+    notebook: float = 180.0   # the whole notebook, restarts included
+
+
 class Failure(str, Enum):
     """Why the student's code could not answer: the `kind` of a StudentCodeError.
 
@@ -141,8 +149,8 @@ def read_notebook(path: Path) -> dict:
 
 
 class StudentProcess:
-    def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = 30.0,
-                 cell_timeout: float = 60.0, notebook_timeout: float = 300.0,
+    def __init__(self, cells: list[tuple[int, str]], *, call_timeout: float = Timeouts.call,
+                 cell_timeout: float = Timeouts.cell, notebook_timeout: float = Timeouts.notebook,
                  python: str = sys.executable, sandbox: Sandbox | None = None, launcher=None,
                  capture: bool = False, cell_budgets: dict[int, tuple[float, str]] | None = None):
         """`launcher`: how the process starts (default: a new interpreter in `sandbox`).

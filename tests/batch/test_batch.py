@@ -71,6 +71,15 @@ def grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], tup
         return found
 
 
+def scores(found: dict[tuple[str, str], tuple]) -> dict[str, float]:
+    """{student: total auto score} of `grades(...)`."""
+    totals: dict[str, float] = {}
+    for (student, name), value in found.items():
+        if name != "late":
+            totals[student] = totals.get(student, 0.0) + (value[0] or 0.0)
+    return totals
+
+
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory, fast_config):
     root = tmp_path_factory.mktemp("twins")
@@ -83,9 +92,8 @@ def twins(tmp_path_factory, fast_config):
 def test_the_batch_fills_the_gradebook_as_nbgrader_autograde_does(twins):
     plain, fast, _ = twins
     assert grades(fast) == grades(plain)
-    scores = {student: sum(v[0] or 0 for (s, name), v in grades(fast).items() if s == student and name != "late")
-              for student in ("ada", "ben", "cara")}
-    assert scores["ada"] == pytest.approx(12.0) and scores["ben"] == 0.0 and 0 < scores["cara"] < 12
+    total = scores(grades(fast))
+    assert total["ada"] == pytest.approx(12.0) and total["ben"] == 0.0 and 0 < total["cara"] < 12
 
 
 def test_the_autograded_notebooks_are_the_same(twins):
@@ -118,8 +126,7 @@ def test_a_rerun_grades_only_the_submission_that_changed(twins):
     assert status == {"ada": "skipped", "ben": "graded", "cara": "skipped", "finn": "failed"}, again.stderr
     after = grades(fast)
     assert {k: v for k, v in after.items() if k[0] != "ben"} == {k: v for k, v in before.items() if k[0] != "ben"}
-    ben = sum(v[0] or 0 for (s, name), v in after.items() if s == "ben" and name != "late")
-    assert ben == pytest.approx(12.0)
+    assert scores(after)["ben"] == pytest.approx(12.0)
     with Gradebook("sqlite:///" + str(fast / "gradebook.db")) as gb:
         assert len(gb.find_assignment(ASSIGNMENT).submissions) == 4, "one submission a student, still"
 
@@ -132,7 +139,7 @@ def test_the_gradebook_on_postgresql_gets_the_same_grades_as_on_sqlite(tmp_path,
     assert "not graded: finn" in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
     expected = grades(on_sqlite)
     assert grades(on_postgres, postgres_url) == expected
-    assert sum(v[0] or 0 for (s, name), v in expected.items() if s == "ada" and name != "late") == pytest.approx(12.0)
+    assert scores(expected)["ada"] == pytest.approx(12.0)
     again = batch(on_postgres)
     assert summary_row(again.stdout)[:4] == [ASSIGNMENT, "0", "1", "3"], \
         "a rerun grades nothing new (finn's stays broken)"

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from distributed import Client
-from test_batch import ASSIGNMENT, batch, grades, make_course, put
+from test_batch import ASSIGNMENT, batch, grades, make_course, put, scores
 
 from nnlab.batch.grade_class import last_run
 from nnlab.batch.local_cluster import LocalCluster
@@ -52,14 +52,6 @@ def statuses(course: Path) -> dict[str, str]:
     return {n["student"]: n["status"] for n in json.loads(last_run(Course.open(course)).read_text())["notebooks"]}
 
 
-def scores(course: Path) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for (student, name), value in grades(course).items():
-        if name != "late":
-            found[student] = found.get(student, 0.0) + (value[0] or 0.0)
-    return found
-
-
 def graded_on(client: Client, since: float) -> dict[str, str]:
     """Which worker (by name) finished each grading task since `since` (time.time()), from the
     scheduler's task stream (`client.get_task_stream()` once before starts it)."""
@@ -88,7 +80,8 @@ def test_the_cluster_fills_the_gradebook_as_the_local_workers_do(twins):
     here, local, there, remote, workers = twins
     assert remote.returncode == local.returncode == 1, remote.stderr[-2000:]   # finn's notebook is not JSON
     assert grades(there) == grades(here)
-    assert scores(there)["ada"] == pytest.approx(12.0) and scores(there)["ben"] == 0.0
+    total = scores(grades(there))
+    assert total["ada"] == pytest.approx(12.0) and total["ben"] == 0.0
     assert statuses(there) == {"ada": "graded", "ben": "graded", "cara": "graded", "finn": "failed"}
     assert "not graded: finn, perceptron/perceptron" in remote.stderr and "Traceback" not in remote.stderr
     assert json.loads(last_run(Course.open(there)).read_text())["scheduler"].startswith("tcp://")
@@ -129,7 +122,7 @@ def test_a_worker_with_a_changed_grader_is_refused_and_grades_nothing(tmp_path, 
         workers = graded_on(client, since)
     assert "refuses to grade" in done.stderr and "given no notebook" in done.stderr, done.stderr[-2000:]
     assert len(workers) == 3 and "stale" not in workers.values()
-    assert scores(course)["ada"] == pytest.approx(12.0)
+    assert scores(grades(course))["ada"] == pytest.approx(12.0)
 
 
 def test_a_worker_killed_mid_class_costs_no_notebook(tmp_path, fast_config):
@@ -150,7 +143,7 @@ def test_a_worker_killed_mid_class_costs_no_notebook(tmp_path, fast_config):
     assert run.returncode == 0, err[-3000:]
     assert workers.get(killed[0]) == "w1", "the killed worker's notebook was graded on the other one"
     assert statuses(course) == {f"s{n:02d}": "graded" for n in range(6)}
-    assert scores(course) == {f"s{n:02d}": pytest.approx(12.0) for n in range(6)}
+    assert scores(grades(course)) == {f"s{n:02d}": pytest.approx(12.0) for n in range(6)}
     from nbgrader.api import Gradebook
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         assert sorted(s.student_id for s in gb.find_assignment(ASSIGNMENT).submissions) == \
@@ -183,7 +176,7 @@ def test_when_the_scheduler_goes_away_the_run_keeps_what_it_recorded_and_a_rerun
     second = statuses(course)
     assert {s for s in students if second[s] == "skipped"} == set(kept)
     assert {s for s in students if second[s] == "graded"} == set(students) - set(kept)
-    assert scores(course) == {s: pytest.approx(12.0) for s in students}
+    assert scores(grades(course)) == {s: pytest.approx(12.0) for s in students}
 
 
 def test_budgets_from_the_solution_stop_a_loop_on_the_workers_as_here(tmp_path, fast_config, cluster):
@@ -209,8 +202,9 @@ def test_budgets_from_the_solution_stop_a_loop_on_the_workers_as_here(tmp_path, 
         autograded = nbformat.read(course / "autograded" / "lena" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
         assert "budget" in json.dumps([c.get("outputs") for c in autograded.cells if c.cell_type == "code"])
     assert grades(runs["there"][0]) == grades(runs["here"][0])
-    assert scores(runs["there"][0])["ada"] == pytest.approx(12.0), "the honest slow cell kept its points"
-    assert 0 < scores(runs["there"][0])["lena"] < 12.0
+    total = scores(grades(runs["there"][0]))
+    assert total["ada"] == pytest.approx(12.0), "the honest slow cell kept its points"
+    assert 0 < total["lena"] < 12.0
 
 
 def test_workers_that_join_after_the_run_started_are_set_up_and_grade(tmp_path, fast_config):
@@ -224,7 +218,7 @@ def test_workers_that_join_after_the_run_started_are_set_up_and_grade(tmp_path, 
     assert run.returncode == 0, err[-3000:]
     assert "has no workers yet: the notebooks wait for workers to join" in err
     assert statuses(course) == {"s00": "graded", "s01": "graded"}
-    assert scores(course) == {"s00": pytest.approx(12.0), "s01": pytest.approx(12.0)}
+    assert scores(grades(course)) == {"s00": pytest.approx(12.0), "s01": pytest.approx(12.0)}
 
 
 def test_no_scheduler_at_the_address_is_one_clear_line_and_nothing_graded(tmp_path, fast_config):

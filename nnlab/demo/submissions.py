@@ -11,11 +11,24 @@ import re
 
 import nbformat
 
+from nnlab.course import PROJECT_ROOT
+
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
 def grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def course_notebook(assignment: str, folder: str = "source"):
+    """The project's notebook of `assignment` in `folder` ("source" or "release")."""
+    return nbformat.read(PROJECT_ROOT / folder / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def autograded_points(nb) -> dict[str, float]:
+    """{test cell grade_id: points} of a notebook: the cells the hidden graders score, in order."""
+    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
 
 
 def solutions(source_nb, code_only: bool = False) -> dict[str, str]:

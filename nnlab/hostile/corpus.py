@@ -153,9 +153,7 @@ class Check:
 @lru_cache(maxsize=None)
 def test_points(assignment: str) -> dict[str, float]:
     """{test cell grade_id: points} of an assignment's source notebook, in notebook order."""
-    nb = nbformat.read(PROJECT_ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    return submissions.autograded_points(submissions.course_notebook(assignment))
 
 
 test_points.__test__ = False  # not a test for pytest
@@ -163,7 +161,7 @@ test_points.__test__ = False  # not a test for pytest
 
 def full_before(assignment: str, answer: str) -> dict[str, float]:
     """Full points of every test cell that comes before the answer cell `answer`."""
-    nb = nbformat.read(PROJECT_ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    nb = submissions.course_notebook(assignment)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
     before = set(ids[:ids.index(answer)])
     return {cell: points for cell, points in test_points(assignment).items() if cell in before}

@@ -24,7 +24,7 @@ from nnlab.graders.checks import AnswerTypeError
 from nnlab.graders.keys import student_rng
 from nnlab.graders.results import GradeReport, TestResult
 from nnlab.graders.walk import NotebookWalk, stretches
-from nnlab.runner.student_process import CodeCell, StudentCodeError, StudentProcess, SubmissionError
+from nnlab.runner.student_process import CodeCell, StartError, StudentCodeError, StudentProcess, SubmissionError
 
 FIXTURES = ("student", "rng")
 # what a failing hidden test may raise: anything, and pytest's own fail()/skip() outcomes
@@ -134,7 +134,8 @@ def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], proce
           key: bytes) -> Graded:
     """Walk `process` (made with no cells) through `cells`, running each test cell's hidden tests
     where the cell stands; tests of a cell the notebook lacks run at its end. `key`: the student's
-    key (keys.student_key), never the course secret. Closes `process`."""
+    key (keys.student_key), never the course secret. Closes `process`. StartError when the student's
+    process could not start at all."""
     walk = NotebookWalk(process, stretches(cells, {test.cell for test in tests}))
     report, calls = GradeReport(student_id), 0.0
     try:
@@ -143,6 +144,8 @@ def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], proce
             if not report.error:
                 try:
                     walk.to(stop)
+                except StartError:
+                    raise   # no student code ran: the notebook is not graded (not a zero), and a rerun grades it
                 except StudentCodeError as exc:
                     report.error, report.failure = str(exc), exc.kind
             called = time.monotonic()

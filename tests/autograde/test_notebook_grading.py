@@ -14,10 +14,11 @@ from nnlab.autograde.notebook_grading import grade_notebook_node
 from nnlab.course import PROJECT_ROOT
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
+from nnlab.graders import engine
 from nnlab.graders.settings import Grading
 from nnlab.runner.launch import ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StudentProcess
+from nnlab.runner.student_process import StartError, StudentProcess, code_cells
 
 SCRATCH = "scratch"   # an assignment without hidden graders: its notebooks run, nothing is scored
 
@@ -132,6 +133,15 @@ def test_a_crash_costs_its_cell_and_later_cells_still_run(grading):
     run(nb, grading)
     assert nb.cells[1].outputs[-1].ename == "DeadKernelError"
     assert nb.cells[2].outputs[0].text == "2\n"
+
+
+def test_a_student_process_that_never_starts_is_not_graded_as_zero(grading):
+    """No student code ran: grading fails, naming why, instead of recording every test as failed."""
+    release, source = released("perceptron")
+    tests = engine.hidden_tests(grading.graders("perceptron", "perceptron"))
+    process = StudentProcess([], sandbox=Sandbox(isolate=False), python="/nonexistent/python3")
+    with pytest.raises(StartError, match="/nonexistent/python3"):
+        engine.grade(code_cells(submissions.correct(release, source)), "ada", tests, process, b"k" * 32)
 
 
 def test_the_project_and_the_instructors_home_are_hidden(grading):

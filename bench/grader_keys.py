@@ -7,7 +7,7 @@ every cheat (nnlab/demo/cheats.py) as N different students, in the production pa
 forked from the warm zygote), and prints each student whose scores differ from what is expected:
 everything for the solution, the mistake set's documented scores, nothing for a cheat.
 
-    .venv/bin/python bench/grader_keys.py [--students N] [--workers W] [ASSIGNMENT ...]
+    .venv/bin/python bench/grader_keys.py [--students N] [--workers W] [--kinds solution,mistakes,cheat] [ASSIGNMENT ...]
 """
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ from nnlab.graders.settings import Grading
 LIMITS = {"cell_timeout": 20.0, "call_timeout": 20.0, "notebook_timeout": 300.0}
 
 
+KINDS = ("solution", "mistakes", "cheat")
+
+
 def hand_ins(assignment: str) -> list[tuple[str, object, dict[str, float]]]:
-    """(name, notebook, expected {cell: score}) of the solution, each mistake set and each cheat."""
+    """(name, notebook, expected {cell: score}) of the solution, each mistake set and each cheat;
+    a name starts with its kind (KINDS)."""
     source, release = submissions.course_notebook(assignment), submissions.course_notebook(assignment, "release")
     full = submissions.autograded_points(source)
     found = [("solution", submissions.correct(release, source), full)]
@@ -61,12 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignments", nargs="*", help="default: every assignment of the course")
     parser.add_argument("--students", type=int, default=20, help="students (keys) per hand-in")
     parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="the hand-ins to grade, of " + ", ".join(KINDS))
     args = parser.parse_args(argv)
+    kinds = tuple(args.kinds.split(","))
+    if not set(kinds) <= set(KINDS):
+        parser.error(f"--kinds: {args.kinds!r} is not a list of {', '.join(KINDS)}")
     assignments = args.assignments or Course.open(PROJECT_ROOT).assignments
     secret = str(Path(tempfile.mkdtemp(prefix="nnlab-keys-")) / "course-secret")   # a new course, as in CI
     Grading(secret_path=secret).student_key("first")   # made once here, not raced by the workers
     jobs = [(a, name, i, f"student-{k:03d}", secret) for a in assignments
-            for i, (name, _, _) in enumerate(hand_ins(a)) for k in range(args.students)]
+            for i, (name, _, _) in enumerate(hand_ins(a)) if name.startswith(kinds) for k in range(args.students)]
     began, differ = time.monotonic(), Counter()
     print(f"{len(jobs)} notebooks: {args.students} students x the hand-ins of {', '.join(assignments)}", flush=True)
     with ProcessPoolExecutor(args.workers) as pool:

@@ -500,6 +500,10 @@ def test_squared_error_arrays(student, rng):
 def test_squared_error_edges_and_inputs_kept(student, rng):
     """empty arrays give 0, values up to 1e4 work, and y and t are not modified"""
     checks.close(number_of(student, "squared_error", np.empty(0), np.empty(0))[0], 0.0, "squared_error of empty arrays")
+    # fixed values too: random ones alone can make (sum of d)^2 equal the sum of d^2 (about 1 key in 2 million)
+    large = np.array([3e3, -1e3, 2e3])
+    checks.close(number_of(student, "squared_error", large, np.zeros(3))[0], ref.squared_error(large, np.zeros(3)),
+                 "squared_error(y, t)")
     y, t = rng.uniform(-1e4, 1e4, size=(2, int(rng.integers(3, 9))))
     error, reply = number_of(student, "squared_error", y, t)
     checks.close(error, ref.squared_error(y, t), "squared_error(y, t)")

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -35,6 +36,7 @@ LIMITS = {"cell_timeout": 20.0, "call_timeout": 20.0, "notebook_timeout": 300.0}
 KINDS = ("solution", "mistakes", "cheat")
 
 
+@lru_cache(maxsize=None)   # made once a process: every job of the sweep grades one of them
 def hand_ins(assignment: str) -> list[tuple[str, object, dict[str, float]]]:
     """(name, notebook, expected {cell: score}) of the solution, each mistake set and each cheat;
     a name starts with its kind (KINDS)."""

@@ -12,12 +12,9 @@ import re
 import nbformat
 
 from nnlab.course import PROJECT_ROOT
+from nnlab.runner.student_process import grade_id, is_test_cell
 
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-
-
-def grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def course_notebook(assignment: str, folder: str = "source"):
@@ -27,8 +24,7 @@ def course_notebook(assignment: str, folder: str = "source"):
 
 def autograded_points(nb) -> dict[str, float]:
     """{test cell grade_id: points} of a notebook: the cells the hidden graders score, in order."""
-    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    return {grade_id(c): float(c.metadata.nbgrader["points"]) for c in nb.cells if is_test_cell(c)}
 
 
 def solutions(source_nb, code_only: bool = False) -> dict[str, str]:

@@ -31,6 +31,7 @@ def test_a_score_the_graders_do_not_give_is_named(keys, capsys, monkeypatch):
     first, *others = mistake_sets("perceptron")
     wrongly_documented = dataclasses.replace(first, expected={**first.expected, "test_step": 1.0})   # it earns 0.25
     monkeypatch.setattr(keys, "mistake_sets", lambda assignment: [wrongly_documented, *others])
+    keys.hand_ins.cache_clear()   # made again, from the patched sets
     assert keys.main(["--students", "1", "--kinds", "mistakes", "perceptron"]) == 1
     out = capsys.readouterr().out
     assert f"DIFFERS  perceptron / mistakes: {first.name} / student-000: test_step 0.25 (expected 1)" in out

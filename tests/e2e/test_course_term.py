@@ -4,13 +4,12 @@ feedback, export. One term is run for the module; the tests read what it left on
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
-import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
 from nnlab.course import available_assignments
+from nnlab.demo import submissions
 from nnlab.demo.cheats import patched_builtins
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.demo.term import CLASS, Student, Term
@@ -45,13 +44,8 @@ def term(tmp_path_factory, fast_config) -> Term:
     return term
 
 
-def source(assignment: str):
-    return nbformat.read(Path("source") / assignment / f"{assignment}.ipynb", as_version=4)
-
-
 def test_cells(assignment: str) -> dict[str, float]:
-    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in source(assignment).cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    return submissions.autograded_points(submissions.course_notebook(assignment))
 
 
 def scores(term: Term, assignment: str, student: str) -> dict[str, float]:

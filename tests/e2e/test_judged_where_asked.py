@@ -4,8 +4,6 @@ does not earn them. Checked through plain `nbgrader autograde` and `nnlab grade`
 pytest entry reports the same engine: tests/autograde/test_notebook_grading.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
@@ -44,9 +42,7 @@ STUDENTS = [Student("rebinder", "Rhea", "Binder", "rebinds graded functions late
 
 
 def full_marks() -> dict[str, float]:
-    source = nbformat.read(Path(__file__).resolve().parents[2] / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    return {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"]) for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")}
+    return submissions.autograded_points(submissions.course_notebook(ASSIGNMENT))
 
 
 def check(scores: dict[str, dict[str, float]]) -> None:

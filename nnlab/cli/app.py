@@ -77,8 +77,18 @@ reports/A/index.html and reports/A/questions.csv (nnlab.report.write_report)."""
     "import-lms": ("import the submissions of an assignment downloaded from Moodle", """\
 Runs no nbgrader command: places each student's notebook from Moodle's "download all
 submissions" ZIP at submitted/<student>/A/ with its timestamp.txt, where nbgrader collect puts
-submissions; every other file of the ZIP is kept under .nnlab/lms-import/A/ (nnlab.lms).
-Then `nnlab grade A` runs nbgrader autograde A.""", commands.import_lms),
+submissions; every other file of the ZIP is kept under .nnlab/lms-import/A/ (nnlab.lms). A
+submission the ZIP did not change is left as it is; a changed one is replaced (the previous kept).
+Folders are matched by Moodle's participant number (an earlier import, then the grading worksheet's
+e-mail with --worksheet), then by name as Moodle cleans it; blind-marked folders are graded as
+participant-<N>. With --worksheet the ZIP's dates are checked against its "Last modified
+(submission)" column (or their time zone inferred from it). Then `nnlab grade A`.""", commands.import_lms),
+    "reveal-lms": ("give blind-marked hand-ins their students once Moodle reveals identities", """\
+Runs no nbgrader command: reads the grading worksheet downloaded after "Reveal student identities"
+(the same participant numbers, now with names and e-mail addresses), finds each participant's
+student in the class list (by e-mail, then name), and moves participant-<N>'s submission of A, in
+the gradebook and in submitted/, autograded/, feedback/ and the graders' reports, to that student:
+grades, comments and feedback stay as they are, nothing is graded again.""", commands.reveal_lms),
     "export-lms": (export_lms.SUMMARY, export_lms.DESCRIPTION, export_lms.run),
     "similarity": (similarity.SUMMARY, similarity.DESCRIPTION, similarity.run),
     "new-assignment": (new_assignment.SUMMARY, new_assignment.DESCRIPTION, new_assignment.run),
@@ -136,10 +146,23 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--students", metavar="CSV", help="the class list, id,first_name,last_name,email, that "
                          "maps Moodle's names to student ids (default: students.csv in the course folder)")
         cmd.add_argument("--force", action="store_true",
-                         help="replace submissions already in submitted/ (the previous ones are kept aside)")
+                         help="replace submissions already in submitted/ even where the zip holds the same notebook "
+                              "(the previous ones are kept aside)")
+        cmd.add_argument("--worksheet", metavar="FILE.csv",
+                         help="the assignment's grading worksheet from Moodle: participants matched by its e-mail "
+                              "addresses, the zip's dates checked against its 'Last modified (submission)'")
         cmd.add_argument("--zip-timezone", metavar="ZONE",
                          help="the Moodle server's time zone for the dates in the zip, e.g. Europe/Berlin "
-                              "(default: this machine's)")
+                              "(default: inferred from --worksheet, else this machine's)")
+        cmd.add_argument("--worksheet-timezone", metavar="ZONE",
+                         help="the time zone of the worksheet's dates: your Moodle profile's "
+                              "(default: --zip-timezone, else this machine's)")
+    elif name == "reveal-lms":
+        cmd.add_argument("assignment", metavar="A")
+        cmd.add_argument("--worksheet", metavar="FILE.csv", required=True,
+                         help="the grading worksheet downloaded after Moodle revealed the identities")
+        cmd.add_argument("--students", metavar="CSV", help="the class list, id,first_name,last_name,email "
+                         "(default: students.csv in the course folder)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -276,37 +276,67 @@ def report(args: Args, course: Course, runner: Nbgrader) -> int:
     return 0
 
 
+def _zone(name: str, option: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"{option}: unknown time zone {name!r} (e.g. Europe/Berlin)") from None
+
+
 def import_lms(args: Args, course: Course, runner: Nbgrader) -> int:
     a = check_assignment(course, args.assignment)
     zip_path = Path(args.zip).expanduser().resolve()
     if not zip_path.is_file():
         raise UsageError(f"no such file: {zip_path}")
     students = Path(args.students).expanduser().resolve() if args.students else course.folder / "students.csv"
-    if not students.is_file():
-        raise UsageError(f"no such file: {students}" + ("" if args.students else
-                         " (the class list, id,first_name,last_name,email: give it with --students CSV)"))
+    if args.students and not students.is_file():
+        raise UsageError(f"no such file: {students}")
     options: dict = {"force": args.force}
-    if args.zip_timezone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            options["zip_timezone"] = ZoneInfo(args.zip_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"unknown time zone {args.zip_timezone!r} (e.g. Europe/Berlin)") from None
+    if args.worksheet:
+        options["worksheet"] = Path(args.worksheet).expanduser().resolve()
+        if not options["worksheet"].is_file():
+            raise UsageError(f"no such file: {options['worksheet']}")
+    for option, key in (("--zip-timezone", "zip_timezone"), ("--worksheet-timezone", "worksheet_timezone")):
+        if getattr(args, key):
+            options[key] = _zone(getattr(args, key), option)
     if runner.dry_run:
         print(f"# import-lms runs no nbgrader command: it would place the notebooks of {zip_path} in "
-              f"{course.submitted_directory}/<student>/{a}/ (where `nbgrader collect` puts them), matching names "
-              f"with {students};\n# then `nnlab grade {a}` runs nbgrader autograde {a}")
+              f"{course.submitted_directory}/<student>/{a}/ (where `nbgrader collect` puts them), matching "
+              f"participants{' with ' + str(options['worksheet']) if args.worksheet else ''} and names with "
+              f"{students};\n# then `nnlab grade {a}` runs nbgrader autograde {a}")
         return 0
     from nnlab.lms import import_moodle_zip
 
     try:
-        result = import_moodle_zip(course.folder, a, zip_path, students, **options)
+        result = import_moodle_zip(course.folder, a, zip_path, students if students.is_file() else None, **options)
     except Exception as exc:  # a bad archive or class list: one line naming it
         raise Problem(_reason(exc, f"cannot import {zip_path}")) from None
     print(result.summary())
     # entries the import refused (unsafe paths in the zip) are a problem for the instructor to look at
     return 1 if getattr(result, "rejected", None) else 0
+
+
+def reveal_lms(args: Args, course: Course, runner: Nbgrader) -> int:
+    a = check_assignment(course, args.assignment)
+    worksheet = Path(args.worksheet).expanduser().resolve()
+    students = Path(args.students).expanduser().resolve() if args.students else course.folder / "students.csv"
+    for path in (worksheet, students):
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
+    if runner.dry_run:
+        print(f"# reveal-lms runs no nbgrader command: it would give each participant-<N> of {a} the student of "
+              f"{students} that {worksheet} names for participant N, in the gradebook and the course folders")
+        return 0
+    from nnlab.lms.reveal import reveal_identities
+
+    try:
+        result = reveal_identities(course, a, worksheet, students)
+    except Exception as exc:  # a bad worksheet or class list: one line naming it
+        raise Problem(_reason(exc, f"cannot reveal the participants of {a}")) from None
+    print(result.summary())
+    return 1 if result.left else 0
 
 
 def _reason(exc: Exception, doing: str) -> str:

@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from nnlab.course import Course
-from nnlab.lms.moodle_zip import Entry, Folder, Rejected, open_zip, read_moodle_zip
-from nnlab.lms.participants import record_participants
+from nnlab.lms.identify import Identify
+from nnlab.lms.moodle_time import HandIn, ZipClock, parse_moodle_date, zip_clock, zone_name
+from nnlab.lms.moodle_zip import Entry, Folder, MoodleZip, Rejected, open_zip, read_moodle_zip, wall_time
+from nnlab.lms.participants import read_participants, record_participants
 from nnlab.lms.roster import LmsImportError, Roster, normalize_name, read_students
+from nnlab.lms.worksheet import Worksheet, read_worksheet
 
 PREVIOUS = "previous-submissions"   # in the quarantine: submissions replaced with force=True
 REJECTED = "rejected-entries"       # in the quarantine: the content of unsafe zip entries
@@ -115,6 +118,10 @@ class ImportResult:
     rejected: list[RejectedEntry] = field(default_factory=list)
     replaced: list[Replaced] = field(default_factory=list)
     without_notebook: list[str] = field(default_factory=list)  # matched students with no notebook
+    unchanged: list[str] = field(default_factory=list)         # already placed: the same notebook
+    identified: dict[str, str] = field(default_factory=dict)   # student -> how, when not by name
+    clock: str = ""                                            # the zone of the zip's dates, and how known
+    blind: bool = False                                        # Moodle's blind marking: participant numbers
 
     def locations(self) -> dict[str, Path]:
         """{zip entry: where it is on disk} for every file of the zip."""
@@ -138,6 +145,7 @@ class ImportResult:
                 (len(self.renamed), "renamed"), (len(self.duplicates), "student(s) with duplicates"),
                 (len(self.unmatched), "unmatched folder(s)"), (len(self.other_files), "other file(s)"),
                 (len(self.rejected), "rejected entry(ies)"), (len(self.replaced), "replaced submission(s)"),
+                (len(self.unchanged), "unchanged submission(s) left as they were"),
                 (len(self.without_notebook), "student(s) without a notebook")] if n]
         return f"Moodle import of {self.assignment} from {self.zip_path.name}: {', '.join(counts)}."
 
@@ -151,8 +159,18 @@ class ImportResult:
             if rows:
                 lines.extend(["", title, *(f"  {row}" for row in rows)])
 
+        if self.blind:
+            lines.append(f"Blind marking: each hand-in is graded as participant-<N>, Moodle's participant number; "
+                         f"once Moodle reveals identities, `nnlab reveal-lms {a} --worksheet FILE.csv` maps them "
+                         "to the class list without grading again.")
+        if self.clock:
+            lines.append(f"Hand-in times: {self.clock}.")
         section(f"Placed (submitted/<student>/{a}/{a}.ipynb):",
                 [f"{p.student_id}: {p.source} ({when(p.timestamp)})" for p in self.placed])
+        section("Found by participant number, not by name:",
+                [f"{sid}: {how}" for sid, how in sorted(self.identified.items())
+                 if not how.startswith("blind")])
+        section("Unchanged since an earlier import (the same notebook; left as they are):", sorted(self.unchanged))
         section(f"Renamed to {a}.ipynb:",
                 [f"{r.student_id}: {r.original_name!r} ({r.reason})" for r in self.renamed])
         section("Chosen among several notebooks (the others are kept with the other files):",
@@ -170,7 +188,7 @@ class ImportResult:
         section("Rejected zip entries (never written where they point):",
                 [f"{r.entry!r}: {r.reason}" + (f"; content kept as {self._show(r.path)}" if r.path else "")
                  for r in self.rejected])
-        section("Replaced submissions (force):",
+        section("Replaced submissions (the zip holds another notebook; the previous one is kept):",
                 [f"{r.student_id}: the previous {self._show(r.previous)} is kept as {self._show(r.path)}"
                  + (f"; {self._show(r.autograded)} holds its grading: run `nbgrader autograde {a} "
                     f"--student {r.student_id} --force`" if r.autograded else "")
@@ -184,31 +202,45 @@ class ImportResult:
         return "\n".join(lines)
 
 
-def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, students_csv: Path, *,
-                      force: bool = False, zip_timezone: tzinfo | None = None) -> ImportResult:
+def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, students_csv: Path | None = None, *,
+                      force: bool = False, zip_timezone: tzinfo | None = None, worksheet: Path | None = None,
+                      worksheet_timezone: tzinfo | None = None, columns: dict[str, str] | None = None) -> ImportResult:
     """Place each student's notebook from Moodle's zip at
     `<course>/submitted/<student_id>/<assignment>/<assignment>.ipynb` (with `timestamp.txt`
     from the notebook's date in the zip) and keep every other file of the zip in
     `<course>/.nnlab/lms-import/<assignment>/<time of the import>/` at its path in the zip.
 
-    `zip_timezone`: the time zone of the Moodle server's clock, for zips that store dates
-    without one (None: this machine's time zone). An existing submission is never
-    overwritten: the import is refused, or with `force` the previous one is moved into the
-    quarantine. Bad input raises LmsImportError naming the file and the problem.
+    Folders are matched to students by participant number (an earlier import's record, then the
+    row of `worksheet`, Moodle's grading worksheet, and its e-mail address in the class list
+    `students_csv`, default the course's students.csv), then by name; blind-marked folders become
+    students `participant-<N>` (nnlab.lms.identify). `zip_timezone`: the Moodle server's time zone,
+    for zips that store dates without one (None: this machine's, or with `worksheet`, inferred from
+    its "Last modified (submission)" dates, read in `worksheet_timezone`). A submission already in
+    submitted/ is left as it is when the zip holds the same notebook, and replaced, the previous one
+    moved into the quarantine, when it holds another (or always, with `force`). Bad input raises
+    LmsImportError naming the file and the problem.
     """
-    zip_path, students_csv = Path(zip_path), Path(students_csv)
+    zip_path = Path(zip_path)
     if not isinstance(course, Course) and not Path(course).is_dir():
         raise LmsImportError(f"{course}: no such course folder")
     course = Course.of(course)
     _check_assignment(course, assignment)
-    roster = Roster(read_students(students_csv), students_csv)
+    students_csv = Path(students_csv) if students_csv else course.folder / "students.csv"
+    roster = Roster(read_students(students_csv), students_csv) if students_csv.is_file() else None
+    sheet = read_worksheet(Path(worksheet), columns) if worksheet else None
     with open_zip(zip_path) as archive:
         contents = read_moodle_zip(archive, zip_timezone)
-        plan = _plan(contents.folders, contents.strays, roster, assignment)
-        existing = _existing_submissions(course, assignment, plan, force)
+        clock = _clock(contents, sheet, zip_timezone, worksheet_timezone)
+        if clock.zone is not zip_timezone:
+            contents = read_moodle_zip(archive, clock.zone)
+        identify = Identify(roster, sheet, read_participants(course, assignment))
+        plan = _plan(contents.folders, contents.strays, identify, assignment)
+        existing = _existing_submissions(course, assignment, plan, archive, force)
         quarantine = _Quarantine(_new_folder(course.lms_import / assignment))
         result = ImportResult(course.folder, assignment, zip_path, quarantine.root,
-                              without_notebook=plan.without_notebook)
+                              without_notebook=plan.without_notebook, unchanged=plan.unchanged,
+                              identified=plan.identified, clock=clock.how,
+                              blind=any(identify.is_blind(f) for f in contents.folders))
         # First everything that is not placed: should a later step fail, nothing is missing.
         _keep_aside(archive, plan, contents.rejected, quarantine, result)
         _move_aside(existing, course, assignment, quarantine, result)
@@ -219,16 +251,48 @@ def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, st
     return result
 
 
-def _existing_submissions(course: Course, assignment: str, plan: _Plan, force: bool) -> dict[str, Path]:
-    """{student: their submission folder} for the planned students who already have one; without
-    `force` any such folder refuses the import."""
-    existing = {sid: course.submitted(sid, assignment) for sid in sorted(plan.notebooks)
-                if course.submitted(sid, assignment).exists()}
-    if existing and not force:
-        shown = ", ".join(course.show(p) for p in existing.values())
-        raise LmsImportError(f"{len(existing)} submission(s) of {assignment} already exist: {shown}. "
-                             "Nothing was imported; with --force (force=True) they are replaced "
-                             "and the previous ones kept in the import's quarantine folder")
+def _clock(contents: MoodleZip, sheet: Worksheet | None, given: tzinfo | None,
+           sheet_zone: tzinfo | None) -> ZipClock:
+    """The zone of the zip's dates: given, or checked against / inferred from the worksheet."""
+    if sheet is None or "modified_submission" not in sheet.columns:
+        where = ("no worksheet" if sheet is None else
+                 f"{sheet.path.name} has no 'Last modified (submission)' column")
+        return ZipClock(given, f"dates read in {zone_name(given)}, unchecked ({where}: --worksheet checks them)")
+    sheet_zone = sheet_zone or given
+    rows = {sheet.participant(row): row for _, row in sheet.data_rows()}
+    hand_ins = []
+    for folder in contents.folders:
+        row = rows.get(str(int(folder.participant)))
+        saved = parse_moodle_date(sheet.cell(row, "modified_submission")) if row is not None else None
+        walls = [w for w in (wall_time(e.info) for e in folder.files) if w is not None]
+        if saved and walls:
+            in_sheet = saved.replace(tzinfo=sheet_zone) if sheet_zone else saved.astimezone()
+            hand_ins.append(HandIn(folder.participant, max(walls), in_sheet))
+    return zip_clock(hand_ins, given, zone_name(sheet_zone), sheet.path.name)
+
+
+def _unchanged(archive: zipfile.ZipFile, entry: Entry, placed: Path) -> bool:
+    """The submission already placed holds the very notebook of this zip entry."""
+    try:
+        return placed.stat().st_size == entry.info.file_size and placed.read_bytes() == archive.read(entry.info)
+    except OSError:
+        return False
+
+
+def _existing_submissions(course: Course, assignment: str, plan: _Plan, archive: zipfile.ZipFile,
+                          force: bool) -> dict[str, Path]:
+    """{student: their submission folder} for the planned students whose submission the zip changes
+    (every one with `force`); students whose submission holds the zip's notebook already leave the
+    plan, with everything of theirs (an earlier import kept it)."""
+    existing = {}
+    for sid in sorted(plan.notebooks):
+        folder = course.submitted(sid, assignment)
+        if not folder.exists():
+            continue
+        if not force and _unchanged(archive, plan.notebooks[sid][0], folder / f"{assignment}.ipynb"):
+            plan.leave(sid)
+            continue
+        existing[sid] = folder
     return existing
 
 
@@ -299,18 +363,30 @@ class _Plan:
     unmatched: list[_Aside] = field(default_factory=list)
     without_notebook: list[str] = field(default_factory=list)
     participants: dict[str, dict] = field(default_factory=dict)  # Moodle participant number -> student
+    identified: dict[str, str] = field(default_factory=dict)     # student -> how, when not by name
+    unchanged: list[str] = field(default_factory=list)           # already in submitted/, the same notebook
+
+    def leave(self, sid: str) -> None:
+        """Nothing of this student's is written: their submission is the zip's already."""
+        del self.notebooks[sid]
+        self.others = [o for o in self.others if o[0] != sid]
+        self.duplicates = [d for d in self.duplicates if d.student_id != sid]
+        self.unchanged.append(sid)
 
 
-def _plan(folders: list[Folder], strays: list[Entry], roster: Roster, assignment: str) -> _Plan:
+def _plan(folders: list[Folder], strays: list[Entry], identify: Identify, assignment: str) -> _Plan:
     plan = _Plan()
     by_student: dict[str, list[Folder]] = {}
     for folder in folders:
-        student, why = roster.match(folder.name)
-        if student is None:
-            plan.unmatched.append(_Aside(folder.path, folder.name, why, folder.files))
+        match = identify(folder)
+        if match.student is None:
+            plan.unmatched.append(_Aside(folder.path, folder.name, match.how, folder.files))
         else:
-            by_student.setdefault(student.id, []).append(folder)
-            plan.participants[folder.participant] = {"student": student.id, "name": folder.name}
+            by_student.setdefault(match.student, []).append(folder)
+            number = str(int(folder.participant))
+            plan.participants[number] = {"student": match.student, "name": folder.name}
+            if match.how != "name":
+                plan.identified[match.student] = match.how
     outside: dict[str, list[Entry]] = {}
     for entry in strays:
         outside.setdefault(entry.parts[0] if len(entry.parts) > 1 else "", []).append(entry)

@@ -90,6 +90,29 @@ def unsafe_reason(raw: str, name: str) -> str | None:
     return None
 
 
+def _exact_time(info: zipfile.ZipInfo) -> datetime | None:
+    """The "UT" extra field's modification time (UTC), when the zip writer added one."""
+    extra = info.extra
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<HH", extra[:4])
+        data = extra[4:4 + size]
+        if kind == _EXTENDED_TIMESTAMP and len(data) >= 5 and data[0] & 1:
+            return datetime.fromtimestamp(struct.unpack("<i", data[1:5])[0], timezone.utc)
+        extra = extra[4 + size:]
+    return None
+
+
+def wall_time(info: zipfile.ZipInfo) -> datetime | None:
+    """The entry's date as the wall clock of the machine that wrote the zip showed it (naive); None
+    when the zip has the exact time instead, or no date."""
+    if _exact_time(info) is not None or tuple(info.date_time) == _NO_DATE:
+        return None
+    try:
+        return datetime(*info.date_time)
+    except ValueError:  # a corrupt date field (month 0, ...) is no date
+        return None
+
+
 def entry_time(info: zipfile.ZipInfo, zip_timezone: tzinfo | None) -> datetime | None:
     """When the file was last modified, as the zip records it.
 
@@ -97,19 +120,11 @@ def entry_time(info: zipfile.ZipInfo, zip_timezone: tzinfo | None) -> datetime |
     machine that made them, without a time zone: `zip_timezone` says which (None: the
     time zone of this machine).
     """
-    extra = info.extra
-    while len(extra) >= 4:
-        kind, size = struct.unpack("<HH", extra[:4])
-        data = extra[4:4 + size]
-        if kind == _EXTENDED_TIMESTAMP and len(data) >= 5 and data[0] & 1:
-            seconds = struct.unpack("<i", data[1:5])[0]
-            return datetime.fromtimestamp(seconds, timezone.utc).astimezone(zip_timezone)
-        extra = extra[4 + size:]
-    if tuple(info.date_time) == _NO_DATE:
-        return None
-    try:
-        local = datetime(*info.date_time)
-    except ValueError:  # a corrupt date field (month 0, ...) is no date
+    exact = _exact_time(info)
+    if exact is not None:
+        return exact.astimezone(zip_timezone)
+    local = wall_time(info)
+    if local is None:
         return None
     return local.replace(tzinfo=zip_timezone) if zip_timezone else local.astimezone()
 

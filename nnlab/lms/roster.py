@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +35,28 @@ class Student:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def normalize_name(text: str) -> str:
-    """A name as compared: no accents, no case, single spaces.
+# What Moodle's clean_filename (clean_param PARAM_FILE, lib/classes/param.php) removes from a file
+# name: control characters and & < > " ` | ' : \ /. Its submission folders are named through it.
+_MOODLE_FILE_REMOVES = re.compile(r"[\x00-\x1f\x7f-\x9f&<>\"`|':\\/]")
 
-    Moodle writes underscores of a name as spaces in its folder names, so they count as
-    spaces here too.
-    """
-    text = unicodedata.normalize("NFKD", text.casefold())
+
+def clean_filename(text: str) -> str:
+    """Moodle's clean_filename: `Zoë O'Brien_14` -> `Zoë OBrien_14`."""
+    cleaned = _MOODLE_FILE_REMOVES.sub("", text)
+    return "" if cleaned in (".", "..") else cleaned
+
+
+def moodle_clean(name: str) -> str:
+    """A full name as Moodle writes it in a submission folder's name: underscores as spaces (assign's
+    download_submissions), then clean_filename."""
+    return clean_filename(name.replace("_", " "))
+
+
+def normalize_name(text: str) -> str:
+    """A name as compared: cleaned as Moodle cleans folder names, no accents, no case, single spaces."""
+    text = unicodedata.normalize("NFKD", moodle_clean(text).casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_PLAIN_LETTERS)
-    return " ".join(text.replace("_", " ").split())
+    return " ".join(text.split())
 
 
 def id_problem(student_id: str) -> str | None:
@@ -127,6 +141,7 @@ class Roster:
 
     def __init__(self, students: list[Student], csv_path: Path):
         self.csv_path = Path(csv_path)
+        self.students = students
         self._first_last: dict[str, list[Student]] = {}
         self._last_first: dict[str, list[Student]] = {}
         for s in students:

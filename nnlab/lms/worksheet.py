@@ -22,7 +22,7 @@ from nnlab.lms.roster import LmsImportError
 
 # The roles nnlab reads or writes, and the names Moodle gives those columns (compared without
 # case). Moodle's language strings: assign's recordid, fullname, maxgrade, gradecanbechanged,
-# lastmodifiedgrade; core's grade and email; assignfeedback_comments' pluginname.
+# lastmodifiedsubmission, lastmodifiedgrade; core's grade and email; assignfeedback_comments' pluginname.
 KNOWN_NAMES: dict[str, tuple[str, ...]] = {
     "identifier": ("identifier", "id"),
     "name": ("full name", "vollständiger name"),
@@ -30,6 +30,7 @@ KNOWN_NAMES: dict[str, tuple[str, ...]] = {
     "grade": ("grade", "bewertung"),
     "maximum": ("maximum grade", "bestwertung"),
     "changeable": ("grade can be changed", "bewertung kann geändert werden"),
+    "modified_submission": ("last modified (submission)", "zuletzt geändert (abgabe)"),
     "modified_grade": ("last modified (grade)", "zuletzt geändert (bewertung)"),
     "comments": ("feedback comments", "feedback als kommentar"),
 }

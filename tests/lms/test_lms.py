@@ -226,16 +226,35 @@ def test_summary_is_a_readable_report_naming_every_problem(imported):
     assert (imported.quarantine_dir / "import-report.txt").read_text() == text + "\n"
 
 
-def test_an_existing_submission_is_never_overwritten_without_force(course, tmp_path):
+def test_importing_again_takes_what_is_new_or_changed_and_leaves_the_rest(course, tmp_path):
+    first = import_moodle_zip(course, A, write_zip(tmp_path / "first.zip", CLASS_ZIP), course / "students.csv")
+    zoe = course / "submitted" / "zoe" / A / f"{A}.ipynb"
+    zoe_before = zoe.stat()
+    jose_entry = folder("JOSÉ  núñez GARCÍA", 102) + "/Perceptron (1).ipynb"
+    later = [(name, notebook("jose resubmitted") if name == jose_entry else data, when)
+             for name, data, when in CLASS_ZIP]
+    later.append((folder("Łukasz Żółć", 108) + "/perceptron.ipynb", notebook("lukasz"), (2024, 5, 4, 9, 0, 0)))
+    again = import_moodle_zip(course, A, write_zip(tmp_path / "again.zip", later), course / "students.csv")
+    assert sorted(p.student_id for p in again.placed) == ["jose", "lukasz"]
+    assert again.unchanged == ["ada", "ben", "zoe"]
+    [replaced] = again.replaced
+    assert replaced.student_id == "jose" and (replaced.path / f"{A}.ipynb").read_bytes() == notebook("jose")
+    assert (course / "submitted" / "jose" / A / f"{A}.ipynb").read_bytes() == notebook("jose resubmitted")
+    assert zoe.read_bytes() == notebook("zoe") and zoe.stat().st_mtime_ns == zoe_before.st_mtime_ns
+    # what the first import kept of the unchanged students is not kept a second time
+    assert not any(o.student_id in again.unchanged for o in again.other_files) and not again.duplicates
+    assert "3 unchanged submission(s) left as they were" in again.summary()
+    assert first.quarantine_dir != again.quarantine_dir
+
+
+def test_a_submission_collected_otherwise_is_replaced_and_kept(course, tmp_path):
     previous = course / "submitted" / "zoe" / A / f"{A}.ipynb"
     previous.parent.mkdir(parents=True)
     previous.write_bytes(b"collected earlier")
-    zip_path = write_zip(tmp_path / "moodle.zip", CLASS_ZIP)
-    with pytest.raises(LmsImportError, match=r"submitted/zoe/perceptron.*Nothing was imported.*force"):
-        import_moodle_zip(course, A, zip_path, course / "students.csv")
-    assert previous.read_bytes() == b"collected earlier"
-    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["zoe"]
-    assert not (course / ".nnlab").exists()
+    result = import_moodle_zip(course, A, write_zip(tmp_path / "moodle.zip", CLASS_ZIP), course / "students.csv")
+    [replaced] = result.replaced
+    assert (replaced.path / f"{A}.ipynb").read_bytes() == b"collected earlier"
+    assert previous.read_bytes() == notebook("zoe")
 
 
 def test_force_replaces_and_keeps_the_previous_submission(course, tmp_path):
@@ -385,14 +404,14 @@ def test_nbgrader_grades_the_imported_notebooks_with_their_zip_dates(graded_term
         assert ben.timestamp == datetime(2024, 5, 2, 8, 0, 0)
 
 
-def test_the_command_refuses_to_replace_graded_submissions(graded_term, capsys):
+def test_the_command_leaves_graded_submissions_the_zip_did_not_change(graded_term, capsys):
     term, _, _ = graded_term
-    placed = (term.course / "submitted" / "zoe" / A / f"{A}.ipynb").read_bytes()
+    placed = term.course / "submitted" / "zoe" / A / f"{A}.ipynb"
+    before = placed.stat().st_mtime_ns
     status = nnlab_main(["import-lms", A, str(term.workdir / "moodle.zip"), "--course", str(term.course)])
     out, err = capsys.readouterr()
-    assert status == 1 and out == ""
-    assert err.startswith("nnlab import-lms: ") and len(err.strip().splitlines()) == 1
-    assert "submitted/ben/perceptron, submitted/zoe/perceptron" in err and "--force" in err
-    assert (term.course / "submitted" / "zoe" / A / f"{A}.ipynb").read_bytes() == placed
-    imports = [p for p in (term.course / ".nnlab" / "lms-import" / A).iterdir() if p.is_dir()]
-    assert len(imports) == 1  # the first import only
+    assert status == 0 and err == ""
+    assert "0 notebook(s) placed" in out and "2 unchanged submission(s) left as they were" in out
+    assert placed.stat().st_mtime_ns == before
+    with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), "nnlab") as gb:
+        assert gb.find_submission(A, "zoe").code_score == pytest.approx(gb.find_submission(A, "zoe").max_code_score)

@@ -233,7 +233,7 @@ def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, st
         clock = _clock(contents, sheet, zip_timezone, worksheet_timezone)
         if clock.zone is not zip_timezone:
             contents = read_moodle_zip(archive, clock.zone)
-        identify = Identify(roster, sheet, read_participants(course, assignment))
+        identify = Identify(roster, sheet, _recorded(course, assignment))
         plan = _plan(contents.folders, contents.strays, identify, assignment)
         existing = _existing_submissions(course, assignment, plan, archive, force)
         quarantine = _Quarantine(_new_folder(course.lms_import / assignment))
@@ -269,6 +269,15 @@ def _clock(contents: MoodleZip, sheet: Worksheet | None, given: tzinfo | None,
             in_sheet = saved.replace(tzinfo=sheet_zone) if sheet_zone else saved.astimezone()
             hand_ins.append(HandIn(folder.participant, max(walls), in_sheet))
     return zip_clock(hand_ins, given, zone_name(sheet_zone), sheet.path.name)
+
+
+def _recorded(course: Course, assignment: str) -> dict[str, dict]:
+    """The participant numbers earlier imports recorded; none when the record is unreadable (this
+    import's replaces it)."""
+    try:
+        return read_participants(course, assignment)
+    except LmsImportError:
+        return {}
 
 
 def _unchanged(archive: zipfile.ZipFile, entry: Entry, placed: Path) -> bool:
@@ -392,7 +401,7 @@ def _plan(folders: list[Folder], strays: list[Entry], identify: Identify, assign
         outside.setdefault(entry.parts[0] if len(entry.parts) > 1 else "", []).append(entry)
     for top, entries in outside.items():
         plan.unmatched.append(_Aside(top, "", "not in a Moodle submission folder "
-                                     "(named like 'Full Name_12345_assignsubmission_file_')", entries))
+                                     "(named like 'Full Name_12345_assignsubmission_file')", entries))
     for sid, student_folders in by_student.items():
         _plan_student(plan, sid, student_folders, assignment)
     plan.without_notebook.sort()

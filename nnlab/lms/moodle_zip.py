@@ -12,8 +12,9 @@ from pathlib import Path
 
 from nnlab.lms.roster import LmsImportError
 
-# `Full Name_12345_assignsubmission_file_`: 12345 is Moodle's participant id. Without
-# "download submissions in folders" the file name follows the last underscore instead.
+# `Full Name_12345_assignsubmission_file` (before Moodle 4.1 with a trailing underscore): 12345 is
+# Moodle's participant id. Without "download submissions in folders" the file name follows the last
+# underscore instead.
 MOODLE_NAME = re.compile(
     r"^(?P<name>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_(?P<plugin>[A-Za-z0-9]+)"
     r"(?:_(?P<rest>.*))?$", re.DOTALL)

@@ -23,11 +23,11 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
-from nnlab.autograde.notebook_grading import grade_notebook_node
 from nnlab.course import PROJECT_ROOT, Course
 from nnlab.demo import submissions
 from nnlab.demo.cheats import CHEATS
 from nnlab.demo.mistakes import mistake_sets
+from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
 
 LIMITS = {"cell_timeout": 20.0, "call_timeout": 20.0, "notebook_timeout": 300.0}

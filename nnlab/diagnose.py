@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 from nnlab.course import Course
-from nnlab.runner.student_process import SubmissionError, read_notebook
+from nnlab.notebook_format import SubmissionError, read_notebook
 
 
 def diagnose_submission(folder: Path, assignment: str, notebooks: list[str]) -> list[str]:

@@ -19,11 +19,12 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nnlab.autograde.feedback import save_report
-from nnlab.autograde.notebook_grading import apply_grade, cells_digest, grade_notebook_node
 from nnlab.course import Course
 from nnlab.graders.budgets import solution_times
+from nnlab.graders.feedback import save_report
+from nnlab.graders.notebook import apply_grade, grade_notebook_node
 from nnlab.graders.settings import Grading
+from nnlab.notebook_format import cells_digest
 
 
 class SubmissionLinkError(Exception):

@@ -22,9 +22,9 @@ from distributed.core import Status
 from distributed.diagnostics.plugin import WorkerPlugin
 from traitlets.config import Config
 
-from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
 from nnlab.batch.course_code import CourseCode, course_code
 from nnlab.graders.budgets import SolutionTimes
+from nnlab.graders.notebook import NotebookGrade, grade_notebook_node
 from nnlab.graders.settings import GRADERS_DIR, Grading, stop_launchers
 
 logger = logging.getLogger("nnlab.cluster")

@@ -14,9 +14,9 @@ from multiprocessing.util import Finalize
 
 import nbformat
 
-from nnlab.autograde.notebook_grading import NotebookGrade, grade_notebook_node
 from nnlab.batch.nbgrader_adapter import sanitizer
 from nnlab.graders.budgets import SolutionTimes
+from nnlab.graders.notebook import NotebookGrade, grade_notebook_node
 from nnlab.graders.settings import Grading, stop_launchers
 
 

@@ -12,7 +12,7 @@ import re
 import nbformat
 
 from nnlab.course import PROJECT_ROOT
-from nnlab.runner.student_process import grade_id, is_test_cell
+from nnlab.notebook_format import grade_id, is_test_cell
 
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 

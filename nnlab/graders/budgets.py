@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nnlab.course import Course
 from nnlab.graders.settings import Grading
-from nnlab.runner.student_process import cell_source, code_cells, grade_id, read_notebook
+from nnlab.notebook_format import cell_source, code_cells, grade_id, read_notebook
 
 RUNS = 2   # the solution is timed this often; a cell keeps its slowest run (a noisy machine sets no tight budget)
 

@@ -24,7 +24,8 @@ from nnlab.graders.checks import AnswerTypeError
 from nnlab.graders.keys import student_rng
 from nnlab.graders.results import GradeReport, TestResult
 from nnlab.graders.walk import NotebookWalk, stretches
-from nnlab.runner.student_process import CodeCell, StartError, StudentCodeError, StudentProcess, SubmissionError
+from nnlab.notebook_format import CodeCell, SubmissionError
+from nnlab.runner.student_process import StartError, StudentCodeError, StudentProcess
 
 FIXTURES = ("student", "rng")
 # what a failing hidden test may raise: anything, and pytest's own fail()/skip() outcomes

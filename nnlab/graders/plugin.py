@@ -16,7 +16,7 @@ from nnlab.course import load_configuration
 from nnlab.graders import engine
 from nnlab.graders.results import GradeReport
 from nnlab.graders.settings import Grading
-from nnlab.runner.student_process import SubmissionError, code_cells, read_notebook
+from nnlab.notebook_format import SubmissionError, code_cells, read_notebook
 
 SETTINGS = pytest.StashKey[Grading]()
 REPORTS = pytest.StashKey[dict]()      # grader module path -> the engine's GradeReport

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnlab.runner.student_process import CodeCell, NotebookRun, StudentProcess
+from nnlab.notebook_format import CodeCell
+from nnlab.runner.student_process import NotebookRun, StudentProcess
 
 
 @dataclass(frozen=True)

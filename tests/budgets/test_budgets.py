@@ -17,9 +17,9 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from nnlab.autograde.notebook_grading import grade_notebook_node
 from nnlab.course import Course, copy_course
 from nnlab.graders.budgets import ADDED_NOTE, BudgetFileError, SolutionTimes, cell_budgets, cell_key, solution_times, source_key
+from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
 
 ASSIGNMENT = "budgeted"

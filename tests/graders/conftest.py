@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from nnlab.autograde.notebook_grading import grade_notebook_node
+from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
 
 

@@ -19,17 +19,10 @@ import numpy as np
 import pytest
 
 from nnlab.graders import checks
+from nnlab.notebook_format import SubmissionError, is_test_cell, read_notebook, student_cells
 from nnlab.runner import wire
 from nnlab.runner.launch import child_environment
-from nnlab.runner.student_process import (
-    Failure,
-    StudentCodeError,
-    StudentProcess,
-    SubmissionError,
-    is_test_cell,
-    read_notebook,
-    student_cells,
-)
+from nnlab.runner.student_process import Failure, StudentCodeError, StudentProcess
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,9 @@
-"""Grade one (sanitized) notebook: run it in a sandboxed student process, as a kernel would,
+"""The one API to grade a notebook: run it in a sandboxed student process, as a kernel would,
 score its test cells with the hidden graders, and put the outputs and the feedback into it.
 
-Used by the `SandboxedExecute` preprocessor (plain `nbgrader autograde`) and by the batch
-grader's workers (`nnlab grade`), so both give the same notebooks and the same scores.
+Every way of grading calls `grade_notebook_node`: the `SandboxedExecute` preprocessor (plain
+`nbgrader autograde`), `nnlab grade`'s local and Dask workers, and the benchmarks, so all give
+the same notebooks and the same scores.
 
 Order inside the student's process: the notebook's code cells in order (outputs kept), stopping
 before each test cell that has hidden graders to run them there (nnlab.graders.walk): a test cell's
@@ -10,19 +11,17 @@ graders see the notebook as it stood at that cell. A test cell runs right after 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from nnlab.autograde.feedback import feedback_outputs
 from nnlab.graders import engine
 from nnlab.graders.budgets import SolutionTimes, cell_budgets
+from nnlab.graders.feedback import feedback_outputs
 from nnlab.graders.settings import Grading
-from nnlab.runner.student_process import code_cells, grade_id, is_test_cell
+from nnlab.notebook_format import cells_digest, code_cells, grade_id, is_test_cell
 
 SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
                 "the notebook ran again without it")
@@ -37,13 +36,6 @@ class NotebookGrade:
     student_seconds: float = 0.0        # running the student's cells and answering the graders' calls
     cell_seconds: float = 0.0           # of which running the notebook's own cells (as a kernel would)
     seconds: float = 0.0
-
-
-def cells_digest(nb: NotebookNode) -> str:
-    """Identifies what gets executed: the type and source of every cell, in order."""
-    cells = [[c.get("cell_type"), c.get("source"), c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
-             for c in nb.cells]
-    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
 
 def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, notebook: str,

@@ -10,15 +10,16 @@ import sys
 import nbformat
 import pytest
 
-from nnlab.autograde.notebook_grading import grade_notebook_node
 from nnlab.course import PROJECT_ROOT
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.graders import engine
+from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
+from nnlab.notebook_format import code_cells
 from nnlab.runner.launch import ZygoteLauncher
 from nnlab.runner.sandbox import Limits, Sandbox
-from nnlab.runner.student_process import StartError, StudentProcess, code_cells
+from nnlab.runner.student_process import StartError, StudentProcess
 
 SCRATCH = "scratch"   # an assignment without hidden graders: its notebooks run, nothing is scored
 

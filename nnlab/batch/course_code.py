@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from nnlab.digest import file_digest, folder_digest
+
 PACKAGE = Path(__file__).resolve().parent.parent
 # the parts of nnlab whose code decides a grade or its feedback; the hidden graders themselves come
 # from `Grading.graders_dir`, which a course may move out of the package
 PARTS = {"engine": PACKAGE / "graders", "reference": PACKAGE / "reference", "runner": PACKAGE / "runner",
-         "feedback": PACKAGE / "autograde"}
+         "autograde": PACKAGE / "autograde"}
 # libraries whose versions change the numbers a notebook computes
 LIBRARIES = ("numpy", "torch", "matplotlib", "nbformat")
 
@@ -39,16 +41,11 @@ class CourseCode:
         return sorted(name for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name))
 
 
-def folder_digest(folder: Path) -> str:
-    """A digest of the Python files under `folder`: their paths (relative) and contents."""
+def _python_files(folder: Path) -> str:
+    """The digest of the Python files under `folder` (never their compiled copies)."""
     if not folder.is_dir():
         return f"missing: {folder}"
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return folder_digest(folder, lambda path: path.suffix == ".py" and "__pycache__" not in path.parts)
 
 
 def _version(name: str) -> str:
@@ -60,7 +57,8 @@ def _version(name: str) -> str:
 
 def course_code(graders_dir: str | Path) -> CourseCode:
     """The fingerprint of this machine's course code, with the hidden graders in `graders_dir`."""
-    parts = {name: folder_digest(folder) for name, folder in PARTS.items()}
-    parts["graders"] = folder_digest(Path(graders_dir))
+    parts = {name: _python_files(folder) for name, folder in PARTS.items()}
+    parts["notebook_format"] = file_digest(PACKAGE / "notebook_format.py")
+    parts["graders"] = _python_files(Path(graders_dir))
     parts["libraries"] = " ".join(f"{name}=={_version(name)}" for name in LIBRARIES) + f" python=={sys.version_info[:2]}"
     return CourseCode(tuple(sorted(parts.items())))

@@ -7,31 +7,12 @@ so nbgrader grades it afresh; everything else already graded is left alone.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
 from nnlab.course import Course
-
-
-def folder_digest(folder: Path) -> str:
-    """sha256 over the names and contents of the files under `folder`; links are not followed."""
-    digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
-            path = Path(root) / name
-            digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
-            if path.is_symlink():
-                digest.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
-            else:
-                with open(path, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(block)
-            digest.update(b"\0")
-    return digest.hexdigest()
+from nnlab.digest import folder_digest
 
 
 def state_path(course: Course, assignment: str, student: str) -> Path:

@@ -2,7 +2,7 @@
 test cell to run that cell's hidden tests (nnlab.graders.walk), and collect a GradeReport.
 
 Hidden tests are the `@pytest.mark.grade(cell, points=N)` functions of a grader module. The engine
-imports each module once and calls its tests itself, with the fixtures a grader may ask for:
+imports each module once (again when its file changes) and calls its tests itself, with the fixtures a grader may ask for:
 `student` (the student's process as the notebook stands at the test's cell) and `rng` (random inputs
 keyed by the student's key and the test: nnlab.graders.keys). Every grading path goes through
 `grade`: nbgrader's autograde (SandboxedExecute), the batch workers of `nnlab grade`, and
@@ -20,6 +20,7 @@ from typing import Callable
 
 import pytest
 
+from nnlab.digest import file_digest
 from nnlab.graders.checks import AnswerTypeError
 from nnlab.graders.keys import student_rng
 from nnlab.graders.results import GradeReport, TestResult
@@ -58,22 +59,26 @@ def hint(function, name: str) -> str:
     return doc.splitlines()[0] if doc else name.replace("_", " ")
 
 
-_modules: dict[Path, list[HiddenTest]] = {}
+# {grader module's path: (digest of its file, its hidden tests)}: a module is imported again only
+# when its file changed, so a long-lived grading process picks up a fixed grader at its next notebook
+_modules: dict[Path, tuple[str, list[HiddenTest]]] = {}
 
 
 def hidden_tests(path: Path) -> list[HiddenTest]:
-    """The hidden tests of the grader module at `path` in file order (imported once); [] if absent."""
+    """The hidden tests of the grader module at `path` in file order (imported again when the file
+    changes); [] if absent."""
     path = Path(path).resolve()
-    if path not in _modules:
-        if not path.is_file():
-            return []
+    if not path.is_file():
+        return []
+    digest = file_digest(path)
+    if path not in _modules or _modules[path][0] != digest:
         name = "nnlab_graders_" + "_".join(path.with_suffix("").parts[-2:])
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        _modules[path] = _collect(module, path)
-    return _modules[path]
+        _modules[path] = (digest, _collect(module, path))
+    return _modules[path][1]
 
 
 def _collect(module, path: Path) -> list[HiddenTest]:

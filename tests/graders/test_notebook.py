@@ -223,3 +223,21 @@ def test_a_student_starts_warm_with_random_generators_of_their_own(grading):
     assert draws1 != draws2
     for a, b in zip(draws1.split("["), draws2.split("[")):
         assert a != b, (draws1, draws2)
+
+
+def test_a_grader_module_is_read_again_when_its_file_changes(tmp_path):
+    module = tmp_path / "demo" / "test_demo.py"
+    module.parent.mkdir()
+
+    def write(hint: str, points: float) -> None:
+        module.write_text(f'import pytest\n\n\n@pytest.mark.grade("cell_a", points={points})\n'
+                          f'def test_one(student):\n    """{hint}"""\n')
+
+    write("the first wording", 1.0)
+    first = engine.hidden_tests(module)
+    assert [(t.hint, t.points) for t in first] == [("the first wording", 1.0)]
+    assert engine.hidden_tests(module) is first, "an unchanged module is not imported again"
+    write("the fixed wording", 2.0)
+    assert [(t.hint, t.points) for t in engine.hidden_tests(module)] == [("the fixed wording", 2.0)]
+    module.unlink()
+    assert engine.hidden_tests(module) == []

@@ -200,7 +200,14 @@ def _not_gradable(course: Course, assignment: str, student: str, result, not_gra
             return (f"not graded: {result.awaiting_manual} answer(s) still to grade by hand in the formgrader "
                     "(or export with --partial)")
         return ""
-    if student in not_graded or course.submitted(student, assignment).exists():
+    submitted = course.submitted(student, assignment)
+    if submitted.exists():
+        from nnlab.diagnose import diagnose_submission
+
+        problems = diagnose_submission(submitted, assignment, course.notebooks(assignment))
+        if problems:   # grading rejects it: say why, as `nnlab grade` does
+            return f"not graded: {'; '.join(problems)}"
+    if student in not_graded or submitted.exists():
         return f"not graded: submitted, but not graded yet (`nnlab grade {assignment}`)"
     return "no submission"
 

@@ -14,14 +14,15 @@ from contextlib import redirect_stdout
 
 import nbformat
 import pytest
-from moodle_term import DE, EN, ROWS, A, moodle_worksheet, read_rows
+from moodle_term import DE, EN, ROWS, A, copy_course_folder, moodle_worksheet, read_rows
 from nbgrader.api import Gradebook
 
 from nnlab.cli import export_lms
 from nnlab.cli.app import _common
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
-from nnlab.course import Course
+from nnlab.course import Course, run_nbgrader
 from nnlab.demo.term import Term
+from nnlab.diagnose import diagnose_submission
 from nnlab.lms import LmsImportError, export_moodle, import_moodle_zip
 from nnlab.lms.moodle_zip import MOODLE_NAME
 from nnlab.lms.participants import read_participants
@@ -173,6 +174,35 @@ def test_a_german_worksheet_is_filled_in_its_own_columns_and_decimal_comma(term,
     reasons = {u.participant: u.reason for u in result.unfilled}
     assert "cannot be changed" in reasons["12"] and reasons["13"] == "no submission"
     assert "participant 11 (zoe): 55,00 -> 100,00" in result.summary()
+
+
+def test_a_submission_grading_rejected_is_unfilled_with_why(term, tmp_path):
+    """eve hands in a notebook that is not JSON; nbgrader grades the class and rejects hers. fay
+    hands in after the grading: hers is only not graded yet."""
+    course = copy_course_folder(term, tmp_path / "course")
+    layout = Course.open(course)
+    newcomers = [("eve", "Eve", "Broken", b"not json"),
+                 ("fay", "Fay", "Late", (layout.submitted("zoe", A) / f"{A}.ipynb").read_bytes())]
+    with open(course / "students.csv", "a") as listed, Gradebook(layout.db_url, layout.course_id) as gb:
+        for student, first, last, _ in newcomers:
+            listed.write(f"{student},{first},{last},{student}@students.example.org\n")
+            gb.update_or_create_student(student, first_name=first, last_name=last)
+    eve = layout.submitted("eve", A)
+    eve.mkdir(parents=True)
+    (eve / f"{A}.ipynb").write_bytes(newcomers[0][3])
+    graded = run_nbgrader(course, "autograde", A, check=False)
+    assert "eve" in graded.stdout + graded.stderr and not layout.autograded("eve", A).exists()
+    fay = layout.submitted("fay", A)
+    fay.mkdir(parents=True)
+    (fay / f"{A}.ipynb").write_bytes(newcomers[1][3])
+    rows = ROWS + [(16, "Eve Broken", "eve@students.example.org"), (17, "Fay Late", "fay@students.example.org")]
+    result = export_moodle(course, A, moodle_worksheet(tmp_path / "grades.csv", rows=rows), feedback_zip=False)
+    reasons = {u.participant: u.reason for u in result.unfilled}
+    [problem] = diagnose_submission(eve, A, [A])   # what `nnlab grade` says of it
+    assert reasons["16"] == f"not graded: {problem}"
+    assert f"{A}.ipynb" in problem and "not a notebook" in problem and "invalid JSON" in problem
+    assert reasons["17"] == f"not graded: submitted, but not graded yet (`nnlab grade {A}`)"
+    assert f"participant 16 (Eve Broken, eve): not graded: {problem}" in result.summary()
 
 
 # -- the command ---------------------------------------------------------------------

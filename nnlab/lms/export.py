@@ -4,7 +4,8 @@ Moodle's own route back is the assignment's offline grading worksheet: the instr
 it, nnlab writes a filled copy beside it (the grade of every graded student, scaled to the row's
 maximum grade, and a short feedback comment), the instructor uploads the copy ("Upload grading
 worksheet"); grades stay editable in the assignment. The feedback pages go as a zip for
-"Upload multiple feedback files in a zip" (nnlab.lms.feedback_zip).
+"Upload multiple feedback files in a zip" (nnlab.lms.feedback_zip); a row whose grade is locked
+in Moodle gets neither grade nor page.
 
 Each row is matched to a student by the participant number the zip import recorded
 (nnlab.lms.participants), else by the e-mail address in the class list. The comment names each
@@ -121,9 +122,11 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
         maximum = parse_number(sheet.cell(row, "maximum"))
         if not reason and (maximum is None or maximum <= 0):
             reason = f"no maximum grade in the row ({sheet.cell(row, 'maximum') or 'empty'}): a scale, not points?"
-        if not reason and not sheet.changeable(row):
+        locked = not sheet.changeable(row)
+        if not reason and locked:
             reason = "the grade cannot be changed in Moodle (locked or overridden in Moodle's gradebook)"
-        if result is not None and not _awaiting(result, partial):
+        # a locked grade was set in Moodle: a page with nnlab's score would contradict it
+        if result is not None and not _awaiting(result, partial) and not locked:
             for page in sorted(course.feedback(student, assignment).glob("*.html")):
                 feedback.append((moodle_prefix(name or f"Participant {participant}", participant), page))
                 pages_of[page] = student

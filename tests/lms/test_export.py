@@ -174,6 +174,9 @@ def test_a_german_worksheet_is_filled_in_its_own_columns_and_decimal_comma(term,
     reasons = {u.participant: u.reason for u in result.unfilled}
     assert "cannot be changed" in reasons["12"] and reasons["13"] == "no submission"
     assert "participant 11 (zoe): 55,00 -> 100,00" in result.summary()
+    # ben's grade is locked in Moodle: his page, with nnlab's score, would contradict it
+    assert result.feedback_files == ["Zoë Ångström_11_assignsubmission_file_perceptron.html"]
+    assert zipfile.ZipFile(result.feedback_zip).namelist() == result.feedback_files
 
 
 def test_a_submission_grading_rejected_is_unfilled_with_why(term, tmp_path):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nbgrader.api import Gradebook, MissingEntry
-
+from nnlab.gradebook import read_gradebook
 from nnlab.table import text_table
 
 
@@ -23,20 +22,14 @@ class Cell:
 
 def read_grades(db_url: str, course_id: str) -> tuple[list[str], list[str], dict[tuple[str, str], Cell]]:
     """(students, assignments, {(student, assignment): Cell})."""
-    with Gradebook(db_url, course_id) as gb:
-        assignments = [a.name for a in gb.assignments]
-        students = sorted(s.id for s in gb.students)
-        maxima = {a.name: a.max_score for a in gb.assignments}
-        grades = {}
-        for student in students:
-            for assignment in assignments:
-                try:
-                    sub = gb.find_submission(assignment, student)
-                except MissingEntry:
-                    grades[student, assignment] = Cell(None, maxima[assignment])
-                    continue
-                grades[student, assignment] = Cell(sub.score, sub.max_score, sub.needs_manual_grade)
-    return students, assignments, grades
+    book = read_gradebook(db_url, course_id)
+    grades = {}
+    for student in book.students:
+        for name, assignment in book.assignments.items():
+            sub = book.submission(student, name)
+            grades[student, name] = (Cell(None, assignment.max_score) if sub is None else
+                                     Cell(sub.score, sub.max_score, sub.needs_manual))
+    return book.students, list(book.assignments), grades
 
 
 def format_table(students: list[str], assignments: list[str], grades: dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnlab.cli.context import Course, environment_note
+from nnlab.gradebook import GradebookError, Snapshot, read_gradebook
 from nnlab.resume import unfinished_autogrades
 from nnlab.table import text_table
 
@@ -30,34 +31,19 @@ class AssignmentStatus:
 
 
 @dataclass
-class GradebookView:
-    students: int
-    duedates: dict            # {assignment: datetime or None}
-    seconds_late: dict        # {(assignment, student): seconds}, for graded submissions
-
-
-@dataclass
 class CourseStatus:
     course: Course
-    gradebook: GradebookView | None
+    gradebook: Snapshot | None
     assignments: list[AssignmentStatus]
     problems: list[str]
 
 
-def read_gradebook(course: Course) -> GradebookView | None:
+def gradebook_of(course: Course) -> Snapshot | None:
     """What the gradebook knows, or None before the first nbgrader command made it
     (opening a missing sqlite gradebook would create it: status must change nothing)."""
     if not course.has_gradebook():
         return None
-    from nbgrader.api import Gradebook  # slow to import; only `status` and `grade` need it
-
-    with Gradebook(course.db_url, course.course_id) as gb:
-        view = GradebookView(len(gb.students), {}, {})
-        for assignment in gb.assignments:
-            view.duedates[assignment.name] = assignment.duedate
-            for sub in assignment.submissions:
-                view.seconds_late[assignment.name, sub.student.id] = sub.total_seconds_late
-    return view
+    return read_gradebook(course.db_url, course.course_id)
 
 
 def handed_in(course: Course, assignment: str) -> int:
@@ -79,16 +65,17 @@ def submitted_time(course: Course, student: str, assignment: str):
         raise ValueError(f"{course.show(path)}: not a timestamp: {path.read_text()[:40]!r}") from None
 
 
-def late_submissions(course: Course, assignment: str, collected: list[str], gradebook: GradebookView | None,
+def late_submissions(course: Course, assignment: str, collected: list[str], gradebook: Snapshot | None,
                      problems: list[str]) -> list[Late] | None:
     """Late collected submissions. A graded one counts as the gradebook says (extensions included);
     one not graded yet compares its hand-in time with the assignment's due date."""
-    duedate = gradebook.duedates.get(assignment) if gradebook else None
+    duedate = gradebook.assignments[assignment].duedate if gradebook and assignment in gradebook.assignments else None
     if duedate is None:
         return None
     late = []
     for student in collected:
-        seconds = gradebook.seconds_late.get((assignment, student))
+        graded = gradebook.submission(student, assignment)
+        seconds = graded.seconds_late if graded else None
         if seconds is None:
             try:
                 handed = submitted_time(course, student, assignment)
@@ -101,7 +88,7 @@ def late_submissions(course: Course, assignment: str, collected: list[str], grad
     return late
 
 
-def assignment_status(course: Course, assignment: str, gradebook: GradebookView | None,
+def assignment_status(course: Course, assignment: str, gradebook: Snapshot | None,
                       problems: list[str]) -> AssignmentStatus:
     collected = course.students_in(course.submitted_directory, assignment)
     half = unfinished_autogrades(course, assignment, course.notebooks(assignment))
@@ -114,7 +101,7 @@ def assignment_status(course: Course, assignment: str, gradebook: GradebookView 
         handed_in=handed_in(course, assignment),
         collected=len(collected),
         autograded=len(course.students_in(course.autograded_directory, assignment)) - len(half),
-        in_gradebook=sum(1 for a, _ in (gradebook.seconds_late if gradebook else {}) if a == assignment),
+        in_gradebook=sum(1 for _, a in (gradebook.submissions if gradebook else {}) if a == assignment),
         feedback=len(feedback),
         late=late_submissions(course, assignment, collected, gradebook, problems),
         half_graded=list(half),
@@ -124,9 +111,10 @@ def assignment_status(course: Course, assignment: str, gradebook: GradebookView 
 def course_status(course: Course) -> CourseStatus:
     problems: list[str] = []
     try:
-        gradebook = read_gradebook(course)
-    except Exception as exc:  # a damaged or foreign database: say so, show the rest
-        problems.append(f"cannot read the gradebook {course.db_url}: {type(exc).__name__}: {exc}")
+        gradebook = gradebook_of(course)
+    except GradebookError as exc:  # a damaged or foreign database: say so, show the rest
+        cause = exc.__cause__ or exc
+        problems.append(f"cannot read the gradebook {course.db_url}: {type(cause).__name__}: {cause}")
         gradebook = None
     names = course.source_assignments()
     names += [a for a in course.assignments_in(course.release_directory) if a not in names]
@@ -167,7 +155,7 @@ def format_status(status: CourseStatus) -> str:
     if status.gradebook is None:
         out.append("Gradebook: none yet (the first nbgrader command creates it)")
     else:
-        out.append(f"Gradebook: {course.db_url} ({status.gradebook.students} students)")
+        out.append(f"Gradebook: {course.db_url} ({len(status.gradebook.students)} students)")
     out += ["", text_table([COLUMNS, *(row(a) for a in status.assignments)]),
             "(handed in: students with a hand-in in the exchange; collected: in submitted/;\n"
             " autograded: complete autograded/ folders; gradebook: graded submissions it records;\n"

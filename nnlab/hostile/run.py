@@ -18,11 +18,13 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
 
 from nnlab.course import PROJECT_ROOT, Course, copy_course, run_nbgrader
+from nnlab.gradebook import Snapshot, read_gradebook
 from nnlab.hostile.corpus import (
     CASES,
     HIDDEN_TESTS_MARKER,
@@ -99,9 +101,11 @@ class Context:
     secret: str
     built: dict[str, str]        # case name -> "" or why its submission could not be built
 
-    @property
-    def db_url(self) -> str:
-        return Course.open(self.course).db_url
+    @cached_property
+    def gradebook(self) -> Snapshot:
+        """The gradebook as the finished run left it, read once for every case."""
+        course = Course.open(self.course)
+        return read_gradebook(course.db_url, course.course_id)
 
 
 @dataclass
@@ -236,20 +240,12 @@ def lines_naming(lines: list[str], student: str) -> list[str]:
     return [line for line in lines if pattern.search(line)]
 
 
-def gradebook_scores(db_url: str, assignment: str, student: str) -> tuple[float | None, dict[str, float]]:
+def gradebook_scores(book: Snapshot, assignment: str, student: str) -> tuple[float | None, dict[str, float]]:
     """(the submission's total, {grade cell: score}) from the gradebook; (None, {}) without a submission."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    try:
-        with Gradebook(db_url) as gb:
-            submission = gb.find_submission(assignment, student)
-            cells = {}
-            for notebook in submission.notebooks:
-                for grade_ in notebook.grades:
-                    cells[grade_.name] = float(grade_.score or 0.0)
-            return float(submission.score or 0.0), cells
-    except MissingEntry:
+    submission = book.submission(student, assignment)
+    if submission is None:
         return None, {}
+    return submission.score, {name: score or 0.0 for (_, name), score in submission.scores.items()}
 
 
 def _texts(outcome: Outcome) -> list[tuple[str, str]]:
@@ -285,7 +281,7 @@ def check_case(case: Case, ctx: Context) -> CaseResult:
         return CaseResult(case.name, False, f"could not build the submission: {ctx.built[case.name]}")
     run = ctx.runs.get(case.assignment)
     lines = lines_naming(run.verdict_lines(), case.student) if run else []
-    total, cells = gradebook_scores(ctx.db_url, case.assignment, case.student)
+    total, cells = gradebook_scores(ctx.gradebook, case.assignment, case.student)
     outcome = Outcome(case, ctx.course, ctx.workdir, total, cells, lines, ctx.secret)
     graded = outcome.graded_notebook.exists()
     expect, problems = case.expect, []

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 
 from nnlab.course import Course, CourseError
+from nnlab.gradebook import GradebookError, Snapshot, describe, read_gradebook
 
 
 class ReportError(RuntimeError):
@@ -70,70 +70,50 @@ def as_course(course: Course | Path) -> Course:
 
 def gradebook_name(course: Course) -> str:
     """The gradebook as the messages name it: its file, or the database server's URL."""
-    return str(course.gradebook_file() or course.db_url)
+    return describe(course.db_url)
 
 
 def read_class(course: Course | Path, assignment: str) -> ClassResults:
     """Everything the report needs about `assignment` in `course` (a Course, or a course folder)."""
     course = as_course(course)
-    db = course.gradebook_file()
-    # Gradebook() on a missing file would quietly create an empty one.
-    if db is not None and not db.is_file():
-        raise ReportError(f"{db}: no gradebook (run `nbgrader autograde {assignment}` in the course first)")
-    if db is not None and db.stat().st_size == 0:  # Gradebook() would fill it with empty tables
-        raise ReportError(f"{db}: empty file, not a gradebook")
     try:
-        with Gradebook(course.db_url, course.course_id) as gb:
-            results = _read_gradebook(gb, course, assignment)
-    except ReportError:
-        raise
-    except Exception as exc:  # sqlalchemy's errors are many; the instructor needs one line
-        raise ReportError(f"{gradebook_name(course)}: not a readable nbgrader gradebook ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
+        book = read_gradebook(course.db_url, course.course_id)
+    except GradebookError as exc:
+        raise ReportError(str(exc).replace("`nbgrader autograde`", f"`nbgrader autograde {assignment}`")) from None
+    results = _class_results(book, course, assignment)
     _read_hidden_tests(results, course)
     return results
 
 
-def _read_gradebook(gb: Gradebook, course: Course, assignment: str) -> ClassResults:
-    try:
-        found = gb.find_assignment(assignment)
-    except MissingEntry:
-        known = ", ".join(a.name for a in gb.assignments) or "none"
+def _class_results(book: Snapshot, course: Course, assignment: str) -> ClassResults:
+    found = book.assignments.get(assignment)
+    if found is None:
+        known = ", ".join(book.assignments) or "none"
         raise ReportError(f"{gradebook_name(course)}: no assignment {assignment!r} in the gradebook "
-                          f"(assignments there: {known})") from None
-    notebooks = sorted(nb.name for nb in found.notebooks)
+                          f"(assignments there: {known})")
+    notebooks = sorted({q.notebook for q in found.questions})
+    key = lambda notebook, name: name if len(notebooks) == 1 else f"{notebook}/{name}"  # noqa: E731
     questions = []
-    for nb in sorted(found.notebooks, key=lambda n: n.name):
-        cells = {c.name: c for c in [*nb.grade_cells, *nb.task_cells]}
-        for name in _source_order(course, assignment, nb.name, list(cells)):
-            key = name if len(notebooks) == 1 else f"{nb.name}/{name}"
-            questions.append(Question(name, nb.name, float(cells[name].max_score or 0.0), key))
-
-    students = sorted(s.id for s in gb.students)
+    for notebook in notebooks:
+        cells = {q.name: q for q in found.questions if q.notebook == notebook}
+        for name in _source_order(course, assignment, notebook, list(cells)):
+            questions.append(Question(name, notebook, cells[name].max_score, key(notebook, name)))
     results, not_submitted, not_graded = [], [], []
-    for student in students:
-        try:
-            submission = gb.find_submission(assignment, student)
-        except MissingEntry:
+    for student in book.students:
+        submission = book.submission(student, assignment)
+        if submission is None:
             not_submitted.append(student)
             continue
         scores: dict[str, float | None] = {q.key: None for q in questions}
-        awaiting = 0
-        for snb in submission.notebooks:
-            for grade in snb.grades:
-                key = grade.name if len(notebooks) == 1 else f"{snb.name}/{grade.name}"
-                if key not in scores:
-                    continue
-                graded = grade.manual_score is not None or grade.auto_score is not None
-                # Grade.score is nbgrader's own rule (manual over auto, plus extra credit).
-                scores[key] = float(grade.score) if graded else None
-                awaiting += int(not graded and bool(grade.needs_manual_grade))
+        for (notebook, name), score in submission.scores.items():
+            if key(notebook, name) in scores:
+                scores[key(notebook, name)] = score
         if questions and all(v is None for v in scores.values()):
             not_graded.append(student)
             continue
-        results.append(StudentResult(student, scores, float(submission.score or 0.0), awaiting))
-    return ClassResults(course.folder, assignment, float(found.max_score or 0.0), questions, results,
-                        len(students), not_submitted, not_graded)
+        results.append(StudentResult(student, scores, submission.score, submission.awaiting))
+    return ClassResults(course.folder, assignment, found.max_score, questions, results,
+                        len(book.students), not_submitted, not_graded)
 
 
 def _source_order(course: Course, assignment: str, notebook: str, names: list[str]) -> list[str]:

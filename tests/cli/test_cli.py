@@ -76,6 +76,7 @@ NBGRADER_COMMANDS = {
     "export": ["nbgrader export --to FILE"],
     "report": ["Runs no nbgrader command"],
     "import-lms": ["Runs no nbgrader command", "nbgrader collect"],
+    "reveal-lms": ["Runs no nbgrader command"],
     "new-assignment": ["nbgrader generate_assignment NAME --force"],
     "export-lms": ["Runs no nbgrader command", "nbgrader generate_feedback A"],
     "similarity": ["Runs no nbgrader command"],
@@ -114,9 +115,10 @@ def test_module_entry_point_lists_every_command():
     (["import-lms", ASSIGNMENT, "{tmp}/missing.zip", "--course", "{course}"], "no such file: "),
     (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students", "{tmp}/class.csv"],
      "no such file: {tmp}/class.csv"),
-    (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}"],
-     "no such file: {tmp}/course/students.csv "
-     "(the class list, id,first_name,last_name,email: give it with --students CSV)"),
+    (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--worksheet", "{tmp}/w.csv"],
+     "no such file: {tmp}/w.csv"),
+    (["reveal-lms", ASSIGNMENT, "--worksheet", "{tmp}/revealed.csv", "--course", "{course}"],
+     "no such file: {tmp}/revealed.csv"),
     (["import-lms", ASSIGNMENT, "{course}/nbgrader_config.py", "--course", "{course}", "--students",
       "{course}/nbgrader_config.py", "--zip-timezone", "Mars/Olympus_Mons"], "unknown time zone 'Mars/Olympus_Mons'"),
 ])

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from nnlab.files import write_atomic
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE_ROOT / "scaffold_templates"
 COURSE_CONFIG = "course_config.py"
@@ -62,7 +64,7 @@ class Scaffold:
                 with open(path, "x") as out:  # never replaces a file that appeared meanwhile
                     made.append(path)
                     out.write(text)
-            self.config_path.write_text(self.config_text)
+            write_atomic(self.config_path, self.config_text)
         except BaseException:
             for path in reversed(made):
                 if path.is_dir():

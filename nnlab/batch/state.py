@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nnlab.course import Course
 from nnlab.digest import folder_digest
+from nnlab.files import write_atomic
 
 
 def state_path(course: Course, assignment: str, student: str) -> Path:
@@ -27,9 +28,7 @@ def recorded_digest(course: Course, assignment: str, student: str) -> str | None
 
 
 def record(course: Course, assignment: str, student: str, digest: str) -> None:
-    path = state_path(course, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"submitted": digest}))
+    write_atomic(state_path(course, assignment, student), json.dumps({"submitted": digest}))
 
 
 def to_grade(course: Course, assignment: str, force: bool) -> tuple[list[str], list[str], dict[str, str]]:

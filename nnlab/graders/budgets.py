@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnlab.course import Course
+from nnlab.files import write_atomic
 from nnlab.graders.settings import Grading
 from nnlab.notebook_format import cell_source, code_cells, grade_id, read_notebook
 
@@ -64,9 +65,7 @@ class SolutionTimes:
 
     def save(self, path: Path, about: dict | None = None) -> None:
         """Write the times to `path` (folders as needed), with `about` (what was timed) beside them."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({**(about or {}), **self.to_json()}, indent=1) + "\n")
+        write_atomic(path, json.dumps({**(about or {}), **self.to_json()}, indent=1) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> "SolutionTimes":

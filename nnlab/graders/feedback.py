@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from nnlab.files import write_atomic
 from nnlab.runner.student_process import OUT_OF_BUDGET
 
 MAX_NOTES = 5
@@ -20,8 +21,7 @@ MAX_NOTES = 5
 
 def save_report(report: dict, path: Path) -> None:
     """Keep the hidden graders' full report of one notebook at `path` (`Course.grader_report`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1))
+    write_atomic(path, json.dumps(report, indent=1))
 
 
 def feedback_outputs(cell: NotebookNode, result: dict, report: dict) -> list:

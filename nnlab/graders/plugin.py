@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nnlab.course import load_configuration
+from nnlab.files import write_atomic
 from nnlab.graders import engine
 from nnlab.graders.results import GradeReport
 from nnlab.graders.settings import Grading
@@ -102,7 +103,7 @@ def pytest_sessionfinish(session, exitstatus):
         first = reports[0]
         merged = GradeReport(first.student, first.submission, first.notebook_errors, first.error, first.failure,
                              tests=[t for r in reports for t in r.tests])
-        Path(path).write_text(json.dumps(merged.to_json(), indent=1))
+        write_atomic(path, json.dumps(merged.to_json(), indent=1))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -8,10 +8,10 @@ so that the export back to Moodle finds each worksheet row's student without gue
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from nnlab.course import Course
+from nnlab.files import write_atomic
 
 FILE = "participants.json"
 
@@ -45,9 +45,5 @@ def record_participants(course: Course, assignment: str, found: dict[str, dict])
         merged = read_participants(course, assignment) | found
     except LmsImportError:
         merged = dict(found)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{FILE}.{os.getpid()}")
-    temporary.write_text(json.dumps(dict(sorted(merged.items(), key=lambda kv: int(kv[0]))), indent=1,
-                                    ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-    return path
+    return write_atomic(path, json.dumps(dict(sorted(merged.items(), key=lambda kv: int(kv[0]))), indent=1,
+                                         ensure_ascii=False) + "\n")

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nnlab.files import write_atomic
 from nnlab.lms.roster import LmsImportError
 
 # The roles nnlab reads or writes, and the names Moodle gives those columns (compared without
@@ -220,7 +221,4 @@ def write_worksheet(sheet: Worksheet, rows: list[list[str]], out: Path) -> Path:
     writer = csv.writer(buffer, delimiter=sheet.delimiter, lineterminator=sheet.newline)
     writer.writerow(sheet.header)
     writer.writerows(rows)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.part")
-    temporary.write_bytes((b"\xef\xbb\xbf" if sheet.bom else b"") + buffer.getvalue().encode("utf-8"))
-    os.replace(temporary, out)
-    return out
+    return write_atomic(out, (b"\xef\xbb\xbf" if sheet.bom else b"") + buffer.getvalue().encode("utf-8"))

@@ -16,6 +16,7 @@ import csv
 from pathlib import Path
 
 from nnlab.course import Course
+from nnlab.files import atomic_open, write_atomic
 from nnlab.report.classdata import ClassResults, HiddenTest, ReportError, as_course, read_class
 from nnlab.report.figures import data_uri, question_bars, score_histogram
 from nnlab.report.page import render
@@ -44,7 +45,7 @@ def _cell(value: float | None, digits: int = 4) -> str:
 
 
 def write_csv(path: Path, stats: list[QuestionStats]) -> None:
-    with open(path, "w", newline="") as out:
+    with atomic_open(path, "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for s in stats:
@@ -70,7 +71,7 @@ def write_report(course: Course | Path, assignment: str, out_dir: Path | None = 
         out_dir.mkdir(parents=True, exist_ok=True)
         write_csv(out_dir / "questions.csv", stats)
         page = out_dir / "index.html"
-        page.write_text(html, encoding="utf-8")
+        write_atomic(page, html)
     except OSError as exc:
         raise ReportError(f"{out_dir}: cannot write the report ({exc.strerror or exc})") from exc
     return page

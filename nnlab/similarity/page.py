@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.files import atomic_open, write_atomic
 from nnlab.similarity.code import Submission
 from nnlab.similarity.compare import Pair
 from nnlab.similarity.defaults import TOP
@@ -102,17 +103,13 @@ def write_page(path: Path, assignment: str, pairs: list[Pair], submissions: list
             parts.append(f"<div><h3>{e(sub.name)}</h3><pre>{highlighted(sub.code, slices)}</pre></div>")
         parts.append("</div>")
     parts.append("</body></html>")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return path
+    return write_atomic(path, "\n".join(parts) + "\n")
 
 
 def write_csv(path: Path, pairs: list[Pair]) -> Path:
     """One row a pair, most similar first."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as out:
+    with atomic_open(path, "w", newline="", encoding="utf-8") as out:
         rows = csv.writer(out)
         rows.writerow(["a", "b", "similarity_a", "similarity_b", "matched_tokens", "b_is_reference"])
         for p in pairs:

@@ -81,8 +81,51 @@ def test_a_terminal_gets_one_line_redrawn_then_a_newline():
     progress.record("perceptron/ada")
     progress.finish()
     out = terminal.getvalue()
-    assert out.count("\r") == 2 and out.endswith("\n") and out.count("\n") == 1
-    assert "graded 1/2  recorded 1/2" in out.split("\r")[-1] and "perceptron/ada" in out
+    assert out.startswith("\r") and out.endswith("\n") and out.count("\n") == 1
+    assert "graded 1/2  recorded 1/2" in out.split("\r")[-1]
+
+
+TERMINAL_RUN = """
+import sys, time
+from nnlab.batch.progress import Progress
+progress = Progress(3, stream=sys.stderr)
+for name in ("ada", "bo", "cy"):
+    progress.grade("perceptron/" + name)
+    time.sleep(0.25)
+    progress.record("perceptron/" + name)
+    time.sleep(0.25)
+progress.finish()
+"""
+
+
+def test_in_a_real_terminal_the_bar_is_redrawn_live():
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 132, 0, 0))   # a terminal 132 wide
+    run = subprocess.Popen([sys.executable, "-c", TERMINAL_RUN], stdin=follower, stdout=follower, stderr=follower,
+                           cwd=PROJECT_ROOT)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:   # the terminal closed with the program
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert run.wait(timeout=30) == 0
+    os.close(leader)
+    draws = [d for d in seen.decode().replace("\r\n", "\n").split("\r") if d.strip()]
+    assert len(draws) >= 4, draws   # redrawn as the run goes, not once at the end
+    assert any("graded 2/3  recorded 1/3" in d or "graded 2/3  recorded 2/3" in d for d in draws), draws
+    assert "graded 3/3  recorded 3/3 notebooks" in draws[-1] and draws[-1].startswith("[" + "#" * 24 + "]")
+    assert seen.count(b"\n") == 1, "one line, ended once"
 
 
 def test_notebooks_a_lost_cluster_never_graded_are_not_counted_as_graded():

@@ -12,6 +12,9 @@ tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader chang
 - `prefetching_converter`: autograde's converter whose every notebook's resources carry the
   workers' results to SandboxedExecute (an override of `init_single_notebook_resources`);
 - `gradebook_warnings`: nbgrader's gradebook code without its harmless SQLAlchemy 2 warnings;
+- `generate_into_gradebook`: `nbgrader generate_assignment` for an assignment handed out without it
+  (through an LMS), its student version written to a scratch folder instead of release/ (nbgrader's
+  GenerateAssignment converter on a copy of the course directory whose `release_directory` is that folder);
 - `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs.
 """
 from __future__ import annotations
@@ -20,12 +23,14 @@ import contextlib
 import json
 import logging
 import os
+import re
+import tempfile
 import types
 import warnings
 from pathlib import Path
 from typing import Callable, Iterator
 
-from nnlab.course import CONFIG_FILE, Course
+from nnlab.course import CONFIG_FILE, WORK_FOLDER, Course
 
 
 # -- the application ------------------------------------------------------------------------
@@ -120,7 +125,8 @@ def prefetching_converter(app, assignment: str, prefetched: Callable,
 # along those collections. Nothing is lost: the `db.add` and `commit` right after store the submission
 # with its notebooks, grades and comments (tests/batch compares the gradebook with plain
 # `nbgrader autograde`'s). The instructor can do nothing about it, so exactly these warnings (of
-# nbgrader.api, about these objects and collections) are silenced, only while nbgrader grades here.
+# nbgrader.api, about these objects and collections) are silenced, only while nbgrader makes submissions here
+# (grading, and nnlab.batch.unreleased putting back the ones it set aside).
 SUBMISSION_NOT_IN_SESSION = (r"Object of type <Submitted(Assignment|Notebook)> not in session, add operation "
                              r"along '(Assignment|Student|Notebook)\.submissions' will not proceed")
 
@@ -150,6 +156,74 @@ def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[st
     except NbGraderException:
         return False
     return True
+
+
+# -- an assignment handed out without nbgrader ----------------------------------------------
+# nbgrader's autograde grades only what `nbgrader generate_assignment` put in the gradebook: the
+# assignment, its notebooks and their grade, solution and source cells (SaveCells), with the checksums
+# autograde checks the submitted cells against. A course that hands its notebooks out through an LMS may never
+# run it, or may have made its release/ another way (`--no-db`, by hand) which must stay as it is.
+# nbgrader's GenerateAssignment converter writes only under its coursedir's `release_directory` (its
+# `_output_directory`) and into the gradebook, so the one run here is nbgrader's own, whole (the course's
+# preprocessors, hooks and checks: it refuses to change the notebooks of an assignment that has
+# submissions), given a copy of the course directory whose release_directory is a scratch folder under
+# .nnlab/, removed afterwards. Calling SaveCells alone would copy the converter's pipeline and its
+# assignment bookkeeping here, to drift from nbgrader's.
+def generate_into_gradebook(course: Course, assignment: str) -> str:
+    """`nbgrader generate_assignment ASSIGNMENT` in this process with the course's configuration, its
+    student version written to a scratch folder (then removed) instead of release/: the assignment, its
+    notebooks and cells go into the gradebook and nothing else of the course changes. Returns "" when
+    done, else nbgrader's reason (one line)."""
+    from nbgrader.converters import GenerateAssignment, NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    work = course.folder / WORK_FOLDER
+    work.mkdir(exist_ok=True)
+    log, records = _recording_log()
+    with tempfile.TemporaryDirectory(prefix="generated-", dir=work) as scratch:
+        coursedir = CourseDirectory(config=course.config)
+        coursedir.release_directory = scratch   # absolute: format_path's os.path.join keeps it as it is
+        coursedir.assignment_id = assignment
+        coursedir.notebook_id = "*"
+        converter = GenerateAssignment(coursedir=coursedir, config=course.config, log=log)
+        converter.create_assignment, converter.no_database = True, False   # whatever the course configures
+        try:
+            converter.start()
+        except NbGraderException:
+            return _reason(records) or "nbgrader generate_assignment failed"
+        finally:
+            log.handlers.clear()
+    return ""
+
+
+def _recording_log() -> tuple[logging.Logger, list[logging.LogRecord]]:
+    """A logger of its own for one converter (none of its lines on the terminal) and the list its records go to."""
+    records: list[logging.LogRecord] = []
+    log = logging.getLogger("nnlab.batch.generate_assignment")
+    log.handlers.clear()
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    handler = logging.Handler()
+    handler.emit = records.append
+    log.addHandler(handler)
+    return log, records
+
+
+def _reason(records: list[logging.LogRecord]) -> str:
+    """What nbgrader said went wrong: the exception that ended its first logged traceback (nbgrader's own
+    exception by its message alone, another by its name and message), else its first error."""
+    errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    for message in errors:
+        if message.startswith("Traceback (most recent call last):"):
+            return re.sub(r"^(?:\w+\.)*(?:NbGraderException: )?", "", _raised(message.splitlines()))
+    return errors[0] if errors else ""
+
+
+def _raised(traceback: list[str]) -> str:
+    """The first line of the exception a formatted traceback ends with (its message may span lines)."""
+    frames = [i for i, line in enumerate(traceback) if line.startswith('  File "')]
+    after = traceback[frames[-1] + 1:] if frames else traceback[1:]
+    return next((line for line in after if line and not line[0].isspace()), traceback[-1]).strip()
 
 
 # -- speedups -------------------------------------------------------------------------------

@@ -142,6 +142,28 @@ def _resume(course: Course, a: str, runner: Nbgrader) -> None:
                     "midway): graded again")
 
 
+def _into_gradebook(course: Course, a: str, runner: Nbgrader):
+    """An assignment nbgrader never generated (handed out through an LMS) is put into the gradebook from
+    source/ as `nbgrader generate_assignment` does, release/ left as it is; returns what the gradebook
+    still lacks of it (an `Unreleased`), None when nothing (or, in a dry run, what would be added)."""
+    from nnlab.batch.unreleased import add_from_source, unreleased
+
+    found = unreleased(course, a)
+    if found is None:
+        return None
+    source = course.show(course.source(a))
+    if runner.dry_run:
+        runner.note(f"{a}: {found.said()}: it would be added from {source}, release/ left as it is")
+        return None
+    reason = add_from_source(course, found)
+    if not reason:
+        runner.done(f"{a}: {found.said()}: added from {source}")
+        return None
+    left = "not graded" if found.whole else "those notebooks are not graded"
+    print(f"{a}: {found.said()}, and it could not be added: {reason} ({left})", file=sys.stderr, flush=True)
+    return found
+
+
 def _grade_settings(course: Course, args: Args) -> None:
     """The command line's options over the course's settings: --workers over c.BatchGrading.workers,
     --scheduler over c.BatchGrading.scheduler, --force over nbgrader's c.BaseConverter.force (what
@@ -193,10 +215,14 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
         os.environ["PATH"] = nbgrader_environment()["PATH"]
     runner.start()
     problems = 0
-    for a in assignments:
+    for a in list(assignments):
         runner.note(f"== {a}")
         problems += _diagnose(course, a, runner)
         _resume(course, a, runner)
+        lacking = _into_gradebook(course, a, runner)
+        problems += lacking is not None
+        if lacking is not None and lacking.whole:
+            assignments.remove(a)   # nbgrader would fail every student of it
     for a in assignments:
         print(f"{'' if runner.dry_run else '$ '}nbgrader autograde {a}{' --force' if args.force else ''}", flush=True)
     settings = BatchGrading(config=course.config)
@@ -221,6 +247,26 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
 
 
 # -- feedback -------------------------------------------------------------------------
+def _regenerate_stale(course: Course, a: str, runner: Nbgrader) -> list[str]:
+    """generate_feedback's options for the pages that no longer show the gradebook's grades (nbgrader
+    keeps a page it wrote before): --force, excluding every student whose pages are current, so that
+    one run regenerates exactly the others; none when every page is current."""
+    from nnlab.feedback_state import feedback_pages, pipeline_records, stale_feedback
+
+    if not pipeline_records(course):
+        runner.note(f"{a}: the course's feedback pipeline records no grades, so no page can be known current "
+                    "(add nnlab.feedback_state.RecordFeedbackGrades first to c.GenerateFeedback.preprocessors)")
+    stale = stale_feedback(course, a)
+    if not stale:
+        return []
+    runner.note(f"{a}: feedback to regenerate ({len(stale)} student(s)), as it no longer shows the gradebook's grades:")
+    for student, why in stale.items():
+        runner.note(f"  {student}: {why}")
+    current = [s for s in course.students_in(course.feedback_directory, a)
+               if s not in stale and feedback_pages(course, a, s)]
+    return ["--force", *([f"--CourseDirectory.student_id_exclude={','.join(current)}"] if current else [])]
+
+
 def feedback(args: Args, course: Course, runner: Nbgrader) -> int:
     assignments = _chosen(course, args.assignment, course.autograded_directory)
     if not any(course.students_in(course.autograded_directory, a) for a in assignments):
@@ -230,11 +276,13 @@ def feedback(args: Args, course: Course, runner: Nbgrader) -> int:
     runner.start()
     failures = 0
     for a in assignments:
-        if _failed(runner.run("generate_feedback", a, *(["--force"] if args.force else [])), f"generate_feedback {a}"):
+        options = ["--force"] if args.force else _regenerate_stale(course, a, runner)
+        if _failed(runner.run("generate_feedback", a, *options), f"generate_feedback {a}"):
             failures += 1
         elif not runner.dry_run:
-            students = [s for s in course.students_in(course.feedback_directory, a)
-                        if any(course.feedback(s, a).glob("*.html"))]
+            from nnlab.feedback_state import feedback_pages
+
+            students = [s for s in course.students_in(course.feedback_directory, a) if feedback_pages(course, a, s)]
             print(f"{a}: feedback for {len(students)} student(s) in {course.feedback_directory}/<student>/{a}/")
     return 1 if failures else 0
 

@@ -9,17 +9,19 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import nbgrader
 import nbgrader.api as api
 import nbgrader.nbgraderformat.common as common
 import pytest
 from nbgrader.apps import AutogradeApp
 from nbgrader.apps.baseapp import NbGrader
-from nbgrader.converters import Autograde, BaseConverter, NbGraderException
-from traitlets.config import Application, Config
+from nbgrader.converters import Autograde, BaseConverter, GenerateAssignment, NbGraderException
+from nbgrader.preprocessors import SaveCells
+from traitlets.config import Application, Config, LoggingConfigurable
 
 from nnlab.batch import nbgrader_adapter
-from nnlab.course import PROJECT_ROOT, Course, nbgrader_environment
+from nnlab.course import PROJECT_ROOT, Course, copy_course, nbgrader_environment, run_nbgrader
 
 
 def source(function) -> str:
@@ -133,3 +135,61 @@ def test_jsonschema_goes_without_the_iri_grammar():
     assert "except ImportError" in inspect.getsource(jsonschema._format)
     probe = "import sys, nnlab.cli, nbformat, nbgrader.apps; print(sys.modules['rfc3987_syntax'])"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "None\n"
+
+
+# -- an assignment handed out without nbgrader ----------------------------------------------
+ASSIGNMENT = "perceptron"
+
+
+def test_generate_assignment_writes_its_student_version_under_the_release_directory_it_is_given():
+    assert "return self.coursedir.release_directory" in source(GenerateAssignment._output_directory.fget)
+    for method in (BaseConverter.init_assignment, BaseConverter.write_single_notebook, BaseConverter.set_permissions):
+        assert "self._format_dest(" in source(method) or "self._output_directory" in source(method), method
+    assert SaveCells in GenerateAssignment(coursedir=Course(config=Config()), config=Config()).preprocessors
+    assert {"create_assignment", "no_database"} <= set(GenerateAssignment.class_traits(config=True))
+    assert "gb.update_or_create_assignment(assignment_id" in source(GenerateAssignment.init_assignment)
+    assert "log" in LoggingConfigurable.class_traits(), "the converter takes a logger of its own"
+
+
+def test_generate_assignment_logs_the_traceback_of_what_failed():
+    assert "self.log.error(traceback.format_exc())" in source(BaseConverter.convert_notebooks)
+    assert "raise NbGraderException(msg)" in source(BaseConverter.convert_notebooks)
+
+
+def gradebook_entry(course: Path) -> dict:
+    """The assignment as generate_assignment left it in the gradebook: its notebooks and their cells."""
+    with api.Gradebook(f"sqlite:///{course / 'gradebook.db'}", "nnlab") as gb:
+        return {n.name: {"kernelspec": n.kernelspec,
+                         "grade": sorted((c.name, c.max_score, c.cell_type) for c in n.grade_cells),
+                         "solution": sorted(c.name for c in n.solution_cells),
+                         "task": sorted((c.name, c.max_score) for c in n.task_cells),
+                         "source": sorted((c.name, c.cell_type, c.locked, c.source, c.checksum) for c in n.source_cells)}
+                for n in gb.find_assignment(ASSIGNMENT).notebooks}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_gradebook_gets_what_generate_assignment_puts_there_and_nothing_else_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", nbgrader_environment()["PATH"])   # a new gradebook runs `alembic`
+    plain, ours = (copy_course(tmp_path / name) for name in ("plain", "ours"))
+    run_nbgrader(plain, "generate_assignment", ASSIGNMENT, "--force")
+    before = files(ours)
+    assert nbgrader_adapter.generate_into_gradebook(Course.open(ours), ASSIGNMENT) == ""
+    assert gradebook_entry(ours) == gradebook_entry(plain) and gradebook_entry(ours)[ASSIGNMENT]["grade"]
+    after = files(ours)
+    after.pop("gradebook.db")
+    assert after == before, "release/ and every other file as they were; the scratch folder gone"
+
+
+def test_what_nbgrader_rejects_is_said_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", nbgrader_environment()["PATH"])
+    course = copy_course(tmp_path / "course")
+    path = course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")).metadata.nbgrader["points"] = -1
+    nbformat.write(nb, path)
+    reason = nbgrader_adapter.generate_into_gradebook(Course.open(course), ASSIGNMENT)
+    assert reason == "ValidationError: -1 is less than the minimum of 0"
+    assert not any((course / ".nnlab").iterdir())

@@ -88,8 +88,13 @@ c.Autograde.autograde_preprocessors = [
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
+from nnlab.feedback_state import RecordFeedbackGrades  # noqa: E402
+
 # SanitizeStudentContent again: a notebook autograded before it was in the pipeline is cleaned too.
-c.GenerateFeedback.preprocessors = [SanitizeStudentContent, ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# RecordFeedbackGrades first (before GetGrades reads the gradebook): beside each page it records the
+# grades the page shows, so that a mark changed later in the formgrader is seen (nnlab/feedback_state.py).
+c.GenerateFeedback.preprocessors = [RecordFeedbackGrades, SanitizeStudentContent, ClearHiddenTests, GetGrades,
+                                    CSSHTMLHeaderPreprocessor]
 
 # --- formulas without the internet --------------------------------------------
 # nbgrader's formgrader pages and the feedback (its formgrade and feedback templates) load MathJax from a

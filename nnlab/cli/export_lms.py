@@ -17,7 +17,10 @@ per question, the hints of the failed hidden tests). Rows are matched to student
 participant number `nnlab import-lms A` recorded, then by e-mail (the class list). Every row left
 unfilled is listed with the reason. The feedback pages (feedback/<student>/A/*.html, from
 `nnlab feedback A` = nbgrader generate_feedback A) go into FILE-feedback.zip, named for Moodle's
-"Upload multiple feedback files in a zip". Upload the copy with "Upload grading worksheet"."""
+"Upload multiple feedback files in a zip"; a row whose grade is locked in Moodle gets no page
+either. A page that no longer shows the gradebook's grades (a mark changed in the formgrader
+after the feedback was written) stops the export, naming the students: `nnlab feedback A`
+regenerates those pages. Upload the copy with "Upload grading worksheet"."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,8 +4,9 @@ Moodle's own route back is the assignment's offline grading worksheet: the instr
 it, nnlab writes a filled copy beside it (the grade of every graded student, scaled to the row's
 maximum grade, and a short feedback comment), the instructor uploads the copy ("Upload grading
 worksheet"); grades stay editable in the assignment. The feedback pages go as a zip for
-"Upload multiple feedback files in a zip" (nnlab.lms.feedback_zip); a row whose grade is locked
-in Moodle gets neither grade nor page.
+"Upload multiple feedback files in a zip" (nnlab.lms.feedback_zip): a page that no longer shows
+the gradebook's grades (a mark changed in the formgrader after `nnlab feedback`) stops the export,
+and a row whose grade is locked in Moodle gets neither grade nor page.
 
 Each row is matched to a student by the participant number the zip import recorded
 (nnlab.lms.participants), else by the e-mail address in the class list. The comment names each
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnlab.course import Course
+from nnlab.feedback_state import feedback_pages, stale_feedback
 from nnlab.lms.feedback_zip import moodle_prefix, write_feedback_zip
 from nnlab.lms.participants import participants_file, read_participants
 from nnlab.lms.roster import LmsImportError, read_students
@@ -84,7 +86,8 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
                   feedback_zip: Path | bool = True, students_csv: Path | None = None, partial: bool = False,
                   columns: dict[str, str] | None = None) -> MoodleExport:
     """Write the filled copy of the downloaded `worksheet` (default `<name>-nnlab.csv` beside it)
-    and the feedback zip (True: `<name>-feedback.zip` beside it; False: none).
+    and the feedback zip (True: `<name>-feedback.zip` beside it; False: none). Writes nothing when
+    a page it would zip no longer shows the gradebook's grades (`nnlab feedback` regenerates it).
 
     A student with answers still to grade by hand is left unfilled unless `partial` (then those
     answers count 0, as in nbgrader's total). `students_csv` (default: the course's
@@ -108,7 +111,7 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
     scored = {r.student: r for r in results.results}
     rows = [list(row) for row in sheet.rows]
     feedback: list[tuple[str, Path]] = []
-    pages_of: dict[Path, str] = {}   # feedback page -> its student
+    zipped: set[str] = set()   # the students whose pages go into the zip
     seen: set[str] = set()
     for line, row in sheet.data_rows():
         participant, name = sheet.participant(row), sheet.cell(row, "name")
@@ -127,9 +130,9 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
             reason = "the grade cannot be changed in Moodle (locked or overridden in Moodle's gradebook)"
         # a locked grade was set in Moodle: a page with nnlab's score would contradict it
         if result is not None and not _awaiting(result, partial) and not locked:
-            for page in sorted(course.feedback(student, assignment).glob("*.html")):
+            for page in feedback_pages(course, assignment, student):
                 feedback.append((moodle_prefix(name or f"Participant {participant}", participant), page))
-                pages_of[page] = student
+                zipped.add(student)
         if reason:
             export.unfilled.append(Unfilled(line, participant, name, student, reason))
             continue
@@ -146,11 +149,12 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
     missing = sorted(set(scored) - seen)
     if missing:
         export.notes.append(f"graded, but in no row of {worksheet.name}: {', '.join(missing)}")
+    if export.feedback_zip and feedback:
+        _refuse_stale_feedback(course, assignment, zipped)
     write_worksheet(sheet, rows, out)
     if export.feedback_zip:
         if feedback:
             export.feedback_files = write_feedback_zip(export.feedback_zip, feedback)
-            _stale_feedback(course, assignment, pages_of, export.notes)
         else:
             export.notes.append(f"no feedback pages of {assignment} for the rows matched (`nnlab feedback "
                                 f"{assignment}` writes them): no feedback zip written")
@@ -260,13 +264,10 @@ def _failed_hints(course: Course, assignment: str, student: str,
     return failed, errors
 
 
-def _stale_feedback(course: Course, assignment: str, pages_of: dict[Path, str], notes: list[str]) -> None:
-    """Feedback pages older than the grading they describe (a regrade without `nnlab feedback --force`)."""
-    stale = []
-    for page, student in pages_of.items():
-        graded = course.autograded(student, assignment) / f"{page.stem}.ipynb"
-        if graded.exists() and graded.stat().st_mtime > page.stat().st_mtime + 1:
-            stale.append(student)
+def _refuse_stale_feedback(course: Course, assignment: str, students: set[str]) -> None:
+    """LmsImportError naming the students whose pages no longer show the gradebook's grades."""
+    stale = stale_feedback(course, assignment, sorted(students))
     if stale:
-        notes.append(f"feedback older than the grading for {', '.join(sorted(set(stale)))}: "
-                     f"`nnlab feedback {assignment} --force`, then export again")
+        named = ", ".join(f"{student} ({why})" for student, why in stale.items())
+        raise LmsImportError(f"the feedback of {assignment} no longer shows the gradebook's grades for {named}: "
+                             f"run `nnlab feedback {assignment}`, then export again (nothing written)")

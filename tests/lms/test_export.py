@@ -179,6 +179,16 @@ def test_a_german_worksheet_is_filled_in_its_own_columns_and_decimal_comma(term,
     assert zipfile.ZipFile(result.feedback_zip).namelist() == result.feedback_files
 
 
+def test_only_the_pages_of_the_assignments_notebooks_are_zipped(term, tmp_path):
+    """Other files of a submission land in feedback/ too (nbgrader copies them): a page the student
+    handed in is not feedback."""
+    course = copy_course_folder(term, tmp_path / "course")
+    (Course.open(course).feedback("zoe", A) / "notes.html").write_text("<p>my own notes</p>")
+    result = export_moodle(course, A, moodle_worksheet(tmp_path / "grades.csv"))
+    assert result.feedback_files == ["Zoë Ångström_11_assignsubmission_file_perceptron.html",
+                                     "Ben Okafor_12_assignsubmission_file_perceptron.html"]
+
+
 def test_a_submission_grading_rejected_is_unfilled_with_why(term, tmp_path):
     """eve hands in a notebook that is not JSON; nbgrader grades the class and rejects hers. fay
     hands in after the grading: hers is only not graded yet."""

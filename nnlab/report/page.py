@@ -1,23 +1,20 @@
-"""The report as one self-contained HTML page (images inline, no outside files)."""
+"""The report as one self-contained HTML page (images inline, no outside files), from the template
+nnlab/html_templates/nnlab/class_report.html.j2."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
-from html import escape
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from nnlab.report.classdata import ClassResults, HiddenTest
 from nnlab.report.stats import MIN_STUDENTS_FOR_DISCRIMINATION, QuestionStats, describe_discrimination
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-img { max-width: 100%; }
-.note { color: #555; font-size: 0.92em; }
-"""
-
-DISCRIMINATION_METHOD = (
+# HTML on purpose (<b>, <em>, &ndash;): marked safe here, so the template shows it as markup
+DISCRIMINATION_METHOD = Markup(
     "Discrimination index: the <b>item-rest correlation</b>, the Pearson correlation, across the "
     "students graded on a question, between the question's score and the student's total on the "
     "<em>other</em> questions of the assignment (the point-biserial correlation when a question is "
@@ -28,101 +25,65 @@ DISCRIMINATION_METHOD = (
     "students or when every student scored the same; answers still to grade by hand count 0 in the "
     "other questions' total."
 )
+NO_VALUE = Markup("&ndash;")
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    return "&ndash;" if value is None else f"{value:.{digits}f}"
+def _escaped(value: object) -> Markup:
+    """A value for the page: Markup as it is, anything else escaped as text."""
+    # html.escape rather than markupsafe's escape: the same characters escaped, but with the entities
+    # the page has always had (&#x27; &quot;, not &#39; &#34;), so the page does not change
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
 
 
-def _pct(value: float | None) -> str:
-    return "&ndash;" if value is None else f"{100 * value:.0f}%"
+def _number(value: float) -> str:
+    """A number as short as it goes: 3, 2.5."""
+    return f"{value:g}"
+
+
+def _decimals(value: float | None) -> str:
+    """Two decimals, a dash for no value."""
+    return NO_VALUE if value is None else f"{value:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    """A share of 1 as a whole percentage, a dash for no value."""
+    return NO_VALUE if value is None else f"{100 * value:.0f}%"
 
 
 def _names(students: Sequence[str]) -> str:
-    return escape(", ".join(students)) if students else "none"
+    """Students listed on one line, or "none"."""
+    return ", ".join(students) if students else "none"
+
+
+@cache
+def _template() -> Template:
+    """The page's template, found inside the package wherever the command runs."""
+    pages = Environment(loader=PackageLoader("nnlab", "html_templates/nnlab"), autoescape=True,
+                        undefined=StrictUndefined, finalize=_escaped, trim_blocks=True, lstrip_blocks=True,
+                        keep_trailing_newline=True)
+    pages.filters.update(number=_number, decimals=_decimals, percent=_percent, names=_names)
+    return pages.get_template("class_report.html.j2")
 
 
 def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: str | None,
            questions_uri: str | None, top_failed: Sequence[HiddenTest], total_summary: dict[str, float]) -> str:
-    a = escape(data.assignment)
-    parts = ["<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
-             f"<title>{a}: class report</title><style>{STYLE}</style></head><body>",
-             f"<h1>{a}: class report</h1>",
-             f"<p class='note'>Course folder {escape(str(data.course))}; made "
-             f"{dt.datetime.now().isoformat(timespec='minutes')} from the gradebook and the hidden graders' reports.</p>"]
-    parts += _the_class(data, total_summary)
-    if not data.results:
-        parts.append("<p><b>Nobody's submission has been graded yet: no statistics to show.</b></p>")
-    if histogram_uri:
-        parts += ["<h2>Score distribution</h2>",
-                  f"<img alt='histogram of the total scores' src='{histogram_uri}'>"]
-    parts += _questions(data, stats, questions_uri)
-    parts += _hidden_tests_failed(data, top_failed)
-    if data.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in data.notes) + "</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    """The page: the class, the score distribution, the questions and the hidden tests failed most often."""
+    return _template().render(
+        data=data, made=dt.datetime.now().isoformat(timespec="minutes"),
+        waiting=[r.student for r in data.results if r.awaiting_manual], total_summary=total_summary,
+        histogram_uri=histogram_uri, questions_uri=questions_uri, question_rows=_question_rows(data, stats),
+        discrimination_method=DISCRIMINATION_METHOD, top_failed=top_failed)
 
 
-def _the_class(data: ClassResults, total_summary: dict[str, float]) -> list[str]:
-    """Who submitted, who was graded, who waits for grading by hand, and the totals."""
-    parts = ["<h2>The class</h2><ul>",
-             f"<li>{data.enrolled} students enrolled; <b>{len(data.results)}</b> submitted and were graded "
-             f"(out of {data.max_score:g} points).</li>",
-             f"<li>Submitted nothing: {len(data.not_submitted)} ({_names(data.not_submitted)}).</li>"]
-    if data.not_graded:
-        parts.append(f"<li>Submitted, but no score recorded (see <code>nbgrader autograde</code>'s log): "
-                     f"{len(data.not_graded)} ({_names(data.not_graded)}).</li>")
-    waiting = [r.student for r in data.results if r.awaiting_manual]
-    if waiting:
-        parts.append(f"<li>Answers still to grade by hand (counted 0 in the totals until graded): "
-                     f"{len(waiting)} students ({_names(waiting)}).</li>")
-    if total_summary:
-        parts.append("<li>Total score: mean {mean:.2f}, median {median:.2f}, lowest {min:g}, highest {max:g}.</li>"
-                     .format(**total_summary))
-    parts.append("</ul>")
-    return parts
-
-
-def _questions(data: ClassResults, stats: Sequence[QuestionStats], questions_uri: str | None) -> list[str]:
-    """The per-question figure and table: points, mean score, pass rate and discrimination."""
-    parts = ["<h2>Questions</h2>"]
-    if questions_uri:
-        parts.append(f"<img alt='mean score and pass rate per question' src='{questions_uri}'>")
-    parts.append("<table><tr><th>question</th><th class='num'>points</th><th class='num'>graded</th>"
-                 "<th class='num'>mean score</th><th class='num'>pass rate</th>"
-                 "<th class='num'>discrimination</th><th>reading</th></tr>")
+def _question_rows(data: ClassResults, stats: Sequence[QuestionStats]) -> list[tuple[QuestionStats, str, str]]:
+    """Each question's statistics with its label and the reading of its discrimination."""
+    one_notebook = len({q.notebook for q in data.questions}) == 1
+    rows = []
     for s in stats:
         reading = describe_discrimination(s.discrimination)
         if s.discrimination is None:
             reading = f"n/a: {s.why_no_discrimination}"
         if 0 < s.graded < len(data.results):
             reading += f" ({len(data.results) - s.graded} still to grade by hand)"
-        label = s.grade_id if len({q.notebook for q in data.questions}) == 1 else f"{s.notebook}/{s.grade_id}"
-        parts.append(f"<tr><td><code>{escape(label)}</code></td><td class='num'>{s.points:g}</td>"
-                     f"<td class='num'>{s.graded} of {len(data.results)}</td><td class='num'>{_num(s.mean)}</td>"
-                     f"<td class='num'>{_pct(s.pass_rate)}</td><td class='num'>{_num(s.discrimination)}</td>"
-                     f"<td>{escape(reading)}</td></tr>")
-    parts.append("</table>")
-    parts.append("<p class='note'>Pass rate: the share of graded students with full marks on the question. "
-                 f"{DISCRIMINATION_METHOD}</p>")
-    return parts
-
-
-def _hidden_tests_failed(data: ClassResults, top_failed: Sequence[HiddenTest]) -> list[str]:
-    """The hidden tests failed most often, with their hints and how many failed each."""
-    parts = ["<h2>Hidden tests failed most often</h2>"]
-    if top_failed:
-        parts.append("<table><tr><th>#</th><th>question</th><th>hidden test</th><th>hint</th>"
-                     "<th class='num'>points</th><th class='num'>failed by</th></tr>")
-        for rank, t in enumerate(top_failed, 1):
-            parts.append(f"<tr><td class='num'>{rank}</td><td><code>{escape(t.question)}</code></td>"
-                         f"<td><code>{escape(t.name)}</code></td><td>{escape(t.hint)}</td>"
-                         f"<td class='num'>{t.points:g}</td>"
-                         f"<td class='num'>{t.failed} of {t.graded} ({100 * t.failed / t.graded:.0f}%)</td></tr>")
-        parts.append("</table>")
-    elif data.hidden_tests:
-        parts.append("<p>Every graded student passed every hidden test.</p>")
-    else:
-        parts.append("<p>No hidden-grader reports to read.</p>")
-    return parts
+        rows.append((s, s.grade_id if one_notebook else f"{s.notebook}/{s.grade_id}", reading))
+    return rows

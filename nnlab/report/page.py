@@ -3,13 +3,13 @@ nnlab/html_templates/nnlab/class_report.html.j2."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Template
 from markupsafe import Markup
 
+from nnlab.html_pages import pages
 from nnlab.report.classdata import ClassResults, HiddenTest
 from nnlab.report.stats import MIN_STUDENTS_FOR_DISCRIMINATION, QuestionStats, describe_discrimination
 
@@ -26,13 +26,6 @@ DISCRIMINATION_METHOD = Markup(
     "other questions' total."
 )
 NO_VALUE = Markup("&ndash;")
-
-
-def _escaped(value: object) -> Markup:
-    """A value for the page: Markup as it is, anything else escaped as text."""
-    # html.escape rather than markupsafe's escape: the same characters escaped, but with the entities
-    # the page has always had (&#x27; &quot;, not &#39; &#34;), so the page does not change
-    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
 
 
 def _number(value: float) -> str:
@@ -58,11 +51,8 @@ def _names(students: Sequence[str]) -> str:
 @cache
 def _template() -> Template:
     """The page's template, found inside the package wherever the command runs."""
-    pages = Environment(loader=PackageLoader("nnlab", "html_templates/nnlab"), autoescape=True,
-                        undefined=StrictUndefined, finalize=_escaped, trim_blocks=True, lstrip_blocks=True,
-                        keep_trailing_newline=True)
-    pages.filters.update(number=_number, decimals=_decimals, percent=_percent, names=_names)
-    return pages.get_template("class_report.html.j2")
+    return pages(number=_number, decimals=_decimals, percent=_percent, names=_names).get_template(
+        "class_report.html.j2")
 
 
 def render(data: ClassResults, stats: Sequence[QuestionStats], histogram_uri: str | None,

@@ -5,15 +5,15 @@ code shows as text."""
 from __future__ import annotations
 
 import csv
-import html
 from functools import cache
 from pathlib import Path
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from nnlab.files import atomic_open, write_atomic
+from nnlab.html_pages import pages
 from nnlab.similarity.code import Submission
 from nnlab.similarity.compare import Pair
 from nnlab.similarity.defaults import TOP
@@ -24,21 +24,10 @@ def percent(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _escaped(value: object) -> Markup:
-    """A value for the page: Markup as it is, anything else escaped as text."""
-    # html.escape rather than markupsafe's escape: the same characters escaped, but with the entities
-    # the page has always had (&#x27; &quot;, not &#39; &#34;), so the page does not change
-    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
-
-
 @cache
 def _templates() -> Environment:
     """The page's templates, found inside the package wherever the command runs."""
-    templates = Environment(loader=PackageLoader("nnlab", "html_templates/nnlab"), autoescape=True,
-                            undefined=StrictUndefined, finalize=_escaped, trim_blocks=True, lstrip_blocks=True,
-                            keep_trailing_newline=True)
-    templates.filters["percent"] = percent
-    return templates
+    return pages(percent=percent)
 
 
 def matched_stretches(code: str, slices: np.ndarray) -> list[tuple[str, bool]]:

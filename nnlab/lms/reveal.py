@@ -49,7 +49,7 @@ class Reveal:
     def summary(self) -> str:
         lines = [f"Identities of {self.assignment} from {self.worksheet.name}: {len(self.revealed)} participant(s) "
                  f"given to their students, {len(self.left)} left as they were."]
-        lines += [f"  {blind_id(r.participant)} -> {r.student} (by {r.how})" for r in self.revealed]
+        lines += [f"  {blind_id(r.participant)} -> {r.student}: found by {r.how}" for r in self.revealed]
         if self.left:
             lines += ["", "Left as they were:", *(f"  {blind_id(u.participant)}: {u.reason}" for u in self.left)]
         return "\n".join(lines)

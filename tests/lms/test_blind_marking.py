@@ -113,7 +113,7 @@ def test_revealing_identities_moves_the_grades_without_grading_again(term, tmp_p
                          "--course", str(term.course)])
     out, err = capsys.readouterr()
     assert status == 0, err
-    assert "participant-14 -> zoe (by e-mail zoe@students.example.org" in out
+    assert "participant-14 -> zoe: found by e-mail zoe@students.example.org" in out
     after = scores(term.course)
     assert after == {"zoe": before["participant-14"], "ben": before["participant-27"]}
     assert (term.course / "autograded" / "zoe" / A / f"{A}.ipynb").read_bytes() == graded_bytes

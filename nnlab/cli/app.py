@@ -64,8 +64,10 @@ then a summary, and the grade table from the gradebook.""", commands.grade),
     "feedback": ("generate the students' feedback for an assignment (or all)", """\
 For each assignment (all: every assignment with autograded submissions):
   nbgrader generate_feedback A     autograded/ -> feedback/<student>/A/*.html
-Existing feedback is kept unless --force (nbgrader generate_feedback A --force), which you want
-after a regrade.""", commands.feedback),
+A page that still shows the gradebook's grades is kept; a student whose grades changed since their
+page was written (a regrade, a mark or comment changed in the formgrader) gets a new one, in one run:
+  nbgrader generate_feedback A --force --CourseDirectory.student_id_exclude=<students whose pages are current>
+--force writes every page again (nbgrader generate_feedback A --force).""", commands.feedback),
     "release-feedback": (release_feedback.SUMMARY, release_feedback.DESCRIPTION, release_feedback.run),
     "export": ("export the gradebook to a CSV file", """\
 Runs:

@@ -15,7 +15,8 @@ For each assignment (all: every assignment with generated feedback):
 Each page is filed under a hash of the student's own submission (its submission_secret.txt), so a
 student fetches only their own, with nbgrader fetch_feedback A --course COURSE (or the Assignments
 tab of JupyterLab), into A/feedback/<timestamp>/ beside their work. Releasing again replaces the
-pages in the exchange: after a regrade, `nnlab feedback A --force`, then release again.
+pages in the exchange: after a regrade, `nnlab feedback A` (it rewrites the pages whose grades
+changed), then release again.
 A submission that did not come through the exchange (e.g. imported from Moodle) has no secret and
 cannot be fetched: such students are named and left out
 (nbgrader release_feedback A --CourseDirectory.student_id_exclude=ID,...)."""
@@ -39,7 +40,16 @@ def unreachable(course: Course, assignment: str) -> list[str]:
 
 
 def release_one(course: Course, assignment: str, runner: Nbgrader) -> bool:
-    """`nbgrader release_feedback ASSIGNMENT`, leaving out who cannot fetch it; False when it failed."""
+    """`nbgrader release_feedback ASSIGNMENT`, leaving out who cannot fetch it; False when it failed, or
+    when a page no longer shows the gradebook's grades (a student must never fetch a stale page)."""
+    from nnlab.feedback_state import stale_feedback
+
+    stale = stale_feedback(course, assignment)
+    if stale:
+        named = "; ".join(f"{student} ({why})" for student, why in stale.items())
+        print(f"{assignment}: feedback not released: the pages of {named} no longer show the gradebook's grades; "
+              f"run `nnlab feedback {assignment}` first", file=sys.stderr)
+        return False
     left_out = unreachable(course, assignment)
     if left_out:
         runner.note(f"{assignment}: not handed in through the exchange (no submission_secret.txt), so no "

@@ -93,12 +93,13 @@ def remarked(graded_moodle_term, tmp_path_factory) -> SimpleNamespace:
         refused = str(exc)
     left = sorted(p.name for p in folder.iterdir())
     command = nnlab("export-lms", A, "--worksheet", worksheet, "--course", course)
+    released = nnlab("release-feedback", A, "--course", course)
     feedback = nnlab("feedback", A, "--course", course)
     after = {s: stamp(course, s) for s in ("zoe", "ben", "dan")}
     exported = export_moodle(course, A, worksheet)
     again = nnlab("feedback", A, "--course", course)
     return SimpleNamespace(course=course, written=written, old_score=old_score, new_score=new_score,
-                           maximum=maximum, before=before, refused=refused, left=left, command=command,
+                           maximum=maximum, before=before, refused=refused, left=left, command=command, released=released,
                            feedback=feedback, after=after, exported=exported, again=again,
                            last={s: stamp(course, s) for s in ("zoe", "ben", "dan")})
 
@@ -118,6 +119,14 @@ def test_the_export_refuses_the_stale_page_naming_the_student(remarked):
     assert remarked.command.code == 1 and remarked.command.out == ""
     assert remarked.command.err.startswith("nnlab export-lms: the feedback of perceptron no longer shows")
     assert "zoe" in remarked.command.err and remarked.command.err.count("\n") == 1
+
+
+def test_stale_pages_are_not_released_to_the_students(remarked):
+    run = remarked.released
+    assert run.code == 1
+    assert f"{A}: feedback not released: the pages of zoe ({A}: score {remarked.old_score:g} -> " in run.err
+    assert f"run `nnlab feedback {A}` first" in run.err and "ben" not in run.err
+    assert "nbgrader release_feedback" not in run.out, "nothing reached the exchange"
 
 
 def test_feedback_regenerates_exactly_the_student_whose_mark_changed(remarked):

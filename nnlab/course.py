@@ -199,9 +199,10 @@ def load_configuration(folder: Path):
         return Config()
     try:
         return PyFileConfigLoader(CONFIG_FILE, path=str(folder)).load_config()
-    except Exception as exc:  # a broken configuration file can raise anything while it runs
-        raise BrokenConfiguration(f"cannot read the course configuration {Path(folder) / CONFIG_FILE}: "
-                                  f"{type(exc).__name__}: {exc}") from None
+    except (Exception, SystemExit) as exc:  # a broken configuration file can raise anything while it runs
+        # nbgrader_config.py stops (SystemExit) with its own words when the course configuration fails
+        why = str(exc) if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+        raise BrokenConfiguration(f"cannot read the course configuration {Path(folder) / CONFIG_FILE}: {why}") from None
 
 
 def work_folder(root: Path | str, name: str) -> Path:

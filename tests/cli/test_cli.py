@@ -140,7 +140,8 @@ def test_broken_course_configuration_is_named(fresh):
     (fresh / "course_config.py").write_text("c = get_config()\nc.Exchange.root = \n")
     run = nnlab("status", "--course", fresh)
     assert run.code == 1 and "Traceback" not in run.err
-    assert f"cannot read the course configuration {fresh / 'nbgrader_config.py'}: SyntaxError" in run.err
+    assert (f"cannot read the course configuration {fresh / 'nbgrader_config.py'}: course_config.py fails to run "
+            "(SyntaxError") in run.err
 
 
 def test_a_course_without_a_root_is_its_folder_and_a_relative_gradebook_is_in_it(fresh, tmp_path, monkeypatch):

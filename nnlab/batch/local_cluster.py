@@ -31,12 +31,13 @@ class LocalCluster:
         self.scheduler = self._start("scheduler", "scheduler", "--scheduler-file", str(self.file), "--port", "0",
                                      "--no-dashboard")
         deadline = time.monotonic() + START_SECONDS
-        while not self.file.exists():
+        # the scheduler writes its file in place: it can exist and still be empty or half-written
+        while (address := self._address()) is None:
             if self.scheduler.poll() is not None or time.monotonic() > deadline:
                 self.close()
                 raise RuntimeError(f"the Dask scheduler did not start: see {self.folder / 'scheduler.log'}")
             time.sleep(0.1)
-        self.address = json.loads(self.file.read_text())["address"]
+        self.address = address
         self.workers: dict[str, subprocess.Popen] = {}
         for number in range(workers):
             self.add_worker(f"w{number + 1}")
@@ -48,6 +49,13 @@ class LocalCluster:
             return subprocess.Popen([sys.executable, "-m", "dask", *argv], stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, env=environment or self.environment,
                                     cwd=self.folder, start_new_session=True)
+
+    def _address(self) -> str | None:
+        """The scheduler's address from its file, once the file is whole."""
+        try:
+            return json.loads(self.file.read_text())["address"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def add_worker(self, name: str, environment: dict | None = None) -> subprocess.Popen:
         """Start one worker process (no nanny: killed, it stays dead); `environment` over this one's."""

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nbformat
 
-from nnlab.batch.grade_class import last_run
 from nnlab.batch.local_cluster import LocalCluster
+from nnlab.batch.run import last_run
 from nnlab.course import Course, CourseError, available_assignments, copy_course, nbgrader_command, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets

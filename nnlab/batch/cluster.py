@@ -21,7 +21,7 @@ from uuid import uuid4
 
 from nnlab.batch.cluster_worker import PLUGIN, CourseWorker, Submission, grade_submission, grading_settings, refusal, resource
 from nnlab.batch.course_code import course_code
-from nnlab.batch.grade_class import ClusterError
+from nnlab.batch.run import ClusterError
 from nnlab.batch.workers import Job, JobResult, error_text
 from nnlab.graders.keys import student_key
 from nnlab.graders.settings import Grading

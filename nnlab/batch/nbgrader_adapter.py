@@ -145,16 +145,21 @@ def gradebook_warnings() -> Iterator[None]:
         yield
 
 
-def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[str], None] | None = None) -> bool:
-    """`nbgrader autograde ASSIGNMENT` in this process; False when some submissions failed (nbgrader
-    grades the others and logs why). `recorded`: see `prefetching_converter`."""
+def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[str], None] | None = None,
+              exclude: list[str] = ()) -> bool:
+    """`nbgrader autograde ASSIGNMENT [--CourseDirectory.student_id_exclude=...]` in this process; False
+    when some submissions failed (nbgrader grades the others and logs why). `recorded`: see
+    `prefetching_converter`; `exclude`: students left out of this run."""
     from nbgrader.converters import NbGraderException
 
+    app.coursedir.student_id_exclude = ",".join(exclude)
     try:
         with gradebook_warnings():
             prefetching_converter(app, assignment, prefetched, recorded).start()
     except NbGraderException:
         return False
+    finally:
+        app.coursedir.student_id_exclude = ""
     return True
 
 

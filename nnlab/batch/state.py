@@ -2,13 +2,14 @@
 
 For every graded (student, assignment) the digest of the submitted folder is kept in
 `<course>/.nnlab/grade-state/<assignment>/<student>.json` (`Course.grade_state`). A submission whose folder no longer
-matches (the student handed in again and it was collected) has its autograded folder removed,
-so nbgrader grades it afresh; everything else already graded is left alone.
+matches (the student handed in again and it was collected) has its autograded folder removed right
+before grading, so nbgrader grades it afresh; everything else already graded is left alone.
 """
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnlab.course import Course
@@ -31,18 +32,33 @@ def record(course: Course, assignment: str, student: str, digest: str) -> None:
     write_atomic(state_path(course, assignment, student), json.dumps({"submitted": digest}))
 
 
-def to_grade(course: Course, assignment: str, force: bool) -> tuple[list[str], list[str], dict[str, str]]:
-    """(students to grade, students already graded and unchanged, {student: digest now}).
+@dataclass
+class Todo:
+    """Who of an assignment a run grades (a plan: finding it changes nothing on disk)."""
+    students: list[str] = field(default_factory=list)       # to grade
+    unchanged: list[str] = field(default_factory=list)      # graded before, the same submission since
+    digests: dict[str, str] = field(default_factory=dict)   # student -> digest of the submitted folder now
+    changed: list[str] = field(default_factory=list)        # of `students`: graded before, handed in again
 
-    Autograded folders of changed submissions are removed here, so that nbgrader grades them."""
-    todo, unchanged, digests = [], [], {}
+
+def to_grade(course: Course, assignment: str, force: bool, students: list[str] | None = None) -> Todo:
+    """The plan for the collected submissions of `assignment` (of `students` only, when given)."""
+    todo = Todo()
     for student in course.students_in(course.submitted_directory, assignment):
-        digests[student] = folder_digest(course.submitted(student, assignment))
-        graded = course.autograded(student, assignment)
-        if graded.exists() and not force:
-            if recorded_digest(course, assignment, student) in (None, digests[student]):
-                unchanged.append(student)
+        if students is not None and student not in students:
+            continue
+        todo.digests[student] = folder_digest(course.submitted(student, assignment))
+        if course.autograded(student, assignment).exists() and not force:
+            if recorded_digest(course, assignment, student) in (None, todo.digests[student]):
+                todo.unchanged.append(student)
                 continue
-            shutil.rmtree(graded)
-        todo.append(student)
-    return todo, unchanged, digests
+            todo.changed.append(student)
+        todo.students.append(student)
+    return todo
+
+
+def clear_changed(course: Course, assignment: str, todo: Todo) -> None:
+    """Remove the autograded folders of the submissions handed in again, so that nbgrader grades them
+    afresh (it skips a student whose folder exists): the step right before grading, never planning."""
+    for student in todo.changed:
+        shutil.rmtree(course.autograded(student, assignment), ignore_errors=True)

@@ -112,34 +112,24 @@ def collect(args: Args, course: Course, runner: Nbgrader) -> int:
 
 
 # -- grade ----------------------------------------------------------------------------
-def _diagnose(course: Course, a: str, runner: Nbgrader) -> int:
-    """Print what is wrong with each collected submission before nbgrader grades it."""
-    from nnlab.diagnose import diagnose_assignment
+def _check(course: Course, a: str, runner: Nbgrader) -> int:
+    """Print what is wrong with each collected submission before nbgrader grades it, and finish what a
+    killed run left half-written (the grader's own check); the number of students with a problem."""
+    from nnlab.batch.grader import check
 
-    found = diagnose_assignment(course, a, course.notebooks(a))
-    collected = course.students_in(course.submitted_directory, a)
-    if not found:
-        runner.note(f"{a}: all {len(collected)} collected submission(s) can be read")
+    found = check(course, a, dry_run=runner.dry_run)
+    if not found.problems:
+        runner.note(f"{a}: all {found.collected} collected submission(s) can be read")
     else:
         runner.note(f"{a}: submissions that cannot be graded in full (the rest of the class is graded):")
-        for student, problems in found.items():
+        for student, problems in found.problems.items():
             for problem in problems:
                 runner.note(f"  {student}: {problem}")
-    return len(found)
-
-
-def _resume(course: Course, a: str, runner: Nbgrader) -> None:
-    """A grading run killed midway leaves a half-written autograded/ folder that nbgrader would skip."""
-    from nnlab.resume import clear_unfinished_autogrades, unfinished_autogrades
-
-    notebooks = course.notebooks(a)
-    if runner.dry_run:
-        for folder in unfinished_autogrades(course, a, notebooks).values():
-            runner.note(f"{a}: would remove the half-written {course.show(folder)} so that its student is graded again")
-        return
-    for student in clear_unfinished_autogrades(course, a, notebooks):
-        runner.note(f"{a}: {course.show(course.autograded(student, a))} was half-written (a grading run stopped "
-                    "midway): graded again")
+    for folder in found.unfinished.values():
+        runner.note(f"{a}: would remove the half-written {course.show(folder)} so that its student is graded again"
+                    if runner.dry_run else
+                    f"{a}: {course.show(folder)} was half-written (a grading run stopped midway): graded again")
+    return len(found.problems)
 
 
 def _into_gradebook(course: Course, a: str, runner: Nbgrader):
@@ -182,7 +172,7 @@ def _grade_settings(course: Course, args: Args) -> None:
 
 def _report_run(course: Course, run, assignments: list[str]) -> bool:
     """The run's summary on stdout, a line per notebook not graded on stderr; True when some failed."""
-    from nnlab.batch.grade_class import log_file, summary_table
+    from nnlab.batch.run import log_file, summary_table
 
     print(summary_table(run, assignments), flush=True)
     # the notebooks a stopped run left are one line, not a line each
@@ -201,7 +191,8 @@ def _report_run(course: Course, run, assignments: list[str]) -> bool:
 
 
 def grade(args: Args, course: Course, runner: Nbgrader) -> int:
-    from nnlab.batch.grade_class import BatchGrading, ClusterError, grade_class
+    from nnlab.batch.grader import grade_class
+    from nnlab.batch.run import BatchGrading, ClusterError
     from nnlab.graders.budgets import BudgetFileError
 
     assignments = _chosen(course, args.assignment, course.submitted_directory)
@@ -217,8 +208,7 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     problems = 0
     for a in list(assignments):
         runner.note(f"== {a}")
-        problems += _diagnose(course, a, runner)
-        _resume(course, a, runner)
+        problems += _check(course, a, runner)
         lacking = _into_gradebook(course, a, runner)
         problems += lacking is not None
         if lacking is not None and lacking.whole:

@@ -18,6 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 from traitlets.config import Config
 
+from nnlab.batch.grader import check
 from nnlab.course import (
     BUDGETS_FOLDER,
     PROJECT_ROOT,
@@ -29,8 +30,6 @@ from nnlab.course import (
 )
 from nnlab.demo import cheats, submissions
 from nnlab.demo.mistakes import mistake_sets
-from nnlab.diagnose import diagnose_assignment
-from nnlab.resume import clear_unfinished_autogrades
 
 COURSE_ID = "nnlab"   # the project course's c.CourseDirectory.course_id (a term reads its own from the course)
 
@@ -161,9 +160,10 @@ class Term:
     def autograde(self) -> None:
         course = self.layout()
         for a in self.assignments:
-            for student in clear_unfinished_autogrades(course, a, [a]):
-                self.problems.append(f"{student}, {a}: an earlier grading run stopped midway; graded again")
-            for student, problems in diagnose_assignment(course, a, [a]).items():
+            found = check(course, a)   # the grader's own check, whether nnlab or plain nbgrader grades
+            self.problems += [f"{student}, {a}: an earlier grading run stopped midway; graded again"
+                              for student in found.unfinished]
+            for student, problems in found.problems.items():
                 self.problems += [f"{student}, {a}: {problem}" for problem in problems]
         if self.workers:
             # `nnlab grade all`: every assignment with collected submissions, which are this term's

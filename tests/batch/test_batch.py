@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from nnlab.batch.grade_class import last_run
+from nnlab.batch.run import last_run
 from nnlab.course import PROJECT_ROOT, Course, copy_course, nbgrader_environment, run_nbgrader
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets

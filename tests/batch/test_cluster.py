@@ -17,8 +17,8 @@ import pytest
 from distributed import Client
 from test_batch import ASSIGNMENT, batch, grades, make_course, put, scores
 
-from nnlab.batch.grade_class import last_run
 from nnlab.batch.local_cluster import LocalCluster
+from nnlab.batch.run import last_run
 from nnlab.course import PROJECT_ROOT, Course, nbgrader_environment
 from nnlab.demo import submissions
 

@@ -1,0 +1,259 @@
+"""`Grader`: one course's grader that stays up. It owns nbgrader's autograde application (the one
+gradebook writer), the local workers forked from it (or the client of a Dask cluster) and their warm
+sandboxes, and grades any subset (one student's hand-in, an assignment, a class) as often as asked,
+in one process: `nnlab grade` makes one for a run, a service keeps one.
+
+Each run: the workers sanitize and grade every notebook still to grade, in the order nbgrader will
+ask for them, while nbgrader's own autograde, in this process, records each (its SandboxedExecute
+takes the workers' result, the cells checked to be the ones nbgrader sanitized): the submission's
+timestamp, the files, the scores in the gradebook, late penalties. Each notebook is in the gradebook
+as soon as nbgrader is done with it, and a student's grading state as soon as their last notebook is:
+a run killed at any moment loses at most the notebooks in hand, and the next grades exactly those.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import Future
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nnlab.autograde.sandboxed_execute import is_linked
+from nnlab.batch import state
+from nnlab.batch.nbgrader_adapter import autograde, autograde_app, finish_app, forced, speedups
+from nnlab.batch.progress import Progress
+from nnlab.batch.run import BatchGrading, BatchRun, GradingStopped, NotebookRecord, Status, log_file, save_run
+from nnlab.batch.workers import Job, JobResult, grade_job, sanitized, worker_pool
+from nnlab.course import Course
+from nnlab.diagnose import diagnose_assignment
+from nnlab.graders.budgets import solution_times
+from nnlab.graders.settings import Grading
+from nnlab.resume import clear_unfinished_autogrades, unfinished_autogrades
+
+
+@dataclass
+class Check:
+    """What is wrong before an assignment is graded, and the grading runs it finishes."""
+    collected: int                                                    # collected submissions
+    problems: dict[str, list[str]] = field(default_factory=dict)      # student -> what cannot be graded
+    unfinished: dict[str, Path] = field(default_factory=dict)         # student -> half-written autograded/
+
+
+def check(course: Course, assignment: str, dry_run: bool = False) -> Check:
+    """Diagnose the collected submissions of `assignment` and, unless `dry_run`, remove the half-written
+    autograded folders a killed run left (nbgrader would skip those students), so they are graded again."""
+    notebooks = course.notebooks(assignment)
+    found = Check(len(course.students_in(course.submitted_directory, assignment)),
+                  diagnose_assignment(course, assignment, notebooks))
+    found.unfinished = unfinished_autogrades(course, assignment, notebooks)
+    if not dry_run:
+        clear_unfinished_autogrades(course, assignment, notebooks)
+    return found
+
+
+@dataclass
+class Plan:
+    """What a run grades: per assignment, who (state.Todo), and a job a notebook for the workers."""
+    todo: dict[str, state.Todo]
+    jobs: list[Job] = field(default_factory=list)
+    links: dict[tuple[str, str, str], str] = field(default_factory=dict)   # notebooks never graded: why
+
+
+class Prefetched:
+    """SandboxedExecute's source of results made by the workers."""
+
+    def __init__(self, futures: dict[tuple, Future]):
+        self.futures = futures
+        self.used: dict[tuple, JobResult] = {}
+
+    def __deepcopy__(self, memo) -> "Prefetched":
+        return self   # nbconvert deep-copies each notebook's resources; this is a service, not data
+
+    def __call__(self, student: str, assignment: str, notebook: str, digest: str):
+        future = self.futures.get((student, assignment, notebook))
+        if future is None:
+            return None
+        result: JobResult = future.result()
+        self.used[(student, assignment, notebook)] = result
+        if result.lost:
+            raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
+        if result.grade is None or result.grade.digest != digest:
+            return None   # nbgrader's own sanitizing saw other cells: grade them here
+        return result.grade
+
+
+class Grader:
+    """A course's grader for many runs in one process (see the module); `close()` (or `with`) ends it."""
+
+    def __init__(self, course: Course, verbose: bool = False):
+        self.course, self.verbose = course, verbose
+        self.settings = BatchGrading(config=course.config)
+        self._stack = ExitStack()
+        self._app = self._pool = self._cluster = None
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers and the cluster's client, and end nbgrader's application."""
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+        self._stack.close()
+        self._app = self._pool = None
+
+    def grade(self, assignments: list[str], students: list[str] | None = None) -> BatchRun:
+        """Grade the collected submissions of `assignments` (of `students` only, when given); already
+        graded, unchanged ones are skipped unless nbgrader's `BaseConverter.force` is set."""
+        began = time.monotonic()
+        course = self.course
+        run = BatchRun(self.settings.workers, self.settings.scheduler)
+        course.grade_runs.mkdir(parents=True, exist_ok=True)
+        log_file(course).write_text("")
+        plan = self.plan(assignments, students, run)
+        if plan.jobs or plan.links:
+            for a, todo in plan.todo.items():
+                state.clear_changed(course, a, todo)
+            used = self._grade_ahead(assignments, students, plan, run)
+            _record_results(course, plan, used, run)
+        run.wall_seconds = time.monotonic() - began
+        if plan.jobs or plan.links:
+            save_run(course, run)
+        return run
+
+    def plan(self, assignments: list[str], students: list[str] | None, run: BatchRun) -> Plan:
+        """Who is graded: a job a notebook still to grade; unchanged submissions are recorded as skipped.
+        Nothing on disk changes."""
+        course = self.course
+        plan = Plan({a: state.to_grade(course, a, forced(course.config), students) for a in assignments})
+        budgets = Grading(config=course.config).budgets
+        for a, todo in plan.todo.items():
+            notebooks = course.notebooks(a)
+            times = {nb: solution_times(course, a, nb) if budgets and todo.students else None for nb in notebooks}
+            for student in todo.unchanged:
+                run.notebooks += [NotebookRecord(student, a, notebook, Status.SKIPPED) for notebook in notebooks]
+            for student in todo.students:
+                for notebook in notebooks:
+                    path = course.submitted(student, a) / f"{notebook}.ipynb"
+                    if is_linked(path):
+                        plan.links[(student, a, notebook)] = "the notebook is a link, not the student's own file"
+                    elif path.is_file():
+                        plan.jobs.append(Job(student, a, notebook, str(path), times[notebook]))
+        return plan
+
+    # -- what the grader keeps between runs -----------------------------------------------------
+    def _started(self):
+        """nbgrader's application and the workers forked from it, made at the first run."""
+        if self._app is None:
+            logging.getLogger("traitlets").setLevel(logging.INFO if self.verbose else logging.WARNING)
+            self._stack.enter_context(speedups())
+            app = autograde_app(self.course, log_file(self.course), self.verbose)
+            self._stack.callback(finish_app, app)
+            pool = worker_pool(app, self.settings.workers)
+            self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            self._app, self._pool = app, pool
+        return self._app, self._pool
+
+    def _cluster_now(self):
+        """The Dask cluster's client, made again when the last one lost its scheduler; None without one."""
+        if not self.settings.scheduler:
+            return None
+        if self._cluster is not None and self._cluster.lost:
+            self._cluster.close()
+            self._cluster = None
+        if self._cluster is None:
+            from nnlab.batch.cluster import Cluster  # Dask is imported only when a scheduler grades
+
+            self._cluster = Cluster(self.settings.scheduler, Grading(config=self.course.config), log_file(self.course))
+        return self._cluster
+
+    # -- one run ----------------------------------------------------------------------------------
+    def _grade_ahead(self, assignments: list[str], students: list[str] | None, plan: Plan,
+                     run: BatchRun) -> dict[tuple, JobResult]:
+        """The workers grade the plan's jobs while nbgrader's autograde, here, writes the gradebook;
+        returns the workers' results nbgrader used."""
+        app, pool = self._started()
+        cluster = self._cluster_now()
+        progress = Progress(len(plan.jobs))
+        prefetched = Prefetched(_submit(plan.jobs, pool, cluster, progress))
+        recorded = _recorder(self.course, plan, progress)
+        began = time.thread_time()   # this thread's CPU time: nbgrader's own work, not its waiting
+        try:
+            for a in assignments:
+                if cluster and cluster.lost:
+                    break
+                if plan.todo[a].students and not self._autograde(app, a, students, prefetched, recorded):
+                    run.failed_assignments.append(a)   # some submissions failed: the others are graded
+            run.writer_seconds = time.thread_time() - began
+        finally:
+            if cluster:
+                run.stopped = cluster.stopped
+            for future in prefetched.futures.values():
+                future.cancel()
+            progress.finish()
+        return prefetched.used
+
+    def _autograde(self, app, assignment: str, students: list[str] | None, prefetched, recorded) -> bool:
+        """nbgrader's autograde of `assignment`, of `students` only when given (nbgrader's own
+        `student_id_exclude`, naming every other student collected)."""
+        collected = self.course.students_in(self.course.submitted_directory, assignment)
+        others = [s for s in collected if s not in students] if students is not None else []
+        return autograde(app, assignment, prefetched, recorded, exclude=others)
+
+
+def grade_class(course: Course, assignments: list[str], verbose: bool = False) -> BatchRun:
+    """One run of a `Grader` over `assignments` (what `nnlab grade` does)."""
+    with Grader(course, verbose) as grader:
+        return grader.grade(assignments)
+
+
+def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, Future]:
+    """Every job to the workers: graded by the local pool, or sanitized there and graded by the cluster."""
+    futures = {}
+    for j in jobs:
+        future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
+        futures[(j.student, j.assignment, j.notebook)] = future
+        future.add_done_callback(lambda f, j=j: progress.grade(f"{j.assignment}/{j.student}", lost=_lost(f)))
+    return futures
+
+
+def _lost(future: Future) -> bool:
+    return not future.cancelled() and future.exception() is None and future.result().lost
+
+
+def _recorder(course: Course, plan: Plan, progress: Progress):
+    """The function nbgrader calls when it is done with a notebook: one more recorded, when it is one of
+    the plan's jobs; once a student's last notebook is, their grading state (the submission's digest)."""
+    paths = {os.path.realpath(j.path): j for j in plan.jobs}
+    left: dict[tuple[str, str], int] = {}
+    for j in plan.jobs:
+        left[j.student, j.assignment] = left.get((j.student, j.assignment), 0) + 1
+
+    def recorded(path: str) -> None:
+        job = paths.pop(os.path.realpath(path), None)
+        if job is None:
+            return
+        progress.record(f"{job.assignment}/{job.student}")
+        left[job.student, job.assignment] -= 1
+        if not left[job.student, job.assignment] and course.autograded(job.student, job.assignment).exists():
+            state.record(course, job.assignment, job.student, plan.todo[job.assignment].digests[job.student])
+    return recorded
+
+
+def _record_results(course: Course, plan: Plan, used: dict[tuple, JobResult], run: BatchRun) -> None:
+    """Each notebook's outcome in `run`."""
+    for (student, a, notebook), why in plan.links.items():
+        run.notebooks.append(NotebookRecord(student, a, notebook, Status.FAILED, error=why))
+    for job in plan.jobs:
+        result = used.get((job.student, job.assignment, job.notebook))
+        graded = (course.autograded(job.student, job.assignment) / f"{job.notebook}.ipynb").exists()
+        grade = result.grade if result else None
+        run.notebooks.append(NotebookRecord(
+            job.student, job.assignment, job.notebook, Status.GRADED if graded else Status.FAILED,
+            grade.seconds if grade else 0.0, grade.student_seconds if grade else 0.0,
+            grade.cell_seconds if grade else 0.0, (result.error if result else "") if not graded else ""))

@@ -1,0 +1,77 @@
+"""One long-lived `Grader` grades two different subsets of a class, then grades again after a hidden
+grader was changed on disk: its workers read the changed grader at the next notebook, with no restart."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from nbgrader.api import Gradebook
+from test_batch import ASSIGNMENT, make_course
+
+from nnlab.batch.grader import Grader
+from nnlab.batch.run import Status
+from nnlab.course import PROJECT_ROOT, Course
+
+
+def scores(course: Course) -> dict[str, float]:
+    with Gradebook(course.db_url, course.course_id) as gb:
+        return {s.student.id: s.code_score for s in gb.find_assignment(ASSIGNMENT).submissions}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, fast_config):
+    """A class of four (ada right, ben the release, cara a typical mistake, finn not JSON) whose hidden
+    graders live in a copy the test may change; one Grader grades ada and ben, then cara, then ada
+    again after a grader of hers changed."""
+    folder = tmp_path_factory.mktemp("grader")
+    graders = folder / "graders"
+    shutil.copytree(PROJECT_ROOT / "nnlab" / "graders" / ASSIGNMENT, graders / ASSIGNMENT)
+    course_folder = make_course(folder / "course", fast_config + f"c.Grading.graders_dir = {str(graders)!r}\n")
+    course = Course.open(course_folder)
+    found = {}
+    with Grader(course) as grader:
+        found["first"] = grader.grade([ASSIGNMENT], students=["ada", "ben"])
+        found["after first"] = scores(course)
+        app, pool = grader._app, grader._pool
+        found["second"] = grader.grade([ASSIGNMENT], students=["cara"])
+        found["after second"] = scores(course)
+        found["same workers"] = grader._app is app and grader._pool is pool
+        module = graders / ASSIGNMENT / f"test_{ASSIGNMENT}.py"
+        module.write_text(module.read_text() + _FAILING_STEP_TEST)
+        shutil.rmtree(course.autograded("ada", ASSIGNMENT))   # ada's hand-in is graded afresh
+        found["third"] = grader.grade([ASSIGNMENT], students=["ada"])
+        found["after third"] = scores(course)
+    return found
+
+
+# A hidden test added to the step question that no answer passes: after the change, ada loses its points.
+_FAILING_STEP_TEST = '''
+
+
+@pytest.mark.grade("test_step", points=1)
+def test_added_later_that_no_answer_passes(student):
+    """a hidden test added after the first grading"""
+    assert False
+'''
+
+
+def test_each_run_grades_its_subset_only(graded):
+    first = {(n.student, n.status) for n in graded["first"].notebooks}
+    assert first == {("ada", Status.GRADED), ("ben", Status.GRADED)}
+    assert set(graded["after first"]) == {"ada", "ben"}
+    assert graded["after first"]["ada"] > graded["after first"]["ben"] == 0
+    second = {(n.student, n.status) for n in graded["second"].notebooks}
+    assert second == {("cara", Status.GRADED)}
+    assert set(graded["after second"]) == {"ada", "ben", "cara"}
+    assert {s: graded["after second"][s] for s in ("ada", "ben")} == graded["after first"]
+
+
+def test_the_same_application_and_workers_serve_every_run(graded):
+    assert graded["same workers"]
+
+
+def test_a_grader_changed_on_disk_is_read_at_the_next_grading(graded):
+    [ada] = graded["third"].notebooks
+    assert ada.status is Status.GRADED
+    assert graded["after third"]["ada"] < graded["after first"]["ada"]
+    assert {s: graded["after third"][s] for s in ("ben", "cara")} == {s: graded["after second"][s] for s in ("ben", "cara")}

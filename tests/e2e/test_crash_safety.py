@@ -2,6 +2,7 @@
 every student exactly once and leaves a consistent gradebook."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,8 @@ import time
 import pytest
 from nbgrader.api import Gradebook
 
-from nnlab.course import nbgrader_command
+from nnlab.batch.run import last_run
+from nnlab.course import Course, nbgrader_command
 from nnlab.demo.term import CLASS, Term
 
 ASSIGNMENT = "perceptron"
@@ -47,7 +49,17 @@ def test_killed_run_then_rerun_grades_everyone_once(tmp_path, command, fast_conf
     assert any(not (folder / f"{ASSIGNMENT}.ipynb").exists() for folder in started), \
         "one student was being graded when the run was killed"
 
+    done = [f.parent.name for f in started if (f / f"{ASSIGNMENT}.ipynb").exists()]
+    with Gradebook("sqlite:///" + str(term.course / "gradebook.db"), "nnlab") as gb:
+        for student in done:   # each notebook the killed run finished is in the gradebook already
+            assert gb.find_submission(ASSIGNMENT, student).code_score is not None, student
+
     term.autograde()  # the rerun
+
+    if command == "nnlab grade":   # the rerun graded exactly what the killed run had not finished
+        rerun = json.loads(last_run(Course.open(term.course)).read_text())["notebooks"]
+        assert {n["student"] for n in rerun if n["status"] == "skipped"} == set(done)
+        assert {n["student"] for n in rerun if n["status"] == "graded"} == {s.id for s in students} - set(done)
 
     for student in students:
         assert (term.course / "autograded" / student.id / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()

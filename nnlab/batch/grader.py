@@ -99,6 +99,16 @@ class Grader:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def application(self):
+        """nbgrader's autograde application of this grader (None before its first run)."""
+        return self._app
+
+    @property
+    def workers(self):
+        """The pool of worker processes of this grader (None before its first run)."""
+        return self._pool
+
     def close(self) -> None:
         """Stop the workers and the cluster's client, and end nbgrader's application."""
         if self._cluster is not None:

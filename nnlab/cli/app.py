@@ -21,7 +21,7 @@ COURSE_HELP = ("the course folder (default: the current directory if it holds nb
                "else the project root)")
 
 
-def _common() -> argparse.ArgumentParser:
+def common_options() -> argparse.ArgumentParser:
     """Options every command takes."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--course", metavar="DIR", type=Path, help=COURSE_HELP)
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnlab", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    common = _common()
+    common = common_options()
     for name, (summary, description, handler) in COMMANDS.items():
         cmd = subparsers.add_parser(name, help=summary, description=f"{summary}.\n\n{description}",
                                     parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -10,28 +10,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, check_assignment, error_lines
+from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, assignments_named, check_assignment, nbgrader_failed
 from nnlab.cli.status import course_status, format_status
 from nnlab.course import nbgrader_environment
 
 Args = argparse.Namespace
-
-
-def _failed(done, what: str) -> bool:
-    """Report a failed nbgrader run on stderr; True when it failed."""
-    if done is None or done.returncode == 0:
-        return False
-    print(f"nbgrader {what} failed (exit {done.returncode}):", file=sys.stderr)
-    for line in error_lines(done):
-        print(f"  {line}", file=sys.stderr)
-    return True
-
-
-def _chosen(course: Course, name: str, step: str) -> list[str]:
-    """`all`: the course's assignments with something at `step` (e.g. submitted/); otherwise the one named."""
-    if name != "all":
-        return [check_assignment(course, name)]
-    return [a for a in course.source_assignments() if course.students_in(step, a)]
 
 
 # -- status ---------------------------------------------------------------------------
@@ -75,7 +58,7 @@ def release(args: Args, course: Course, runner: Nbgrader) -> int:
     runner.start()
     failures = 0
     for a in assignments:
-        if _failed(runner.run("generate_assignment", a, "--force"), f"generate_assignment {a}"):
+        if nbgrader_failed(runner.run("generate_assignment", a, "--force"), f"generate_assignment {a}"):
             failures += 1
             continue
         runner.done(f"{a}: {course.show(course.release(a))} regenerated from {course.show(course.source(a))}")
@@ -86,7 +69,7 @@ def release(args: Args, course: Course, runner: Nbgrader) -> int:
         if released and not args.force:
             runner.note(f"{a}: already in the exchange, left as it is (--force releases it again)")
             continue
-        if _failed(runner.run("release_assignment", a, *(["--force"] if released else [])), f"release_assignment {a}"):
+        if nbgrader_failed(runner.run("release_assignment", a, *(["--force"] if released else [])), f"release_assignment {a}"):
             failures += 1
             continue
         runner.done(f"{a}: released into the exchange ({course.outbound(a)})")
@@ -101,7 +84,7 @@ def collect(args: Args, course: Course, runner: Nbgrader) -> int:
     done = runner.run("collect", a)
     if done is None:
         return 0
-    if _failed(done, f"collect {a}"):
+    if nbgrader_failed(done, f"collect {a}"):
         return 1
     after = set(course.students_in(course.submitted_directory, a))
     new = sorted(after - before)
@@ -195,7 +178,7 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     from nnlab.batch.run import BatchGrading, ClusterError
     from nnlab.graders.budgets import BudgetFileError
 
-    assignments = _chosen(course, args.assignment, course.submitted_directory)
+    assignments = assignments_named(course, args.assignment, course.submitted_directory)
     if not any(course.students_in(course.submitted_directory, a) for a in assignments):
         which = args.assignment if args.assignment != "all" else "any assignment"
         raise Problem(f"nothing collected for {which} ({course.submitted_directory}/ is empty): "
@@ -258,7 +241,7 @@ def _regenerate_stale(course: Course, a: str, runner: Nbgrader) -> list[str]:
 
 
 def feedback(args: Args, course: Course, runner: Nbgrader) -> int:
-    assignments = _chosen(course, args.assignment, course.autograded_directory)
+    assignments = assignments_named(course, args.assignment, course.autograded_directory)
     if not any(course.students_in(course.autograded_directory, a) for a in assignments):
         which = args.assignment if args.assignment != "all" else "any assignment"
         raise Problem(f"nothing graded for {which} ({course.autograded_directory}/ is empty): "
@@ -267,7 +250,7 @@ def feedback(args: Args, course: Course, runner: Nbgrader) -> int:
     failures = 0
     for a in assignments:
         options = ["--force"] if args.force else _regenerate_stale(course, a, runner)
-        if _failed(runner.run("generate_feedback", a, *options), f"generate_feedback {a}"):
+        if nbgrader_failed(runner.run("generate_feedback", a, *options), f"generate_feedback {a}"):
             failures += 1
         elif not runner.dry_run:
             from nnlab.feedback_state import feedback_pages
@@ -288,7 +271,7 @@ def export(args: Args, course: Course, runner: Nbgrader) -> int:
     done = runner.run("export", "--to", str(target))
     if done is None:
         return 0
-    if _failed(done, "export"):
+    if nbgrader_failed(done, "export"):
         return 1
     with open(target, newline="") as table:
         rows = sum(1 for _ in csv.DictReader(table))

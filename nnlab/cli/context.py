@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from nnlab.course import CONFIG_FILE, PROJECT_ROOT, Course, CourseError, NoCourseFolder, run_nbgrader
 
-__all__ = ["Course", "Nbgrader", "Problem", "UsageError", "check_assignment", "error_lines", "open_course"]
+__all__ = ["Course", "Nbgrader", "Problem", "UsageError", "assignments_named", "check_assignment", "error_lines",
+           "nbgrader_failed", "open_course"]
 
 
 class UsageError(Exception):
@@ -94,3 +96,20 @@ def error_lines(done: subprocess.CompletedProcess, tail: int = 12) -> list[str]:
 def environment_note() -> str:
     exchange = os.environ.get("NNLAB_EXCHANGE")
     return f" (NNLAB_EXCHANGE={exchange})" if exchange else ""
+
+
+def nbgrader_failed(done, what: str) -> bool:
+    """Report a failed nbgrader run on stderr; True when it failed."""
+    if done is None or done.returncode == 0:
+        return False
+    print(f"nbgrader {what} failed (exit {done.returncode}):", file=sys.stderr)
+    for line in error_lines(done):
+        print(f"  {line}", file=sys.stderr)
+    return True
+
+
+def assignments_named(course: Course, name: str, step: str) -> list[str]:
+    """`all`: the course's assignments with something at `step` (e.g. submitted/); otherwise the one named."""
+    if name != "all":
+        return [check_assignment(course, name)]
+    return [a for a in course.source_assignments() if course.students_in(step, a)]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nnlab.cli.commands import _chosen, _failed
-from nnlab.cli.context import Course, Nbgrader, Problem
+from nnlab.cli.context import Course, Nbgrader, Problem, assignments_named, nbgrader_failed
 
 SUMMARY = "release the students' feedback of an assignment (or all) into the exchange"
 DESCRIPTION = """\
@@ -55,7 +54,7 @@ def release_one(course: Course, assignment: str, runner: Nbgrader) -> bool:
         runner.note(f"{assignment}: not handed in through the exchange (no submission_secret.txt), so no "
                     f"feedback to fetch for: {', '.join(left_out)}")
     exclude = [f"--CourseDirectory.student_id_exclude={','.join(left_out)}"] if left_out else []
-    if _failed(runner.run("release_feedback", assignment, *exclude), f"release_feedback {assignment}"):
+    if nbgrader_failed(runner.run("release_feedback", assignment, *exclude), f"release_feedback {assignment}"):
         return False
     count = len(with_feedback(course, assignment)) - len(left_out)
     runner.done(f"{assignment}: feedback of {count} student(s) released into the exchange "
@@ -64,7 +63,7 @@ def release_one(course: Course, assignment: str, runner: Nbgrader) -> bool:
 
 
 def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
-    assignments = [a for a in _chosen(course, args.assignment, course.feedback_directory) if with_feedback(course, a)]
+    assignments = [a for a in assignments_named(course, args.assignment, course.feedback_directory) if with_feedback(course, a)]
     if not assignments:
         which = "any assignment" if args.assignment == "all" else args.assignment
         raise Problem(f"no feedback generated for {which} ({course.feedback_directory}/ holds none): "

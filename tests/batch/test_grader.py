@@ -32,10 +32,10 @@ def graded(tmp_path_factory, fast_config):
     with Grader(course) as grader:
         found["first"] = grader.grade([ASSIGNMENT], students=["ada", "ben"])
         found["after first"] = scores(course)
-        app, pool = grader._app, grader._pool
+        app, pool = grader.application, grader.workers
         found["second"] = grader.grade([ASSIGNMENT], students=["cara"])
         found["after second"] = scores(course)
-        found["same workers"] = grader._app is app and grader._pool is pool
+        found["same workers"] = grader.application is app and grader.workers is pool
         module = graders / ASSIGNMENT / f"test_{ASSIGNMENT}.py"
         module.write_text(module.read_text() + _FAILING_STEP_TEST)
         shutil.rmtree(course.autograded("ada", ASSIGNMENT))   # ada's hand-in is graded afresh

@@ -18,7 +18,7 @@ from moodle_term import DE, EN, ROWS, A, copy_course_folder, moodle_worksheet, r
 from nbgrader.api import Gradebook
 
 from nnlab.cli import export_lms
-from nnlab.cli.app import _common
+from nnlab.cli.app import common_options
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 from nnlab.course import Course, run_nbgrader
 from nnlab.demo.term import Term
@@ -222,7 +222,7 @@ def test_a_submission_grading_rejected_is_unfilled_with_why(term, tmp_path):
 
 def command(argv: list[str]) -> tuple[int, str, str]:
     """`nnlab export-lms ARGV` as nnlab's main runs it: (exit code, stdout, the error line)."""
-    parser = argparse.ArgumentParser(prog="nnlab export-lms", parents=[_common()])
+    parser = argparse.ArgumentParser(prog="nnlab export-lms", parents=[common_options()])
     export_lms.add_arguments(parser)
     args = parser.parse_args(argv)
     out = io.StringIO()

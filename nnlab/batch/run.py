@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from traitlets import Integer, Unicode, default
+from traitlets import Integer, Unicode, default, validate
 from traitlets.config import Configurable
 
 from nnlab.course import Course
@@ -25,6 +25,14 @@ class BatchGrading(Configurable):
     scheduler = Unicode("", help="The Dask scheduler whose workers grade the notebooks (e.g. tcp://host:8786); "
                                  "empty: the local workers do. The workers then only sanitize the notebooks here, "
                                  "where the gradebook is (see README, Grading on a cluster)").tag(config=True)
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.workers = self.workers   # traitlets skips validators for values loaded from the config
+
+    @validate("workers")
+    def _at_least_one(self, proposal) -> int:
+        return max(1, proposal["value"])
 
     @default("workers")
     def _one_a_core(self) -> int:

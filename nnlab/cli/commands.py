@@ -137,19 +137,26 @@ def _into_gradebook(course: Course, a: str, runner: Nbgrader):
     return found
 
 
-def _grade_settings(course: Course, args: Args) -> None:
-    """The command line's options over the course's settings: --workers over c.BatchGrading.workers,
-    --scheduler over c.BatchGrading.scheduler, --force over nbgrader's c.BaseConverter.force (what
-    `nbgrader autograde --force` sets)."""
+# The command line's options that override a setting of the course: option -> the trait it sets (as
+# nbgrader's aliases map its flags onto traits). A setting keeps its one home, its default and its help
+# in its trait; an option given on the command line wins over course_config.py for that run.
+OVERRIDES = {
+    "workers": "BatchGrading.workers",      # nnlab.batch.run.BatchGrading
+    "scheduler": "BatchGrading.scheduler",
+    "force": "BaseConverter.force",         # what `nbgrader autograde --force` sets
+}
+
+
+def apply_overrides(course: Course, args: Args) -> None:
+    """Every option of OVERRIDES given on the command line, over the course's configuration."""
     from traitlets.config import Config
 
     overrides = Config()
-    if args.workers is not None:
-        overrides.BatchGrading.workers = max(1, args.workers)
-    if args.scheduler is not None:
-        overrides.BatchGrading.scheduler = args.scheduler
-    if args.force:
-        overrides.BaseConverter.force = True
+    for option, trait in OVERRIDES.items():
+        value = getattr(args, option, None)
+        if value is not None and value is not False:
+            section, name = trait.split(".")
+            overrides[section][name] = value
     course.update_config(overrides)
 
 
@@ -183,7 +190,7 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
         which = args.assignment if args.assignment != "all" else "any assignment"
         raise Problem(f"nothing collected for {which} ({course.submitted_directory}/ is empty): "
                       "`nnlab collect ASSIGNMENT` first")
-    _grade_settings(course, args)
+    apply_overrides(course, args)
     # nbgrader, here in this process, runs `alembic` by name when it makes a gradebook
     if shutil.which("alembic") is None:
         os.environ["PATH"] = nbgrader_environment()["PATH"]

@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
 from nnlab.cli import main
-from nnlab.cli.app import COMMANDS
+from nnlab.cli.app import COMMANDS, build_parser
 from nnlab.course import PROJECT_ROOT, Course, copy_course
 from nnlab.demo.term import CLASS, Term
 
@@ -232,6 +232,26 @@ def test_grade_dry_run_diagnoses_submissions_and_changes_nothing(fresh):
 def test_grade_with_nothing_collected_says_so(fresh):
     run = nnlab("grade", ASSIGNMENT, "--course", fresh)
     assert run.code == 1 and "nothing collected for perceptron" in run.err
+
+
+def test_options_override_the_courses_settings_through_their_traits(fresh):
+    import argparse
+
+    from nnlab.batch.nbgrader_adapter import forced
+    from nnlab.batch.run import BatchGrading
+    from nnlab.cli.commands import OVERRIDES, apply_overrides
+
+    with open(fresh / "course_config.py", "a") as config:
+        config.write("\nc.BatchGrading.workers = 3\nc.BatchGrading.scheduler = 'tcp://head:8786'\n")
+    course = Course.open(fresh)
+    apply_overrides(course, argparse.Namespace(workers=None, scheduler=None, force=False))
+    settings = BatchGrading(config=course.config)
+    assert (settings.workers, settings.scheduler, forced(course.config)) == (3, "tcp://head:8786", False)
+    apply_overrides(course, argparse.Namespace(workers=0, scheduler="", force=True))
+    settings = BatchGrading(config=course.config)
+    assert (settings.workers, settings.scheduler, forced(course.config)) == (1, "", True), "0 workers is one"
+    parsed = build_parser().parse_args(["grade", "perceptron", "--workers", "2", "--scheduler", "tcp://x:1", "--force"])
+    assert set(OVERRIDES) <= set(vars(parsed)), "every override is an option of nnlab grade"
 
 
 # -- report and import-lms: what they call -------------------------------------------------

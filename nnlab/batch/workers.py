@@ -37,16 +37,47 @@ class JobResult:
     lost: bool = False      # the grading cluster went away before it was graded: not to be graded here
 
 
-_app = None        # the nbgrader application of the grading process, inherited by fork
-_sanitize = None   # this worker's sanitizing pass (nbgrader_adapter.sanitizer), made on its first job
+class Worker:
+    """One worker process's own state: nbgrader's application, inherited at fork (the course's
+    configuration, a read-only gradebook), and its sanitizing pass, made at its first job."""
+
+    def __init__(self, app):
+        self.app = app
+        self._sanitize = None
+
+    def sanitized(self, job: Job) -> str:
+        """The notebook (JSON) as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
+        if self._sanitize is None:
+            self._sanitize = sanitizer(self.app)
+        return self._sanitize(job.path)
+
+    def grade(self, job: Job) -> JobResult:
+        """Sanitize and grade one notebook."""
+        try:
+            notebook = nbformat.reads(self.sanitized(job), as_version=4)
+        except Exception as exc:  # the gradebook writer meets the same problem and reports it
+            return JobResult(job, error=error_text(exc))
+        try:
+            grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook,
+                                        Grading(config=self.app.config), budgets=job.budgets)
+        except Exception as exc:
+            return JobResult(job, error=error_text(exc))
+        return JobResult(job, grade)
+
+
+# The Worker of this process: set by the pool's initializer in each worker process only (never in the
+# grading process, whose Graders each hand their own application to their own pool).
+_worker: Worker | None = None
 
 
 def sanitized(job: Job) -> str:
-    """The notebook (JSON) as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
-    global _sanitize
-    if _sanitize is None:
-        _sanitize = sanitizer(_app)
-    return _sanitize(job.path)
+    """This worker's sanitized notebook of `job` (runs in a worker)."""
+    return _worker.sanitized(job)
+
+
+def grade_job(job: Job) -> JobResult:
+    """Sanitize and grade one notebook (runs in a worker)."""
+    return _worker.grade(job)
 
 
 def error_text(exc: BaseException) -> str:
@@ -54,31 +85,18 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def grade_job(job: Job) -> JobResult:
-    """Sanitize and grade one notebook (runs in a worker)."""
-    try:
-        notebook = nbformat.reads(sanitized(job), as_version=4)
-    except Exception as exc:  # the gradebook writer meets the same problem and reports it
-        return JobResult(job, error=error_text(exc))
-    try:
-        grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook, Grading(config=_app.config),
-                                    budgets=job.budgets)
-    except Exception as exc:
-        return JobResult(job, error=error_text(exc))
-    return JobResult(job, grade)
-
-
-def _start_worker() -> None:
+def _start_worker(app) -> None:
+    global _worker
+    _worker = Worker(app)
     # a worker ends through multiprocessing's exit path, which skips atexit: stop the zygote there
     Finalize(None, stop_launchers, exitpriority=10)
 
 
 def worker_pool(app, workers: int) -> ProcessPoolExecutor:
-    """`workers` processes forked from this one, which holds nbgrader's `app` (no gradebook open)."""
-    global _app
-    _app = app
+    """`workers` processes forked from this one, each with nbgrader's `app` (no gradebook open); fork
+    hands the application over as it is, never pickled."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(app,))
     # every worker forks now, while this process has no other threads (a Dask client starts some)
     pool.submit(int).result()
     return pool

@@ -108,3 +108,9 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(_formgrader.__file__), "templates"),
     os.path.join(os.path.dirname(_nnlab.__file__), "html_templates"),
 ]
+
+# --- the course's Moodle site (nnlab import-lms / export-lms; nnlab/lms/settings.py) --------------
+# Its time zone: Moodle's submissions zips carry the server's wall-clock dates without a zone. Set it
+# (Site administration > General > Location > Default timezone) and every import reads them in it,
+# checked against a worksheet's dates when one is given; --zip-timezone overrides it for one import.
+# c.Moodle.timezone = "Europe/Berlin"

@@ -23,6 +23,7 @@ from nnlab.lms.moodle_time import HandIn, ZipClock, parse_moodle_date, zip_clock
 from nnlab.lms.moodle_zip import Entry, Folder, MoodleZip, Rejected, open_zip, read_moodle_zip, wall_time
 from nnlab.lms.participants import read_participants, record_participants
 from nnlab.lms.roster import LmsImportError, Roster, normalize_name, read_students
+from nnlab.lms.settings import Moodle
 from nnlab.lms.worksheet import Worksheet, read_worksheet
 
 PREVIOUS = "previous-submissions"   # in the quarantine: submissions replaced with force=True
@@ -214,7 +215,8 @@ def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, st
     row of `worksheet`, Moodle's grading worksheet, and its e-mail address in the class list
     `students_csv`, default the course's students.csv), then by name; blind-marked folders become
     students `participant-<N>` (nnlab.lms.identify). `zip_timezone`: the Moodle server's time zone,
-    for zips that store dates without one (None: this machine's, or with `worksheet`, inferred from
+    for zips that store dates without one (None: the course's c.Moodle.timezone, else this machine's, or
+    with `worksheet`, inferred from
     its "Last modified (submission)" dates, read in `worksheet_timezone`). A submission already in
     submitted/ is left as it is when the zip holds the same notebook, and replaced, the previous one
     moved into the quarantine, when it holds another (or always, with `force`). Bad input raises
@@ -225,6 +227,7 @@ def import_moodle_zip(course: Course | Path, assignment: str, zip_path: Path, st
         raise LmsImportError(f"{course}: no such course folder")
     course = Course.of(course)
     _check_assignment(course, assignment)
+    zip_timezone = zip_timezone or Moodle(config=course.config).zone()
     students_csv = Path(students_csv) if students_csv else course.folder / "students.csv"
     roster = Roster(read_students(students_csv), students_csv) if students_csv.is_file() else None
     sheet = read_worksheet(Path(worksheet), columns) if worksheet else None

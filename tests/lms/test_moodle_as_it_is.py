@@ -206,3 +206,19 @@ def test_the_command_takes_the_worksheet_and_reports_the_clock(course, tmp_path,
     status = nnlab_main(["import-lms", A, str(zip_path), "--worksheet", str(sheet), "--zip-timezone", "Mars/Olympus",
                          "--course", str(course)])
     assert status == 2 and "--zip-timezone: unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+
+
+def test_the_courses_moodle_time_zone_is_the_zone_of_the_zip_and_is_checked(course, tmp_path):
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.Moodle.timezone = 'Europe/Berlin'\n")
+    zip_path, sheet = _hand_ins(tmp_path, BERLIN, BERLIN, [0, 0, 0])
+    result = import_moodle_zip(course, A, zip_path, worksheet=sheet)
+    assert result.clock.startswith("dates read in Europe/Berlin, confirmed by grades.csv (3 of 3")
+    stamp = (course / "submitted" / "s01" / A / "timestamp.txt").read_text()
+    assert datetime.fromisoformat(stamp) == datetime(2026, 12, 7, 10, 53, 20, tzinfo=timezone.utc)
+    # a wrong setting is refused as a wrong option is, once the worksheet's own zone is known
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.Moodle.timezone = 'Europe/London'\n")
+    with pytest.raises(LmsImportError, match="read in Europe/London disagree with grades.csv"):
+        import_moodle_zip(course, A, zip_path, worksheet=sheet, worksheet_timezone=BERLIN)
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.Moodle.timezone = 'Mars/Olympus'\n")
+    with pytest.raises(LmsImportError, match="c.Moodle.timezone = 'Mars/Olympus': unknown time zone"):
+        import_moodle_zip(course, A, zip_path)

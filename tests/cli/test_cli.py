@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 import subprocess
 import sys
 import types
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_run import nnlab  # tests/cli_run.py
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
-from nnlab.cli import main
 from nnlab.cli.app import COMMANDS, build_parser
 from nnlab.course import PROJECT_ROOT, Course, copy_course
 from nnlab.demo.term import CLASS, Term
@@ -24,21 +22,6 @@ from nnlab.demo.term import CLASS, Term
 ASSIGNMENT = "perceptron"
 OTHERS = ["activations", "hinge_loss", "backprop", "pytorch"]
 # Short limits, as in tests/e2e: grading two students takes seconds.
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def nnlab(*argv) -> Run:
-    """`nnlab ARGV` in this process, its output captured."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def status_rows(out: str) -> dict[str, dict[str, str]]:

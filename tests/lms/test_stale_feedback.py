@@ -4,40 +4,22 @@ exactly that student's page, so that the zip for Moodle shows the new score. Pag
 are left as they are."""
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cli_run import nnlab  # tests/cli_run.py
 from moodle_term import A, copy_course_folder, moodle_worksheet, read_rows
 from nbgrader.api import Gradebook
 
-from nnlab.cli import main
 from nnlab.course import Course
 from nnlab.feedback_state import record_name, stale_feedback
 from nnlab.lms import LmsImportError, export_moodle
 
 ZOE_PAGE = f"Zoë Ångström_11_assignsubmission_file_{A}.html"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def nnlab(*argv) -> Run:
-    """`nnlab ARGV` in this process, its output captured."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def page(course: Path, student: str) -> Path:

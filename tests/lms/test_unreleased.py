@@ -3,36 +3,19 @@ gradebook has never heard of the assignment. `nnlab grade` adds it from source/,
 `nbgrader generate_assignment` would, leaves release/ as it is, and grades the class."""
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
+from cli_run import Run, nnlab  # tests/cli_run.py
 from nbgrader.api import Gradebook
 
-from nnlab.cli import main as nnlab_main
 from nnlab.demo import submissions
 from nnlab.demo.term import Student, Term
 
 A = "perceptron"
 ADDED = f"{A}: not in the gradebook (never released with nbgrader): added from source/{A}"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def nnlab(*argv) -> Run:
-    """`nnlab ARGV` in this process, its output captured."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = nnlab_main([str(a) for a in argv])
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def files(folder: Path) -> dict[str, bytes]:

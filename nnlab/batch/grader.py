@@ -47,9 +47,11 @@ def check(course: Course, assignment: str, dry_run: bool = False) -> Check:
     notebooks = course.notebooks(assignment)
     found = Check(len(course.students_in(course.submitted_directory, assignment)),
                   diagnose_assignment(course, assignment, notebooks))
-    found.unfinished = unfinished_autogrades(course, assignment, notebooks)
-    if not dry_run:
-        clear_unfinished_autogrades(course, assignment, notebooks)
+    if dry_run:
+        found.unfinished = unfinished_autogrades(course, assignment, notebooks)
+    else:
+        found.unfinished = {s: course.autograded(s, assignment)
+                            for s in clear_unfinished_autogrades(course, assignment, notebooks)}
     return found
 
 

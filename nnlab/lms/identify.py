@@ -39,7 +39,7 @@ class Identify:
 
     def __init__(self, roster: Roster | None, sheet: Worksheet | None, known: dict[str, dict]):
         self.roster, self.sheet, self.known = roster, sheet, known
-        self.rows = {sheet.participant(row): row for _, row in sheet.data_rows()} if sheet else {}
+        self.rows = sheet.by_participant() if sheet else {}
         self.words = set(PARTICIPANT_WORDS)
         for row in self.rows.values():
             word = IDENTIFIER.match(sheet.cell(row, "identifier"))

@@ -262,7 +262,7 @@ def _clock(contents: MoodleZip, sheet: Worksheet | None, given: tzinfo | None,
                  f"{sheet.path.name} has no 'Last modified (submission)' column")
         return ZipClock(given, f"dates read in {zone_name(given)}, unchecked ({where}: --worksheet checks them)")
     sheet_zone = sheet_zone or given
-    rows = {sheet.participant(row): row for _, row in sheet.data_rows()}
+    rows = sheet.by_participant()
     hand_ins = []
     for folder in contents.folders:
         row = rows.get(str(int(folder.participant)))

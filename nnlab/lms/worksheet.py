@@ -61,6 +61,10 @@ class Worksheet:
         """(line in the file, row) of every row that is not blank."""
         return [(number, row) for number, row in enumerate(self.rows, 2) if any(c.strip() for c in row)]
 
+    def by_participant(self) -> dict[str, list[str]]:
+        """{participant number: its row} of every row that is not blank."""
+        return {self.participant(row): row for _, row in self.data_rows()}
+
     def participant(self, row: list[str]) -> str:
         match = IDENTIFIER.match(self.cell(row, "identifier"))
         return match["number"].lstrip("0") or "0" if match else ""

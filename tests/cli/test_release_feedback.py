@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from test_cli import Run, nnlab
+from cli_run import Run, nnlab
 
 from nnlab.cli import release_feedback
 from nnlab.cli.context import Nbgrader, Problem, open_course

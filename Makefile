@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml hub/package.json hub/package-lock.json
 	@# bubblewrap isolates students' code; as root on Debian it is installed here, elsewhere the
 	@# graders warn once and run with resource limits only.
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
@@ -25,6 +25,14 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
 	printf '{"ServerApp": {"jpserver_extensions": {"nnlab.formgrader_csp": true}}}\n' \
 		> $(VENV)/etc/jupyter/jupyter_server_config.d/nnlab.formgrader_csp.json
+	@# JupyterHub's proxy is a Node.js program (npm's configurable-http-proxy, pinned by
+	@# hub/package-lock.json), linked into $(BIN) so the Hub finds it on PATH. Without npm the Hub's
+	@# tests are skipped with that reason.
+	@if command -v npm >/dev/null; then \
+		mkdir -p $(VENV)/node && cp hub/package.json hub/package-lock.json $(VENV)/node/ && \
+		npm ci --prefix $(VENV)/node --no-audit --no-fund --loglevel=error && \
+		ln -sf ../node/node_modules/.bin/configurable-http-proxy $(BIN)/configurable-http-proxy; \
+	else echo "npm not found: configurable-http-proxy (JupyterHub's proxy) is not installed"; fi
 	touch $@
 
 demo: $(STAMP)

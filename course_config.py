@@ -54,6 +54,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from nnlab.autograde.repair_metadata import RepairCellMetadata  # noqa: E402
 from nnlab.autograde.sandboxed_execute import SandboxedExecute  # noqa: E402
 from nnlab.autograde.sanitize import SanitizeStudentContent  # noqa: E402
+from nnlab.deadlines.steps import ApplyDeadlines, DeadlineFeedback, ReassessLatePenalty  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
@@ -63,6 +64,19 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteCells,
     CheckCellMetadata,
 ]
+# --- due dates, extensions, the late policy (nnlab/deadlines/; `nnlab due`, `nnlab extend`) -------------
+# Due dates and extensions live in the gradebook. ApplyDeadlines (above, before nbgrader's late penalty)
+# moves an extension given before the student handed in onto their submission, and keeps each hand-in's
+# scores for the feedback_only policy. The late policy is nbgrader's late-submission plugin, so the
+# formgrader and `nbgrader export` show its penalties: 'none', 'per_day' (c.LatePolicy.per_day of a
+# notebook's points a day late, at most c.LatePolicy.cap) or 'feedback_only' (the grade stays with the
+# last hand-in on time). Before a student's due date their feedback shows c.Deadlines.before_due:
+# 'hints' (default), 'score' or 'none'; per assignment in c.Deadlines.before_due_of.
+c.AssignLatePenalties.plugin_class = "nnlab.deadlines.policy.LatePolicy"
+# c.LatePolicy.policy = "per_day"; c.LatePolicy.per_day = 0.1; c.LatePolicy.cap = 0.5
+# c.Deadlines.timezone = "Europe/Berlin"   # dates typed without a zone are read in it, and shown in it
+# c.Deadlines.before_due_of = {"pytorch": "none"}
+
 # A grade cell the student deleted comes back from source/ (with a note), so it is graded as
 # every other student's is, instead of silently scoring 0.
 c.OverwriteCells.add_missing_cells = True
@@ -79,6 +93,7 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     SaveAutoGrades,
+    ApplyDeadlines,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
@@ -93,8 +108,14 @@ from nnlab.feedback_state import RecordFeedbackGrades  # noqa: E402
 # SanitizeStudentContent again: a notebook autograded before it was in the pipeline is cleaned too.
 # RecordFeedbackGrades first (before GetGrades reads the gradebook): beside each page it records the
 # grades the page shows, so that a mark changed later in the formgrader is seen (nnlab/feedback_state.py).
-c.GenerateFeedback.preprocessors = [RecordFeedbackGrades, SanitizeStudentContent, ClearHiddenTests, GetGrades,
-                                    CSSHTMLHeaderPreprocessor]
+# ReassessLatePenalty before that: the late penalty as the policy gives it now (a mark given by hand since).
+# DeadlineFeedback after GetGrades: the page says when the hand-in arrived, the due date with the student's
+# extension and any deduction, and before the due date shows only what c.Deadlines.before_due allows; its
+# template (nnlab/html_templates/nnlab_feedback, nbgrader's feedback page extended) is for feedback only.
+c.GenerateFeedback.preprocessors = [ReassessLatePenalty, RecordFeedbackGrades, SanitizeStudentContent, ClearHiddenTests,
+                                    GetGrades, DeadlineFeedback, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.HTMLExporter.template_name = "nnlab_feedback"
+c.GenerateFeedback.HTMLExporter.template_file = "page.html.j2"
 
 # --- formulas without the internet --------------------------------------------
 # nbgrader's formgrader pages and the feedback (its formgrade and feedback templates) load MathJax from a

@@ -6,7 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from nnlab.cli import commands, export_lms, new_assignment, release_feedback, similarity
+from nnlab.cli import commands, due, export_lms, extend, new_assignment, release_feedback, similarity
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
@@ -40,6 +40,8 @@ in the exchange, submissions collected into submitted/, graded (autograded/ and 
 feedback generated, late submissions (against the due date in the gradebook). It changes nothing.
 Runs no nbgrader command; nbgrader shows the same with:
   nbgrader list --inbound; nbgrader db assignment list; nbgrader db student list""", commands.status),
+    "due": (due.SUMMARY, due.DESCRIPTION, due.run),
+    "extend": (extend.SUMMARY, extend.DESCRIPTION, extend.run),
     "release": ("make the student versions and release them to the students", """\
 For each assignment (default: every assignment with a source notebook):
   nbgrader generate_assignment A --force    source/A -> release/A
@@ -142,6 +144,8 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         export_lms.add_arguments(cmd)
     elif name == "similarity":
         similarity.add_arguments(cmd)
+    elif name in ("due", "extend"):
+        {"due": due, "extend": extend}[name].add_arguments(cmd)
     elif name == "import-lms":
         cmd.add_argument("assignment", metavar="A")
         cmd.add_argument("zip", metavar="ZIP", help="the 'Download all submissions' archive from Moodle")

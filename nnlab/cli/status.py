@@ -3,8 +3,11 @@ the exchange and the gradebook (it changes nothing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 
 from nnlab.cli.context import Course, environment_note
+from nnlab.deadlines.settings import Deadlines
+from nnlab.deadlines.times import TimeError, from_gradebook, show_length, show_time
 from nnlab.gradebook import GradebookError, Snapshot, read_gradebook
 from nnlab.resume import unfinished_autogrades
 from nnlab.table import text_table
@@ -28,6 +31,9 @@ class AssignmentStatus:
     feedback: int             # students with feedback/<student>/<assignment>/*.html
     late: list[Late] | None   # None: the assignment has no due date in the gradebook
     half_graded: list[str] = field(default_factory=list)  # a grading run stopped midway
+    due: datetime | None = None                           # the gradebook's due date (aware, UTC)
+    # {student: (extension, on their submission or kept until they hand in)}
+    extensions: dict[str, tuple[timedelta, bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class CourseStatus:
     gradebook: Snapshot | None
     assignments: list[AssignmentStatus]
     problems: list[str]
+    zone: tzinfo | None = None   # the course's time zone (c.Deadlines.timezone), None: UTC
 
 
 def gradebook_of(course: Course) -> Snapshot | None:
@@ -65,10 +72,23 @@ def submitted_time(course: Course, student: str, assignment: str):
         raise ValueError(f"{course.show(path)}: not a timestamp: {path.read_text()[:40]!r}") from None
 
 
+def extensions(course: Course, assignment: str) -> dict[str, tuple[timedelta, bool]]:
+    """The students' extensions of `assignment`: on their submissions in the gradebook, or kept by nnlab
+    until they hand in (nnlab.deadlines.extensions)."""
+    from nbgrader.api import Gradebook
+
+    from nnlab.deadlines.extensions import extensions_of
+
+    if not course.has_gradebook():
+        return {}
+    with Gradebook(course.db_url, course.course_id) as gb:
+        return extensions_of(gb, course.root, assignment)
+
+
 def late_submissions(course: Course, assignment: str, collected: list[str], gradebook: Snapshot | None,
-                     problems: list[str]) -> list[Late] | None:
+                     problems: list[str], extended: dict[str, tuple[timedelta, bool]] | None = None) -> list[Late] | None:
     """Late collected submissions. A graded one counts as the gradebook says (extensions included);
-    one not graded yet compares its hand-in time with the assignment's due date."""
+    one not graded yet compares its hand-in time with the assignment's due date and the student's extension."""
     duedate = gradebook.assignments[assignment].duedate if gradebook and assignment in gradebook.assignments else None
     if duedate is None:
         return None
@@ -82,7 +102,8 @@ def late_submissions(course: Course, assignment: str, collected: list[str], grad
             except ValueError as exc:
                 problems.append(str(exc))
                 continue
-            seconds = max(0.0, (handed - duedate).total_seconds()) if handed else 0.0
+            extension = (extended or {}).get(student, (timedelta(), False))[0]
+            seconds = max(0.0, (handed - duedate - extension).total_seconds()) if handed else 0.0
         if seconds > 0:
             late.append(Late(student, seconds))
     return late
@@ -94,6 +115,12 @@ def assignment_status(course: Course, assignment: str, gradebook: Snapshot | Non
     half = unfinished_autogrades(course, assignment, course.notebooks(assignment))
     feedback = [s for s in course.students_in(course.feedback_directory, assignment)
                 if any(course.feedback(s, assignment).glob("*.html"))]
+    due = gradebook.assignments[assignment].duedate if gradebook and assignment in gradebook.assignments else None
+    try:
+        extended = extensions(course, assignment) if gradebook else {}
+    except (OSError, ValueError) as exc:   # nnlab's record of extensions unreadable: say so, show the rest
+        problems.append(f"cannot read the extensions of {assignment}: {exc}")
+        extended = {}
     return AssignmentStatus(
         name=assignment,
         in_release=any(course.release(assignment).glob("*.ipynb")),
@@ -103,8 +130,10 @@ def assignment_status(course: Course, assignment: str, gradebook: Snapshot | Non
         autograded=len(course.students_in(course.autograded_directory, assignment)) - len(half),
         in_gradebook=sum(1 for _, a in (gradebook.submissions if gradebook else {}) if a == assignment),
         feedback=len(feedback),
-        late=late_submissions(course, assignment, collected, gradebook, problems),
+        late=late_submissions(course, assignment, collected, gradebook, problems, extended),
         half_graded=list(half),
+        due=from_gradebook(due),
+        extensions=extended,
     )
 
 
@@ -122,7 +151,12 @@ def course_status(course: Course) -> CourseStatus:
     for status in assignments:
         problems += [f"{course.show(course.autograded(s, status.name))} is half-written (a grading run stopped "
                      f"midway): `nnlab grade {status.name}` grades {s} again" for s in status.half_graded]
-    return CourseStatus(course, gradebook, assignments, problems)
+    try:
+        zone = Deadlines(config=course.config).zone()
+    except TimeError as exc:
+        problems.append(f"{exc}: dates are shown in UTC")
+        zone = None
+    return CourseStatus(course, gradebook, assignments, problems, zone)
 
 
 COLUMNS = ["assignment", "release/", "exchange", "handed in", "collected", "autograded", "gradebook",
@@ -160,6 +194,7 @@ def format_status(status: CourseStatus) -> str:
             "(handed in: students with a hand-in in the exchange; collected: in submitted/;\n"
             " autograded: complete autograded/ folders; gradebook: graded submissions it records;\n"
             " late '-': the assignment has no due date in the gradebook)"]
+    out += due_dates(status)
     late = [(a.name, x) for a in status.assignments for x in (a.late or [])]
     if late:
         out += ["", "Late submissions:"]
@@ -167,3 +202,18 @@ def format_status(status: CourseStatus) -> str:
     if status.problems:
         out += ["", "Problems:"] + [f"  {p}" for p in status.problems]
     return "\n".join(out)
+
+
+def due_dates(status: CourseStatus) -> list[str]:
+    """The due dates of the assignments that have one, each with its students' extensions."""
+    dated = [a for a in status.assignments if a.due is not None or a.extensions]
+    if not dated:
+        return []
+    out = ["", "Due dates (`nnlab due A`; extensions: `nnlab extend STUDENT A`):"]
+    for a in dated:
+        out.append(f"  {a.name}: {'no due date' if a.due is None else show_time(a.due, status.zone)}")
+        for student, (extension, on_submission) in a.extensions.items():
+            until = f", due {show_time(a.due + extension, status.zone)}" if a.due is not None else ""
+            kept = "" if on_submission else " (kept until they hand in)"
+            out.append(f"    {student}: extension of {show_length(extension)}{until}{kept}")
+    return out

@@ -6,7 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from nnlab.cli import commands, due, export_lms, extend, new_assignment, release_feedback, similarity
+from nnlab.cli import commands, due, export_lms, extend, new_assignment, release_feedback, serve, similarity
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
@@ -71,6 +71,7 @@ page was written (a regrade, a mark or comment changed in the formgrader) gets a
   nbgrader generate_feedback A --force --CourseDirectory.student_id_exclude=<students whose pages are current>
 --force writes every page again (nbgrader generate_feedback A --force).""", commands.feedback),
     "release-feedback": (release_feedback.SUMMARY, release_feedback.DESCRIPTION, release_feedback.run),
+    "serve": (serve.SUMMARY, serve.DESCRIPTION, serve.run),
     "export": ("export the gradebook to a CSV file", """\
 Runs:
   nbgrader export --to FILE     (default FILE: grades.csv in the course folder)""", commands.export),
@@ -140,6 +141,8 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         new_assignment.add_arguments(cmd)
     elif name == "release-feedback":
         release_feedback.add_arguments(cmd)
+    elif name == "serve":
+        serve.add_arguments(cmd)
     elif name == "export-lms":
         export_lms.add_arguments(cmd)
     elif name == "similarity":

@@ -13,6 +13,7 @@ from pathlib import Path
 from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, assignments_named, check_assignment, nbgrader_failed
 from nnlab.cli.status import course_status, format_status
 from nnlab.course import nbgrader_environment
+from nnlab.serve.lock import refuse_second_writer
 
 Args = argparse.Namespace
 
@@ -185,6 +186,8 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     from nnlab.batch.run import BatchGrading, ClusterError
     from nnlab.graders.budgets import BudgetFileError
 
+    if (serving := refuse_second_writer(course)) is not None:   # one gradebook writer: the service
+        raise Problem(serving)
     assignments = assignments_named(course, args.assignment, course.submitted_directory)
     if not any(course.students_in(course.submitted_directory, a) for a in assignments):
         which = args.assignment if args.assignment != "all" else "any assignment"

@@ -1,0 +1,86 @@
+"""`nnlab serve`: grade every hand-in as it arrives (nnlab.serve does the work)."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+
+from nnlab.cli.context import Course, Nbgrader, Problem
+from nnlab.course import nbgrader_environment
+
+SUMMARY = "grade each hand-in as it arrives and release its feedback, until stopped"
+DESCRIPTION = """\
+Runs in the foreground until SIGTERM or SIGINT (the step in hand is finished first), one process per
+course (a second one, or `nnlab grade` while it runs, stops with a message). Every poll interval it
+lists the exchange's inbound (nbgrader list --inbound) and, for each new hand-in, in a fair order
+(a student's second hand-in never ahead of another student's first):
+  nbgrader collect --update --student S A        the student's newest hand-in -> submitted/S/A/
+  nbgrader autograde A --student S               in this process, with warm workers ahead of it
+  nbgrader generate_feedback A --student S --force
+  nbgrader release_feedback A --student S        the student fetches it: nbgrader fetch_feedback A
+A hand-in that is not a notebook, is over c.CourseDirectory.max_dir_size, holds links or carries an
+impossible time is not graded: it is moved to .nnlab/serve/set-aside/ and its student gets a page that
+says why. Over the attempt limit (c.Serve.attempts_per_day, c.Serve.minutes_between_attempts), a
+hand-in is kept, acknowledged, and graded when the next attempt is due; a newer one replaces it.
+Every step is journaled in .nnlab/serve/journal.jsonl: a restart resumes, nothing lost or graded twice."""
+
+# option -> the trait it sets over course_config.py (as commands.OVERRIDES does for `nnlab grade`)
+OVERRIDES = {
+    "poll_interval": "Serve.poll_interval",
+    "attempts_per_day": "Serve.attempts_per_day",
+    "minutes_between_attempts": "Serve.minutes_between_attempts",
+    "workers": "BatchGrading.workers",
+    "scheduler": "BatchGrading.scheduler",
+}
+EVERY_ASSIGNMENT_OPTIONS = {"attempts_per_day", "minutes_between_attempts"}   # given for every assignment
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--poll-interval", type=float, metavar="SECONDS",
+                        help="seconds between two looks at the inbound, over c.Serve.poll_interval (default 5)")
+    parser.add_argument("--attempts-per-day", type=int, metavar="N",
+                        help="at most N graded hand-ins per student and assignment in any 24 hours "
+                             "(every assignment; c.Serve.attempts_per_day sets it per assignment)")
+    parser.add_argument("--minutes-between-attempts", type=float, metavar="M",
+                        help="at least M minutes between two graded hand-ins of a student at an assignment "
+                             "(every assignment; c.Serve.minutes_between_attempts sets it per assignment)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="notebooks graded at once, over c.BatchGrading.workers (default: the number of cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler, over c.BatchGrading.scheduler "
+                             "(when it is lost, the service grades here)")
+
+
+def apply_overrides(course: Course, args: argparse.Namespace) -> None:
+    from traitlets.config import Config
+
+    overrides = Config()
+    for option, trait in OVERRIDES.items():
+        value = getattr(args, option, None)
+        if value is not None:
+            section, name = trait.split(".")
+            overrides[section][name] = {"*": value} if option in EVERY_ASSIGNMENT_OPTIONS else value
+    course.update_config(overrides)
+
+
+def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
+    from nnlab.serve.lock import ServiceRunning
+    from nnlab.serve.service import Service, ServiceStopped, service_log
+
+    apply_overrides(course, args)
+    if runner.dry_run:
+        runner.note(f"serve runs until stopped: it would watch {course.inbound()} every "
+                    f"{Service(course).settings.poll_interval:g} s and grade each new hand-in")
+        return 0
+    # nbgrader, here in this process, runs `alembic` by name when it makes a gradebook
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = nbgrader_environment()["PATH"]
+    log = service_log(args.verbose)
+    service = Service(course, log, verbose=args.verbose)
+    log.info("serving %s: the inbound %s every %g s (journal .nnlab/serve/journal.jsonl)", course.folder,
+             course.inbound(), service.settings.poll_interval)
+    try:
+        service.run()
+    except (ServiceRunning, ServiceStopped) as exc:
+        raise Problem(str(exc)) from None
+    return 0

@@ -1,0 +1,400 @@
+"""The service's loop, in the shape of pytest-xdist's DSession: each turn takes what happened (new
+hand-ins in the exchange, hand-ins whose attempt fell due, a batch graded, the grader or the Dask
+scheduler failing) and does the next step of each hand-in, recording every step in the journal once
+it is done. A grader that fails outright is started again, up to `Serve.grader_restarts` times.
+
+A hand-in's way: seen -> (not graded: why | held until its next attempt | replaced by a newer one) ->
+collected -> graded -> feedback released. A restart replays the journal and redoes at most the step
+each hand-in was in; every step can be done twice without harm.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from nnlab.batch.grader import Grader, check
+from nnlab.batch.run import BatchGrading, ClusterError, Status
+from nnlab.course import Course, work_folder
+from nnlab.serve import notices
+from nnlab.serve.exchange import CourseExchange, ExchangeFailed
+from nnlab.serve.feedback import generate_feedback
+from nnlab.serve.handins import (
+    Listed,
+    content_problems,
+    handed_in_at,
+    notebook_names,
+    read_secret,
+    shown_time,
+    time_problem,
+    unsafe_name,
+)
+from nnlab.serve.journal import (
+    COLLECTED,
+    GRADED,
+    HELD,
+    NOT_GRADED,
+    NOTIFIED,
+    RELEASED,
+    SEEN,
+    SUPERSEDED,
+    HandIn,
+    Journal,
+)
+from nnlab.serve.lock import ServiceLock
+from nnlab.serve.queue import limit_text, next_attempt, next_batch
+from nnlab.serve.settings import Serve
+
+STEP_TRIES = 3   # an exchange step that fails this often for one hand-in gives up on it (its student is told)
+
+
+class ServiceStopped(Exception):
+    """The service cannot go on: the message says why."""
+
+
+class Service:
+    def __init__(self, course: Course, log: logging.Logger | None = None, verbose: bool = False):
+        self.course, self.verbose = course, verbose
+        self.settings = Serve(config=course.config)
+        self.log = log or logging.getLogger("nnlab.serve")
+        self.exchange = CourseExchange(course, self.log)
+        self.assignments = set(course.source_assignments())
+        self.journal: Journal | None = None
+        self.grader: Grader | None = None
+        self.restarts = 0
+        self.stopping = False
+        self.listed: dict[str, Listed] = {}         # hand-in name -> as the exchange last listed it
+        self.tries: dict[str, int] = {}             # hand-in name -> failed exchange steps
+        self.told_unknown: set[str] = set()
+        self.sorted_out: set[str] = set()           # hand-in names sorted out by this process
+
+    # -- the process --------------------------------------------------------------------------
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT (the current step is finished first; a second signal stops at once)."""
+        lock = ServiceLock(self.course)
+        lock.acquire()
+        previous = {s: signal.signal(s, self._stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.journal = Journal.of(self.course)
+            self._resume()
+            while not self.stopping:
+                if not self.turn():
+                    self._sleep(self.settings.poll_interval)
+            self.log.info("stopped: every step in hand finished, the rest resumes at the next start")
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if self.grader is not None:
+                self.grader.close()
+            if self.journal is not None:
+                self.journal.close()
+            lock.release()
+
+    def _stop(self, signum, frame) -> None:
+        if self.stopping:
+            raise KeyboardInterrupt   # a second signal: stop now, the journal resumes the step in hand
+        self.stopping = True
+        self.log.info("%s: stopping after the step in hand", signal.Signals(signum).name)
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < end:
+            time.sleep(min(0.1, end - time.monotonic()) if end > time.monotonic() else 0)
+
+    def _resume(self) -> None:
+        """After a stop at any moment: half-written autograded folders go (their students are graded again),
+        and the journal says where each hand-in was."""
+        for a in sorted(self.assignments):
+            for student, folder in check(self.course, a).unfinished.items():
+                self.log.info("%s/%s: %s was half-written when the service stopped: graded again",
+                              a, student, self.course.show(folder))
+        waiting = self.journal.waiting()
+        if self.journal.handins:
+            self.log.info("journal %s: %d hand-in(s), %d still to grade%s", self.journal.path, len(self.journal.handins),
+                          len(waiting), f", {self.journal.torn} torn line(s) left out" if self.journal.torn else "")
+
+    # -- one turn -------------------------------------------------------------------------------
+    def turn(self) -> bool:
+        """One turn of the loop; False when there was nothing to do (the loop then waits a poll interval)."""
+        try:
+            self.see(self.exchange.inbound())
+        except ExchangeFailed as exc:
+            self.log.error("%s", exc)
+            return False
+        self._notify_pending()
+        self._release_pending()
+        batch = next_batch(self.journal, time.time(), self.settings.batch or self._workers())
+        if not batch or self.stopping:
+            return False
+        self.grade(batch)
+        return True
+
+    def _workers(self) -> int:
+        return BatchGrading(config=self.course.config).workers
+
+    # -- seeing hand-ins ------------------------------------------------------------------------
+    def see(self, listed: list[Listed]) -> None:
+        """Journal and sort out each hand-in not seen before."""
+        for item in listed:
+            self.listed[item.name] = item
+        for item in listed:
+            if item.name in self.journal.handins:
+                continue
+            if item.assignment not in self.assignments:
+                if item.name not in self.told_unknown:
+                    self.told_unknown.add(item.name)
+                    self.log.warning("%s: not an assignment of this course (%s): left in the exchange",
+                                     item.name, ", ".join(sorted(self.assignments)))
+                continue
+            folder = item.local()
+            self.journal.record(None, SEEN, name=item.name, student=item.student, assignment=item.assignment,
+                                handed_in=item.timestamp,
+                                notebooks=notebook_names(folder, self.course.notebooks(item.assignment)))
+            self._sort_out(self.journal.handins[item.name], item)
+        for handin in [h for h in self.journal.waiting() if h.state == SEEN and h.name in self.listed]:
+            self._sort_out(handin, self.listed[handin.name])   # after a restart: a hand-in seen, not sorted out
+
+    def _sort_out(self, handin: HandIn, item: Listed) -> None:
+        """A hand-in not graded (why), held (over the attempt limit), or waiting; the older waiting hand-ins of
+        its student at its assignment replaced by it."""
+        if handin.state != SEEN or handin.name in self.sorted_out:
+            return
+        self.sorted_out.add(handin.name)
+        why = self._problem(handin, item)
+        if why:
+            self.log.warning("%s: not graded: %s", handin.name, why)
+            self.journal.record(handin, NOT_GRADED, why=why)
+            self._set_aside(item)
+            self.notify(handin)
+            return
+        newest = self._replace_older(handin)
+        due = next_attempt(self.journal, self.settings, newest, time.time())
+        if due and newest.state == SEEN:
+            self.log.info("%s: over the attempt limit, graded at %s", newest.name, shown_time(due))
+            self.journal.record(newest, HELD, due=due)
+            self.notify(newest)
+
+    def _problem(self, handin: HandIn, item: Listed) -> str:
+        why = unsafe_name(item) or time_problem(item, handin.seen, self.settings.clock_skew_minutes)
+        folder = item.local()
+        if why or folder is None:
+            return why
+        problems = content_problems(folder, item.assignment, self.course.notebooks(item.assignment),
+                                    1000 * self.course.max_dir_size)
+        if problems:
+            return "; ".join(problems)
+        stamp = folder / "timestamp.txt"
+        written = stamp.read_text(errors="replace").strip() if stamp.is_file() and stamp.stat().st_size < 200 else None
+        if written != item.timestamp:
+            return f"its timestamp.txt ({written!r}) is not its time in the exchange ({item.timestamp})"
+        return ""
+
+    def _replace_older(self, handin: HandIn) -> HandIn:
+        """Of the student's hand-ins of the assignment still waiting and not yet collected, the newest stays
+        (the one nbgrader's collect takes), the others are replaced by it; returns the newest."""
+        waiting = [h for h in self.journal.of_student(handin.student, handin.assignment) if h.state in (SEEN, HELD)]
+        newest = max(waiting, key=lambda h: (handed_in_at(h.handed_in).timestamp(), h.name))
+        for older in waiting:
+            if older is not newest:
+                self.log.info("%s: replaced by %s before it was graded", older.name, newest.name)
+                self.journal.record(older, SUPERSEDED, why=newest.handed_in)
+                self.notify(older)
+        return newest
+
+    def _set_aside(self, item: Listed) -> None:
+        """A hand-in not graded leaves the inbound (kept under .nnlab/serve/set-aside/): nbgrader's collect
+        takes a student's newest hand-in by its time, and would take this one, or fail on its time."""
+        folder = item.local()
+        if folder is None:
+            return
+        kept = work_folder(self.course.root, "serve") / "set-aside" / item.name
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder), str(kept))
+        except OSError as exc:
+            self.log.error("%s: cannot move it out of the exchange's inbound (%s): collecting %s's hand-ins of %s "
+                           "may fail until it is removed", item.name, exc, item.student, item.assignment)
+
+    def _folder_of(self, handin: HandIn) -> Path | None:
+        item = self.listed.get(handin.name)
+        if item is not None and item.local() is not None:
+            return item.local()
+        kept = work_folder(self.course.root, "serve") / "set-aside" / handin.name
+        return kept if kept.is_dir() else None
+
+    # -- telling a student about a hand-in not graded (yet) ---------------------------------------
+    def notify(self, handin: HandIn) -> None:
+        """The page of a held, replaced or not graded hand-in, released to its student."""
+        notice = {HELD: lambda: notices.held(shown_time(handin.due), limit_text(self.settings, handin.assignment)),
+                  SUPERSEDED: lambda: notices.superseded(handin.why),
+                  NOT_GRADED: lambda: notices.not_graded(handin.why)}[handin.state]()
+        folder = self._folder_of(handin)
+        secret = read_secret(folder) if folder is not None and not folder.is_symlink() else None
+        if secret is None or unsafe_name(Listed(handin.student, handin.assignment, "", "", "")):
+            self.log.warning("%s: its student cannot be told (no readable submission secret in the hand-in)", handin.name)
+            self.journal.record(handin, NOTIFIED, page=False)
+            return
+        try:
+            notices.release_notice(self.course, self.exchange, handin.student, handin.assignment, handin.notebooks,
+                                   shown_time(handin.seen), secret, handin.handed_in, notice)
+        except (ExchangeFailed, OSError) as exc:
+            self.log.error("%s: %s", handin.name, exc)
+            if self._failed_again(handin):
+                self.journal.record(handin, NOTIFIED, page=False)
+            return
+        self.journal.record(handin, NOTIFIED, page=True)
+
+    def _notify_pending(self) -> None:
+        for handin in list(self.journal.handins.values()):
+            if handin.state in (HELD, SUPERSEDED, NOT_GRADED) and not handin.notified:
+                self.notify(handin)
+
+    def _failed_again(self, handin: HandIn) -> bool:
+        """One more failed step of `handin`; True when it has failed STEP_TRIES times."""
+        self.tries[handin.name] = self.tries.get(handin.name, 0) + 1
+        return self.tries[handin.name] >= STEP_TRIES
+
+    # -- grading ------------------------------------------------------------------------------
+    def grade(self, batch: list[HandIn]) -> None:
+        """Collect, grade, and release the feedback of a batch of hand-ins of one assignment."""
+        assignment = batch[0].assignment
+        collected = [h for h in (self._collect(h) for h in batch) if h is not None]
+        if not collected:
+            return
+        run = self._graded(assignment, [h.student for h in collected])
+        if run is None:
+            return
+        graded = []
+        for handin in collected:
+            records = [n for n in run.notebooks if n.student == handin.student and n.assignment == assignment]
+            failed = [n for n in records if n.status is Status.FAILED]
+            if run.stopped and failed:
+                continue   # the Dask scheduler went away: graded again, here, at the next turn
+            if failed or not records:
+                why = failed[0].error if failed else "the grader found nothing to grade in it"
+                self.journal.record(handin, NOT_GRADED, why=f"grading failed: {why}")
+                self.notify(handin)
+                continue
+            self.journal.record(handin, GRADED, notebooks=sum(n.status is Status.GRADED for n in records),
+                                seconds=round(sum(n.seconds for n in records), 3),
+                                student_seconds=round(sum(n.student_seconds for n in records), 3))
+            graded.append(handin)
+        self.release(assignment, graded)
+
+    def _collect(self, handin: HandIn) -> HandIn | None:
+        """`handin` in submitted/ (collected now, unless it already was); None when it is not to be graded now."""
+        if handin.state in (COLLECTED, GRADED):
+            return handin
+        s, a = handin.student, handin.assignment
+        try:
+            self.see(self.exchange.inbound(s, a))   # a newer hand-in of theirs replaces this one first
+        except ExchangeFailed as exc:
+            self.log.error("%s", exc)
+            return None
+        handin = self.journal.handins[handin.name]
+        if handin.state not in (SEEN, HELD):
+            return None
+        try:
+            self.exchange.collect(s, a)
+        except ExchangeFailed as exc:
+            self.log.error("%s: %s", handin.name, exc)
+            if self._failed_again(handin):
+                self.journal.record(handin, NOT_GRADED, why=f"it could not be collected ({exc})")
+                self.notify(handin)
+            return None
+        stamp = self.course.submitted(s, a) / "timestamp.txt"
+        collected = stamp.read_text(errors="replace").strip() if stamp.is_file() else ""
+        if collected != handin.handed_in:
+            why = (f"its time {handin.handed_in} is not later than your hand-in of {collected}, collected before"
+                   if collected else "it could not be collected")
+            self.log.warning("%s: not graded: %s", handin.name, why)
+            self.journal.record(handin, NOT_GRADED, why=why)
+            self.notify(handin)
+            return None
+        self.journal.record(handin, COLLECTED)
+        return handin
+
+    def _graded(self, assignment: str, students: list[str]):
+        """The grader's run over `students`' submissions of `assignment`; None when the grader failed (the
+        hand-ins stay collected and are graded at the next turn)."""
+        if self.grader is None:
+            self.grader = Grader(self.course, self.verbose)
+        try:
+            run = self.grader.grade([assignment], students=students)
+        except ClusterError as exc:
+            self._local_grading(str(exc))
+            return None
+        except Exception as exc:  # a worker or nbgrader's writer crashed: a fresh grader, up to the cap
+            self._restart_grader(f"{type(exc).__name__}: {exc}")
+            return None
+        if run.stopped:
+            self._local_grading(run.stopped)
+        return run
+
+    def _local_grading(self, why: str) -> None:
+        from traitlets.config import Config
+
+        self.log.error("%s: grading on this machine's workers from now on (restart the service to use the "
+                       "scheduler again)", why)
+        self.grader.close()
+        self.grader = None
+        self.course.update_config(Config({"BatchGrading": {"scheduler": ""}}))
+
+    def _restart_grader(self, why: str) -> None:
+        self.restarts += 1
+        self.log.error("the grader failed (%s): restart %d of at most %d", why, self.restarts,
+                       self.settings.grader_restarts)
+        try:
+            self.grader.close()
+        except Exception as exc:  # its workers may already be gone
+            self.log.warning("closing the failed grader: %s", exc)
+        self.grader = None
+        if self.restarts > self.settings.grader_restarts:
+            raise ServiceStopped(f"the grader failed {self.restarts} times (last: {why})")
+
+    # -- feedback -----------------------------------------------------------------------------
+    def release(self, assignment: str, graded: list[HandIn]) -> None:
+        """Generate and release the feedback of graded hand-ins of `assignment`."""
+        if not graded:
+            return
+        missing = set(generate_feedback(self.course, assignment, [h.student for h in graded], self.log))
+        for handin in graded:
+            stamp = self.course.feedback(handin.student, assignment) / "timestamp.txt"
+            if handin.student in missing or not stamp.is_file() or stamp.read_text().strip() != handin.handed_in:
+                self.log.error("%s: graded, but its feedback page could not be made: tried again at the next turn",
+                               handin.name)
+                continue
+            try:
+                self.exchange.release_feedback(handin.student, assignment)
+            except ExchangeFailed as exc:
+                self.log.error("%s: %s", handin.name, exc)
+                continue
+            self.journal.record(handin, RELEASED)
+            self.log.info("%s: graded, feedback released %.1f s after it was handed in", handin.name,
+                          time.time() - handed_in_at(handin.handed_in).timestamp())
+
+    def _release_pending(self) -> None:
+        """Hand-ins graded whose feedback was not released (a stop between the two)."""
+        pending: dict[str, list[HandIn]] = {}
+        for handin in self.journal.handins.values():
+            if handin.state == GRADED:
+                pending.setdefault(handin.assignment, []).append(handin)
+        for assignment, graded in pending.items():
+            self.release(assignment, graded)
+
+
+def service_log(verbose: bool = False) -> logging.Logger:
+    """The service's log: a line an event, with its time, on stderr (systemd's journal takes it from there)."""
+    log = logging.getLogger("nnlab.serve")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+    return log
+
+
+__all__ = ["RELEASED", "Service", "ServiceStopped", "service_log"]

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from nnlab.autograde.sandboxed_execute import is_linked
 from nnlab.batch import state
-from nnlab.batch.nbgrader_adapter import autograde, autograde_app, finish_app, forced, speedups
+from nnlab.batch.nbgrader_adapter import autograde, autograde_app, finish_app, forced, speedups, worker_steps
 from nnlab.batch.progress import Progress
 from nnlab.batch.run import BatchGrading, BatchRun, GradingStopped, NotebookRecord, Status, log_file, save_run
-from nnlab.batch.workers import Job, JobResult, grade_job, sanitized, worker_pool
+from nnlab.batch.workers import Job, JobResult, finish_job, grade_job, sanitized, worker_pool
 from nnlab.course import Course
 from nnlab.diagnose import diagnose_assignment
+from nnlab.digest import file_digest
 from nnlab.graders.budgets import solution_times
 from nnlab.graders.settings import Grading
 from nnlab.resume import clear_unfinished_autogrades, unfinished_autogrades
@@ -64,26 +65,42 @@ class Plan:
 
 
 class Prefetched:
-    """SandboxedExecute's source of results made by the workers."""
+    """The workers' results, as nbgrader's autograde here asks for them: a notebook's grade for
+    SandboxedExecute (called), or the notebook the worker prepared for the writer to record (`prepared`)."""
 
-    def __init__(self, futures: dict[tuple, Future]):
+    def __init__(self, futures: dict[tuple, Future], jobs: list[Job]):
         self.futures = futures
+        self.paths = {os.path.realpath(j.path): (j.student, j.assignment, j.notebook) for j in jobs}
         self.used: dict[tuple, JobResult] = {}
 
     def __deepcopy__(self, memo) -> "Prefetched":
         return self   # nbconvert deep-copies each notebook's resources; this is a service, not data
 
-    def __call__(self, student: str, assignment: str, notebook: str, digest: str):
-        future = self.futures.get((student, assignment, notebook))
+    def result(self, key: tuple) -> JobResult | None:
+        """The workers' result of (student, assignment, notebook), once they have it; None when not theirs."""
+        future = self.futures.get(key)
         if future is None:
             return None
         result: JobResult = future.result()
-        self.used[(student, assignment, notebook)] = result
+        self.used[key] = result
         if result.lost:
             raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
-        if result.grade is None or result.grade.digest != digest:
+        return result
+
+    def __call__(self, student: str, assignment: str, notebook: str, digest: str):
+        result = self.result((student, assignment, notebook))
+        if result is None or result.grade is None or result.grade.digest != digest:
             return None   # nbgrader's own sanitizing saw other cells: grade them here
         return result.grade
+
+    def prepared(self, path: str):
+        """The notebook a worker prepared from the submitted notebook at `path`, when the file is still the
+        one the worker read; else None (nbgrader then runs every step here)."""
+        key = self.paths.get(os.path.realpath(path))
+        result = self.result(key) if key else None
+        if result is None or result.prepared is None or file_digest(path) != result.prepared.source:
+            return None
+        return result.prepared
 
 
 class Grader:
@@ -192,7 +209,7 @@ class Grader:
         app, pool = self._started()
         cluster = self._cluster_now()
         progress = Progress(len(plan.jobs))
-        prefetched = Prefetched(_submit(plan.jobs, pool, cluster, progress))
+        prefetched = Prefetched(_submit(plan.jobs, pool, cluster, progress), plan.jobs)
         recorded = _recorder(self.course, plan, progress)
         began = time.thread_time()   # this thread's CPU time: nbgrader's own work, not its waiting
         try:
@@ -215,7 +232,7 @@ class Grader:
         `student_id_exclude`, naming every other student collected)."""
         collected = self.course.students_in(self.course.submitted_directory, assignment)
         others = [s for s in collected if s not in students] if students is not None else []
-        return autograde(app, assignment, prefetched, recorded, exclude=others)
+        return autograde(app, assignment, prefetched, recorded, exclude=others, steps=worker_steps(app.config))
 
 
 def grade_class(course: Course, assignments: list[str], verbose: bool = False) -> BatchRun:
@@ -225,13 +242,40 @@ def grade_class(course: Course, assignments: list[str], verbose: bool = False) -
 
 
 def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, Future]:
-    """Every job to the workers: graded by the local pool, or sanitized there and graded by the cluster."""
+    """Every job to the workers: graded by the local pool, or sanitized there, graded by the cluster and
+    prepared for the writer there again."""
     futures = {}
     for j in jobs:
-        future = cluster.grade(j, pool.submit(sanitized, j)) if cluster else pool.submit(grade_job, j)
+        future = (_then(cluster.grade(j, pool.submit(sanitized, j)), pool, finish_job) if cluster
+                  else pool.submit(grade_job, j))
         futures[(j.student, j.assignment, j.notebook)] = future
         future.add_done_callback(lambda f, j=j: progress.grade(f"{j.assignment}/{j.student}", lost=_lost(f)))
     return futures
+
+
+def _then(graded: Future, pool, step) -> Future:
+    """A future of `step(result)` run by the pool once `graded` has a result with a grade; of the result as
+    it is otherwise, or when the pool cannot take the step (the run is stopping)."""
+    out: Future = Future()
+
+    def settle(result: JobResult) -> None:
+        if out.set_running_or_notify_cancel():   # False: the run cancelled it
+            out.set_result(result)
+
+    def chain(done: Future) -> None:
+        if done.cancelled():
+            out.cancel()
+            return
+        result = done.result()
+        if result.grade is None or result.lost:
+            return settle(result)
+        try:
+            stepped = pool.submit(step, result)
+        except RuntimeError:   # the pool is shut down
+            return settle(result)
+        stepped.add_done_callback(lambda f: settle(result if f.cancelled() or f.exception() else f.result()))
+    graded.add_done_callback(chain)
+    return out
 
 
 def _lost(future: Future) -> bool:

@@ -9,8 +9,12 @@ tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader chang
 - `sanitizer`: the notebook as autograde's first pass leaves it, for the workers (Autograde's
   `sanitize_preprocessors` on an exporter of its own; a new Autograde reads submitted/ because its
   class attribute `_sanitizing` starts True);
+- `finisher`: the notebook as the second pass's steps that change only the notebook leave it (the
+  leading `autograde_preprocessors` named in NOTEBOOK_STEPS), for the workers;
 - `prefetching_converter`: autograde's converter whose every notebook's resources carry the
-  workers' results to SandboxedExecute (an override of `init_single_notebook_resources`);
+  workers' results to SandboxedExecute (an override of `init_single_notebook_resources`) and which,
+  given a worker's `Prepared` notebook, records it (its exporter reads the worker's notebook instead
+  of the file, and only the steps that write the gradebook run here);
 - `gradebook_warnings`: nbgrader's gradebook code without its harmless SQLAlchemy 2 warnings;
 - `generate_into_gradebook`: `nbgrader generate_assignment` for an assignment handed out without it
   (through an LMS), its student version written to a scratch folder instead of release/ (nbgrader's
@@ -27,6 +31,7 @@ import re
 import tempfile
 import types
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -74,7 +79,8 @@ def forced(config) -> bool:
 # -- the converters -------------------------------------------------------------------------
 def sanitizer(app) -> Callable[[str], str]:
     """A function: a submitted notebook's path -> the notebook (JSON) as autograde's sanitizing pass
-    leaves it, with the course's `Autograde.sanitize_preprocessors`; it opens the gradebook read-only."""
+    leaves it, with the course's `Autograde.sanitize_preprocessors`; it opens the gradebook read-only.
+    What the steps log goes to `app.log` (a worker captures it: `captured_log`)."""
     from nbgrader.converters import Autograde
 
     converter = Autograde(coursedir=app.coursedir, parent=app)
@@ -90,30 +96,156 @@ def sanitizer(app) -> Callable[[str], str]:
     return sanitize
 
 
-def prefetching_converter(app, assignment: str, prefetched: Callable,
-                          recorded: Callable[[str], None] | None = None):
-    """nbgrader's Autograde converter of `assignment` (as `AutogradeApp.start` makes it) whose every
-    notebook's resources carry `prefetched` for SandboxedExecute, under `resources["nnlab"]`;
-    `recorded(path)` is called with each submitted notebook's path once nbgrader is done with it (both
-    passes of `Autograde.convert_single_notebook`: its files written, its grades in the gradebook),
-    or has given up on it."""
+# -- the workers' share of nbgrader's second pass --------------------------------------------
+# The steps of autograde known to change the notebook alone (some read the gradebook, none writes
+# it). A worker runs the first pass when every one of its steps is here, and the leading steps of the
+# second pass that are here; the gradebook writer then runs only the second pass's remaining steps
+# (SaveAutoGrades, AssignLatePenalties, ...). A step a course adds that is not here runs in the
+# writer, with every step after it.
+NOTEBOOK_STEPS = frozenset({
+    "nbgrader.preprocessors.clearoutput.ClearOutput",
+    "nbgrader.preprocessors.deduplicateids.DeduplicateIds",
+    "nbgrader.preprocessors.overwritekernelspec.OverwriteKernelspec",
+    "nbgrader.preprocessors.overwritecells.OverwriteCells",
+    "nbgrader.preprocessors.checkcellmetadata.CheckCellMetadata",
+    "nbgrader.preprocessors.ignorepattern.IgnorePattern",
+    "nbgrader.preprocessors.limitoutput.LimitOutput",
+    "nbconvert.preprocessors.clearmetadata.ClearMetadataPreprocessor",
+    "nnlab.autograde.repair_metadata.RepairCellMetadata",
+    "nnlab.autograde.sanitize.SanitizeStudentContent",
+    "nnlab.autograde.sandboxed_execute.SandboxedExecute",
+})
+
+
+def _step_name(step) -> str:
+    if isinstance(step, str):
+        return step
+    step = step if isinstance(step, type) else type(step)
+    return f"{step.__module__}.{step.__qualname__}"
+
+
+def worker_steps(config) -> int:
+    """How many leading steps of autograde's second pass a worker runs for the course's `config`: 0 when a
+    step of the first pass is not known to change the notebook alone (the writer then runs both passes)."""
+    from nbgrader.converters import Autograde
+
+    converter = Autograde(coursedir=None, config=config)
+    if not all(_step_name(step) in NOTEBOOK_STEPS for step in converter.sanitize_preprocessors):
+        return 0
+    steps = [_step_name(step) for step in converter.autograde_preprocessors]
+    return next((i for i, name in enumerate(steps) if name not in NOTEBOOK_STEPS), len(steps))
+
+
+@dataclass
+class Prepared:
+    """A notebook as nbgrader's autograde would make it, made by a worker so that the gradebook writer only
+    records it: after the first pass, after the second pass's leading steps that change only the
+    notebook, and what those steps logged, in order."""
+    source: str                                   # the digest of the submitted file the worker read
+    sanitized: object                             # NotebookNode: the first pass's notebook
+    finished: object                              # NotebookNode: the second pass's worker steps' notebook
+    sanitize_log: list[tuple[int, str]] = field(default_factory=list)   # (level, message)
+    finish_log: list[tuple[int, str]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def captured_log(app) -> Iterator[list[tuple[int, str]]]:
+    """The records `app.log` gets inside the block, as (level, message), instead of its handlers: a worker
+    hands what its steps logged to the writer, which logs them once, in the notebook's place."""
+    records: list[tuple[int, str]] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append((record.levelno, record.getMessage()))
+    kept, app.log.handlers = app.log.handlers, [handler]
+    try:
+        yield records
+    finally:
+        app.log.handlers = kept
+
+
+def finisher(app, steps: int) -> Callable:
+    """A function: (student, assignment, notebook, the first pass's notebook, the worker's NotebookGrade) ->
+    the notebook after the first `steps` steps of autograde's second pass (SandboxedExecute takes the grade)."""
+    from nbconvert.exporters import Exporter
+    from nbgrader.converters import Autograde
+
+    converter = Autograde(coursedir=app.coursedir, parent=app)
+    converter._sanitizing = False    # the second pass: its resources point at the notebook in autograded/
+    exporter = Exporter(parent=converter, config=converter.config)   # the base exporter returns the notebook
+    for preprocessor in converter.autograde_preprocessors[:steps]:
+        exporter.register_preprocessor(preprocessor)   # as nbgrader registers them: each enabled by its config
+
+    def finish(student: str, assignment: str, notebook: str, sanitized, grade):
+        path = os.path.join(converter._format_source(assignment, student), f"{notebook}.ipynb")
+        resources = converter.init_single_notebook_resources(path)
+        resources["nnlab"] = {"prefetched": lambda *_: grade}
+        finished, _ = exporter.from_notebook_node(sanitized, resources)
+        return finished
+    return finish
+
+
+def prefetching_converter(app, assignment: str, prefetched, recorded: Callable[[str], None] | None = None,
+                          steps: int = 0):
+    """nbgrader's Autograde converter of `assignment` (as `AutogradeApp.start` makes it) that records what the
+    workers made. `prefetched`: the run's results, a function (student, assignment, notebook, cells digest) ->
+    NotebookGrade or None for SandboxedExecute (under `resources["nnlab"]`), whose `prepared(path)` is the
+    worker's `Prepared` notebook of a submitted notebook or None; `steps`: how many leading steps of the
+    second pass the workers ran (`worker_steps`). Given a Prepared notebook, the first pass writes the worker's
+    notebook and the second runs only the steps after those. `recorded(path)` is called with each submitted
+    notebook's path once nbgrader is done with it (both passes: its files written, its grades in the
+    gradebook), or has given up on it."""
     from nbgrader.converters import Autograde
 
     class PrefetchingAutograde(Autograde):
+        _taken: Prepared | None = None
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.exporter_class = _taking(self.exporter_class)
+
         def init_single_notebook_resources(self, notebook_filename):
             resources = super().init_single_notebook_resources(notebook_filename)
             resources["nnlab"] = {"prefetched": prefetched}
+            if self._taken is not None:
+                taken = self._taken
+                resources["nnlab"]["taken"] = ((taken.sanitized, taken.sanitize_log) if self._sanitizing
+                                               else (taken.finished, taken.finish_log))
             return resources
+
+        def _init_preprocessors(self):
+            if self._taken is None:
+                return super()._init_preprocessors()
+            self.exporter._preprocessors = []
+            if not self._sanitizing:
+                for preprocessor in self.autograde_preprocessors[steps:]:
+                    self.exporter.register_preprocessor(preprocessor)
 
         def convert_single_notebook(self, notebook_filename):
             try:
+                self._taken = prefetched.prepared(notebook_filename) if steps else None
                 super().convert_single_notebook(notebook_filename)
             finally:
+                self._taken = None
                 if recorded is not None:
                     recorded(notebook_filename)
 
     app.coursedir.assignment_id = assignment
     return PrefetchingAutograde(coursedir=app.coursedir, parent=app)
+
+
+def _taking(exporter_class):
+    """`exporter_class` made to read, when a notebook's resources carry one (`resources["nnlab"]["taken"]`), the
+    worker's notebook instead of the file, after logging what the worker's steps logged."""
+    class Taking(exporter_class):
+        def from_file(self, file_stream, resources=None, **kw):
+            taken = (resources or {}).get("nnlab", {}).get("taken")
+            if taken is None:
+                return super().from_file(file_stream, resources, **kw)
+            notebook, log = taken
+            for level, message in log:
+                self.log.log(level, "%s", message)
+            return self.from_notebook_node(notebook, resources, **kw)
+    Taking.__name__ = Taking.__qualname__ = f"Taking{exporter_class.__name__}"
+    return Taking
 
 
 # nbgrader 0.9.6's `Gradebook.add_submission` (nbgrader/api.py) builds the new SubmittedAssignment with
@@ -145,17 +277,17 @@ def gradebook_warnings() -> Iterator[None]:
         yield
 
 
-def autograde(app, assignment: str, prefetched: Callable, recorded: Callable[[str], None] | None = None,
-              exclude: list[str] = ()) -> bool:
+def autograde(app, assignment: str, prefetched, recorded: Callable[[str], None] | None = None,
+              exclude: list[str] = (), steps: int = 0) -> bool:
     """`nbgrader autograde ASSIGNMENT [--CourseDirectory.student_id_exclude=...]` in this process; False
-    when some submissions failed (nbgrader grades the others and logs why). `recorded`: see
-    `prefetching_converter`; `exclude`: students left out of this run."""
+    when some submissions failed (nbgrader grades the others and logs why). `prefetched`, `recorded`,
+    `steps`: see `prefetching_converter`; `exclude`: students left out of this run."""
     from nbgrader.converters import NbGraderException
 
     app.coursedir.student_id_exclude = ",".join(exclude)
     try:
         with gradebook_warnings():
-            prefetching_converter(app, assignment, prefetched, recorded).start()
+            prefetching_converter(app, assignment, prefetched, recorded, steps).start()
     except NbGraderException:
         return False
     finally:
@@ -234,8 +366,10 @@ def _raised(traceback: list[str]) -> str:
 # -- speedups -------------------------------------------------------------------------------
 # nbgrader opens a new database engine for every preprocessor of every notebook (some ten per
 # notebook), and SQLAlchemy compiles every query again for each new engine: while the batch runs,
-# one engine a database URL is kept, so each query is compiled once. Each Gradebook also inspects
-# the database and creates missing tables; once per engine is enough. nbgrader checks cell metadata
+# one engine a database URL is kept, so each query is compiled once, and its connections stay open
+# (a Gradebook's `close` disposes of its engine: here that waits for the end of the batch). Each
+# Gradebook also inspects the database, creates missing tables and makes sure the course's row is
+# there (a query and a commit); once per engine is enough. nbgrader checks cell metadata
 # with `jsonschema.validate`, which validates the schema itself again for every cell: here the
 # validator of a schema is made once. Both keep nbgrader's behaviour (the same queries, the same
 # schema and errors). Forked workers inherit them.
@@ -247,9 +381,23 @@ def _shared_engine(create_engine):
     def create(url, *args, **kwargs):
         key = (os.getpid(), str(url))   # never share an engine across a fork
         if key not in _engines:
-            _engines[key] = create_engine(url, *args, **kwargs)
+            engine = _engines[key] = create_engine(url, *args, **kwargs)
+            engine.dispose = lambda *args, **kwargs: None   # the batch's end disposes of it (speedups)
         return _engines[key]
     return create
+
+
+def _course_checked_once(check_course):
+    checked: set[tuple[int, str]] = set()
+
+    def check_once(gradebook, course_id: str = "default_course", **kwargs):
+        key = (id(gradebook.engine), course_id)
+        if kwargs or key not in checked:
+            course = check_course(gradebook, course_id=course_id, **kwargs)
+            checked.add(key)
+            return course
+        return None   # nbgrader's only caller, Gradebook.__init__, does not use it
+    return check_once
 
 
 class _Tables:
@@ -291,7 +439,8 @@ def _cached_validate(jsonschema):
 
 @contextlib.contextmanager
 def speedups() -> Iterator[None]:
-    """nbgrader's gradebook engine shared and its schema validator made once, while the block runs."""
+    """nbgrader's gradebook engine shared (its course checked once) and its schema validator made once,
+    while the block runs."""
     import jsonschema
     import nbgrader.api as api
     import nbgrader.nbgraderformat.common as common
@@ -299,9 +448,10 @@ def speedups() -> Iterator[None]:
     if getattr(api, "_nnlab_speedups", False):   # already on (a batch inside a batch)
         yield
         return
-    originals = (api.create_engine, api.inspect, common.jsonschema)
+    originals = (api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course)
     metadata = api.Base.metadata
     api.create_engine = _shared_engine(api.create_engine)
+    api.Gradebook.check_course = _course_checked_once(api.Gradebook.check_course)
     api.inspect, metadata.create_all = _tables_made_once(api.inspect, metadata.create_all)
     shim = types.SimpleNamespace(**{name: getattr(jsonschema, name) for name in dir(jsonschema)
                                     if not name.startswith("__")})
@@ -311,8 +461,10 @@ def speedups() -> Iterator[None]:
     try:
         yield
     finally:
-        api.create_engine, api.inspect, common.jsonschema = originals
+        api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course = originals
         del metadata.create_all            # the instance attribute: MetaData's own method again
         api._nnlab_speedups = False
         for key in [k for k in _engines if k[0] == os.getpid()]:
-            _engines.pop(key).dispose()
+            engine = _engines.pop(key)
+            del engine.dispose              # the instance attribute: the Engine's own method again
+            engine.dispose()

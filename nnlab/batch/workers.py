@@ -1,5 +1,6 @@
-"""The batch grader's workers: each sanitizes a submitted notebook as nbgrader would and grades
-it in the sandbox, ahead of the single process that writes the gradebook.
+"""The batch grader's workers: each sanitizes a submitted notebook as nbgrader would, grades it in the
+sandbox and runs the steps of nbgrader's second pass that change only the notebook, ahead of the
+single process that writes the gradebook, which then only records it (nbgrader_adapter.Prepared).
 
 Workers are forked from the grading process once nbgrader's configuration is loaded, so each
 uses the course's own sanitizing preprocessors and SandboxedExecute settings. Each keeps one
@@ -9,15 +10,17 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.util import Finalize
 
 import nbformat
 
-from nnlab.batch.nbgrader_adapter import sanitizer
+from nnlab.batch.nbgrader_adapter import Prepared, captured_log, finisher, sanitizer, worker_steps
+from nnlab.digest import file_digest
 from nnlab.graders.budgets import SolutionTimes
 from nnlab.graders.notebook import NotebookGrade, grade_notebook_node
 from nnlab.graders.settings import Grading, stop_launchers
+from nnlab.notebook_format import cells_digest
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,19 @@ class Job:
 class JobResult:
     job: Job
     grade: NotebookGrade | None = None
+    prepared: Prepared | None = None    # what nbgrader's autograde would write, for the writer to record
     error: str = ""
     lost: bool = False      # the grading cluster went away before it was graded: not to be graded here
 
 
 class Worker:
     """One worker process's own state: nbgrader's application, inherited at fork (the course's
-    configuration, a read-only gradebook), and its sanitizing pass, made at its first job."""
+    configuration, a read-only gradebook), and its share of nbgrader's two passes, made at its first job."""
 
     def __init__(self, app):
         self.app = app
-        self._sanitize = None
+        self._sanitize = self._finish = None
+        self._steps = worker_steps(app.config)
 
     def sanitized(self, job: Job) -> str:
         """The notebook (JSON) as nbgrader's sanitizing step leaves it (course config, read-only gradebook)."""
@@ -52,9 +57,10 @@ class Worker:
         return self._sanitize(job.path)
 
     def grade(self, job: Job) -> JobResult:
-        """Sanitize and grade one notebook."""
+        """Sanitize and grade one notebook, then prepare what nbgrader's autograde writes of it."""
         try:
-            notebook = nbformat.reads(self.sanitized(job), as_version=4)
+            source, sanitized, log = self._read(job)
+            notebook = nbformat.from_dict(sanitized)   # a copy to grade: `sanitized` stays as the first pass left it
         except Exception as exc:  # the gradebook writer meets the same problem and reports it
             return JobResult(job, error=error_text(exc))
         try:
@@ -62,7 +68,43 @@ class Worker:
                                         Grading(config=self.app.config), budgets=job.budgets)
         except Exception as exc:
             return JobResult(job, error=error_text(exc))
-        return JobResult(job, grade)
+        return JobResult(job, grade, self.prepare(job, source, sanitized, log, grade))
+
+    def finish(self, result: JobResult) -> JobResult:
+        """`result` of a notebook graded elsewhere (a Dask cluster), with what nbgrader's autograde writes of it
+        prepared here, when the notebook is still the one graded."""
+        if result.grade is None or not self._steps:
+            return result
+        try:
+            source, sanitized, log = self._read(result.job)
+        except Exception:   # the writer meets the same problem and reports it
+            return result
+        if cells_digest(sanitized) != result.grade.digest:
+            return result
+        return replace(result, prepared=self.prepare(result.job, source, sanitized, log, result.grade))
+
+    def _read(self, job: Job) -> tuple[str, object, list]:
+        """(the submitted file's digest, its notebook after nbgrader's first pass, what that pass logged)."""
+        source = file_digest(job.path)
+        with captured_log(self.app) as log:
+            sanitized = nbformat.reads(self.sanitized(job), as_version=4)
+        return source, sanitized, log
+
+    def prepare(self, job: Job, source: str, sanitized, sanitize_log: list, grade: NotebookGrade) -> Prepared | None:
+        """The notebook as nbgrader's two passes leave it before the writer's steps, None when the
+        course's steps leave it all to the writer or the file changed while it was read."""
+        if not self._steps:
+            return None
+        if self._finish is None:
+            self._finish = finisher(self.app, self._steps)
+        try:
+            with captured_log(self.app) as finish_log:
+                finished = self._finish(job.student, job.assignment, job.notebook, sanitized, grade)
+            if file_digest(job.path) != source:
+                return None
+        except Exception:   # the writer runs every step itself and reports what goes wrong
+            return None
+        return Prepared(source, sanitized, finished, sanitize_log, finish_log)
 
 
 # The Worker of this process: set by the pool's initializer in each worker process only (never in the
@@ -78,6 +120,11 @@ def sanitized(job: Job) -> str:
 def grade_job(job: Job) -> JobResult:
     """Sanitize and grade one notebook (runs in a worker)."""
     return _worker.grade(job)
+
+
+def finish_job(result: JobResult) -> JobResult:
+    """A notebook graded elsewhere, prepared for the writer (runs in a worker)."""
+    return _worker.finish(result)
 
 
 def error_text(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ With --scheduler, the class is graded a third time through a Dask scheduler and 
 started on this machine (nnlab.batch.local_cluster, --dask-workers of them): printed besides are
 the per-notebook overhead of going through Dask against the local path, and a scaling table
 (notebooks per second per worker core, and the projected time of 1000 students x 5 notebooks on
-8, 32 and 128 worker cores, from the measured per-notebook cost and the instructor's serial part).
+8, 32, 64 and 128 worker cores, from the measured per-notebook cost and the instructor's serial part).
 
     .venv/bin/python bench/grade_class.py [--students 40] [--assignments perceptron,hinge_loss]
         [--workers W] [--cell-timeout 30] [--keep DIR] [--skip-stock] [--seed 0]
@@ -48,7 +48,7 @@ DISHONEST = {"broken", "looping"}
 MAX_DIFFERENCES = 20
 MiB = 1024 * 1024
 PROJECTED_NOTEBOOKS = 1000 * 5          # a large module: 1000 students, 5 notebooks
-PROJECTED_CORES = (8, 32, 128)
+PROJECTED_CORES = (8, 32, 64, 128)
 
 STOCK_CONFIG = """\
 c = get_config()  # noqa: F821

@@ -263,6 +263,8 @@ class Service:
         collected = [h for h in (self._collect(h) for h in batch) if h is not None]
         if not collected:
             return
+        for handin in collected:
+            self._drop_stale_autograded(handin)
         run = self._graded(assignment, [h.student for h in collected])
         if run is None:
             return
@@ -315,6 +317,18 @@ class Service:
             return None
         self.journal.record(handin, COLLECTED)
         return handin
+
+    def _drop_stale_autograded(self, handin: HandIn) -> None:
+        """An autograded folder of an earlier hand-in goes, so the grader grades the one collected now: the
+        grader takes a folder it has no record of as graded (a service killed after nbgrader wrote it and
+        before the grader recorded it), and would skip the new hand-in."""
+        if handin.state != COLLECTED:
+            return
+        folder = self.course.autograded(handin.student, handin.assignment)
+        stamp = folder / "timestamp.txt"
+        if folder.is_dir() and (not stamp.is_file() or stamp.read_text(errors="replace").strip() != handin.handed_in):
+            self.log.info("%s: %s holds an earlier hand-in: graded afresh", handin.name, self.course.show(folder))
+            shutil.rmtree(folder)
 
     def _graded(self, assignment: str, students: list[str]):
         """The grader's run over `students`' submissions of `assignment`; None when the grader failed (the

@@ -18,6 +18,11 @@ PROJECT = os.path.dirname(HERE)
 BIN = os.path.dirname(sys.executable)   # the course's environment: nbgrader, jupyter, alembic
 COURSE = os.environ.get("NNLAB_COURSE", PROJECT)
 EXCHANGE = os.environ.get("NNLAB_EXCHANGE", "/srv/nbgrader/exchange")
+# The students' servers need JupyterLab and nbgrader only: the bin folder of an environment of their
+# own, without nnlab. The course's environment is an editable install of the project, and what it
+# points at (nnlab/graders, nnlab/reference) must stay closed to students (README, "On a shared
+# JupyterHub"). Unset, students run the course's environment (as the tests do).
+STUDENT_BIN = os.environ.get("NNLAB_STUDENT_BIN", BIN)
 INSTRUCTORS = set(os.environ.get("NNLAB_HUB_INSTRUCTORS", "").split())
 STUDENTS = set(os.environ.get("NNLAB_HUB_STUDENTS", "").split())
 # the student's side: nbgrader's settings (the course, the exchange) and the student's Jupyter
@@ -50,7 +55,9 @@ def course_side(spawner):
         # no course and shows only "Sorry, the formgrader encountered an error"
         spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": COURSE}
     else:
-        spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": STUDENT_CONFIG_PATH}
+        spawner.cmd = [os.path.join(STUDENT_BIN, "jupyterhub-singleuser")]
+        spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": STUDENT_CONFIG_PATH,
+                               "PATH": os.pathsep.join([STUDENT_BIN, "/usr/local/bin", "/usr/bin", "/bin"])}
 
 
 c.Spawner.pre_spawn_hook = course_side

@@ -13,6 +13,7 @@ import json
 
 import nbformat
 import pytest
+from nbgrader.utils import notebook_hash
 from shared_course import SCORE, A, shared_course
 from unix_users import CAN_MAKE_USERS, WHY_NOT
 
@@ -101,3 +102,23 @@ def test_a_student_cannot_read_another_students_hand_in_or_its_secret(term):
         assert done.returncode != 0 and b"Permission denied" in done.stderr, (target, done)
     own = next(cache_of(shared, "ben").glob(f"*+{A}+*")) / "submission_secret.txt"
     assert shared.as_student("ben", "cat", str(own)).stdout, "he reads his own"
+
+
+def test_a_home_others_may_read_gives_away_the_name_of_the_feedback(term):
+    """Why homes must be 0700: the released page is readable by anyone who knows its name, a keyed
+    hash of the hand-in's secret; from a home others may read, Ben takes Ada's secret and so the name.
+    With her home private (above) he cannot read the secret."""
+    shared, *_ = term
+    home = shared.students["ada"].home
+    secret_file = next(cache_of(shared, "ada").glob(f"*+{A}+*")) / "submission_secret.txt"
+    name = f"{notebook_hash(secret=secret_file.read_text(), notebook_id=A)}.html"
+    page = shared.outbound_feedback() / name
+    assert page.exists(), "her released page has this name"
+    assert shared.as_student("ben", "cat", str(page), check=False).returncode == 0, \
+        "the page itself is readable by its name: only the secret hides it"
+    home.chmod(0o755)   # Debian's useradd default
+    try:
+        stolen = shared.as_student("ben", "cat", str(secret_file), check=False)
+    finally:
+        home.chmod(0o700)
+    assert stolen.returncode == 0 and stolen.stdout.decode() == secret_file.read_text()

@@ -43,35 +43,49 @@ def served(tmp_path_factory, fast_config):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NNLAB_EXCHANGE", str(term.workdir / "exchange"))
         service = ServiceProcess(term)
-        names = {
-            "ada": hand_in(term, "ada", answer(term, "right")),
-            "ben": hand_in(term, "ben", answer(term, "release")),
-            "finn": hand_in(term, "finn", b'{"cells": [ this is not JSON'),
-            "gus": forge(term, "gus", {"perceptron.ipynb": _link("/etc/passwd")}),
-            "hal": forge(term, "hal", {"perceptron.ipynb": submit_bytes(term), "data.bin": os.urandom(2 * MAX_KB * 1000)}),
-            "ivy": forge(term, "ivy", {"perceptron.ipynb": submit_bytes(term)}, timestamp="2099-01-01 00:00:00.000000 UTC"),
-            "jon": forge(term, "jon", {"perceptron.ipynb": submit_bytes(term)}, timestamp="yesterday noon"),
-        }
-        found["names"] = names
-        wait_for(lambda: settled(term, names.values()), 300,
-                 "every hand-in released or not graded", service)
-        found["grade while serving"] = nnlab("grade", "perceptron", "--course", term.course)
-        second = ServiceProcess(term, log=term.workdir / "second.log")
-        found["second service"] = (second.process.wait(120), second.output())
-        found["inbound after"] = sorted(p.name for p in inbound(term).iterdir())
-        found["stopped"] = service.stop()
-        found["first run"] = service.output()
-        found["writer after stop"] = refuse_second_writer(course_of(term))
-        found["pages"] = {student: fetch_feedback(term, student) for student in names}
-
+        try:
+            _serve(term, service, found)
+        finally:
+            service.end_session()
         # stopped, ada hands in again; the restarted service grades that one only
         found["ada again"] = hand_in(term, "ada", answer(term, "release"))
         service = ServiceProcess(term, log=term.workdir / "restart.log")
-        wait_for(lambda: states(term).get(found["ada again"]) == "released", 300, "ada's second hand-in released", service)
-        found["restart stopped"] = service.stop()
+        try:
+            wait_for(lambda: states(term).get(found["ada again"]) == "released", 300, "ada's second hand-in released",
+                     service)
+            found["restart stopped"] = service.stop()
+        finally:
+            service.end_session()
         found["ada pages"] = fetch_feedback(term, "ada")
     found["events"] = events(term)
     return found
+
+
+def _serve(term, service, found) -> None:
+    """Every kind of hand-in to the running service; what it did, and what else tried to write meanwhile."""
+    names = {
+        "ada": hand_in(term, "ada", answer(term, "right")),
+        "ben": hand_in(term, "ben", answer(term, "release")),
+        "finn": hand_in(term, "finn", b'{"cells": [ this is not JSON'),
+        "gus": forge(term, "gus", {"perceptron.ipynb": _link("/etc/passwd")}),
+        "hal": forge(term, "hal", {"perceptron.ipynb": submit_bytes(term), "data.bin": os.urandom(2 * MAX_KB * 1000)}),
+        "ivy": forge(term, "ivy", {"perceptron.ipynb": submit_bytes(term)}, timestamp="2099-01-01 00:00:00.000000 UTC"),
+        "jon": forge(term, "jon", {"perceptron.ipynb": submit_bytes(term)}, timestamp="yesterday noon"),
+    }
+    found["names"] = names
+    wait_for(lambda: settled(term, names.values()), 300,
+             "every hand-in released or not graded", service)
+    found["grade while serving"] = nnlab("grade", "perceptron", "--course", term.course)
+    second = ServiceProcess(term, log=term.workdir / "second.log")
+    try:
+        found["second service"] = (second.process.wait(120), second.output())
+    finally:
+        second.end_session()
+    found["inbound after"] = sorted(p.name for p in inbound(term).iterdir())
+    found["stopped"] = service.stop()
+    found["first run"] = service.output()
+    found["writer after stop"] = refuse_second_writer(course_of(term))
+    found["pages"] = {student: fetch_feedback(term, student) for student in names}
 
 
 def submit_bytes(term) -> bytes:

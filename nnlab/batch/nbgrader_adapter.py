@@ -142,7 +142,7 @@ class Prepared:
     records it: after the first pass, after the second pass's leading steps that change only the
     notebook, and what those steps logged, in order."""
     source: str                                   # the digest of the submitted file the worker read
-    sanitized: object                             # NotebookNode: the first pass's notebook
+    sanitized: str                                # the first pass's notebook, as nbgrader writes it (JSON)
     finished: object                              # NotebookNode: the second pass's worker steps' notebook
     sanitize_log: list[tuple[int, str]] = field(default_factory=list)   # (level, message)
     finish_log: list[tuple[int, str]] = field(default_factory=list)
@@ -234,7 +234,9 @@ def prefetching_converter(app, assignment: str, prefetched, recorded: Callable[[
 
 def _taking(exporter_class):
     """`exporter_class` made to read, when a notebook's resources carry one (`resources["nnlab"]["taken"]`), the
-    worker's notebook instead of the file, after logging what the worker's steps logged."""
+    worker's notebook instead of the file, after logging what the worker's steps logged: the first pass's
+    notebook is written as the worker wrote it (it ran every step of that pass), the second pass's goes
+    through the steps left to the writer."""
     class Taking(exporter_class):
         def from_file(self, file_stream, resources=None, **kw):
             taken = (resources or {}).get("nnlab", {}).get("taken")
@@ -243,7 +245,19 @@ def _taking(exporter_class):
             notebook, log = taken
             for level, message in log:
                 self.log.log(level, "%s", message)
-            return self.from_notebook_node(notebook, resources, **kw)
+            if isinstance(notebook, str):
+                resources["output_extension"] = self.file_extension   # all nbgrader's writer needs of the export
+                return notebook, resources
+            self._taking = True
+            try:
+                return self.from_notebook_node(notebook, resources, **kw)
+            finally:
+                self._taking = False
+
+        def _validate_preprocessor(self, nb, preprocessor):
+            # a worker's notebook was checked after each of its steps: here once, after the writer's last step
+            if not getattr(self, "_taking", False) or preprocessor is self._preprocessors[-1]:
+                super()._validate_preprocessor(nb, preprocessor)
     Taking.__name__ = Taking.__qualname__ = f"Taking{exporter_class.__name__}"
     return Taking
 

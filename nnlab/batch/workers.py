@@ -60,7 +60,8 @@ class Worker:
         """Sanitize and grade one notebook, then prepare what nbgrader's autograde writes of it."""
         try:
             source, sanitized, log = self._read(job)
-            notebook = nbformat.from_dict(sanitized)   # a copy to grade: `sanitized` stays as the first pass left it
+            notebook = nbformat.reads(sanitized, as_version=4)
+            pristine = nbformat.from_dict(notebook)   # grading changes `notebook`; the writer's steps start from this
         except Exception as exc:  # the gradebook writer meets the same problem and reports it
             return JobResult(job, error=error_text(exc))
         try:
@@ -68,7 +69,7 @@ class Worker:
                                         Grading(config=self.app.config), budgets=job.budgets)
         except Exception as exc:
             return JobResult(job, error=error_text(exc))
-        return JobResult(job, grade, self.prepare(job, source, sanitized, log, grade))
+        return JobResult(job, grade, self.prepare(job, source, sanitized, pristine, log, grade))
 
     def finish(self, result: JobResult) -> JobResult:
         """`result` of a notebook graded elsewhere (a Dask cluster), with what nbgrader's autograde writes of it
@@ -79,19 +80,22 @@ class Worker:
             source, sanitized, log = self._read(result.job)
         except Exception:   # the writer meets the same problem and reports it
             return result
-        if cells_digest(sanitized) != result.grade.digest:
+        notebook = nbformat.reads(sanitized, as_version=4)
+        if cells_digest(notebook) != result.grade.digest:
             return result
-        return replace(result, prepared=self.prepare(result.job, source, sanitized, log, result.grade))
+        return replace(result, prepared=self.prepare(result.job, source, sanitized, notebook, log, result.grade))
 
-    def _read(self, job: Job) -> tuple[str, object, list]:
-        """(the submitted file's digest, its notebook after nbgrader's first pass, what that pass logged)."""
+    def _read(self, job: Job) -> tuple[str, str, list]:
+        """(the submitted file's digest, its notebook (JSON) after nbgrader's first pass, what that pass logged)."""
         source = file_digest(job.path)
         with captured_log(self.app) as log:
-            sanitized = nbformat.reads(self.sanitized(job), as_version=4)
+            sanitized = self.sanitized(job)
         return source, sanitized, log
 
-    def prepare(self, job: Job, source: str, sanitized, sanitize_log: list, grade: NotebookGrade) -> Prepared | None:
-        """The notebook as nbgrader's two passes leave it before the writer's steps, None when the
+    def prepare(self, job: Job, source: str, sanitized: str, notebook, sanitize_log: list, grade: NotebookGrade
+                ) -> Prepared | None:
+        """The notebook as nbgrader's two passes leave it before the writer's steps (`notebook`: the first pass's,
+        not yet graded), None when the
         course's steps leave it all to the writer or the file changed while it was read."""
         if not self._steps:
             return None
@@ -99,7 +103,7 @@ class Worker:
             self._finish = finisher(self.app, self._steps)
         try:
             with captured_log(self.app) as finish_log:
-                finished = self._finish(job.student, job.assignment, job.notebook, sanitized, grade)
+                finished = self._finish(job.student, job.assignment, job.notebook, notebook, grade)
             if file_digest(job.path) != source:
                 return None
         except Exception:   # the writer runs every step itself and reports what goes wrong

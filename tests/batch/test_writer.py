@@ -100,7 +100,7 @@ def test_a_notebook_changed_after_the_worker_read_it_is_not_taken(tmp_path):
     submitted.write_text(nbformat.writes(nbformat.v4.new_notebook()))
     job = Job("ada", ASSIGNMENT, ASSIGNMENT, str(submitted))
     notebook = nbformat.v4.new_notebook()
-    result = JobResult(job, prepared=Prepared(file_digest(submitted), notebook, notebook))
+    result = JobResult(job, prepared=Prepared(file_digest(submitted), nbformat.writes(notebook), notebook))
     done: Future = Future()
     done.set_result(result)
     prefetched = Prefetched({("ada", ASSIGNMENT, ASSIGNMENT): done}, [job])

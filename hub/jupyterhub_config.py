@@ -1,8 +1,11 @@
 """JupyterHub for the course on one shared machine: every student and instructor a local Unix user.
 
     NNLAB_COURSE=/srv/nnlab/course NNLAB_EXCHANGE=/srv/nbgrader/exchange \\
-    NNLAB_HUB_INSTRUCTORS=instructor NNLAB_HUB_STUDENTS="ada ben" \\
+    NNLAB_HUB_INSTRUCTORS=instructor NNLAB_HUB_STUDENTS="ada ben" NNLAB_SERVE=1 \\
     jupyterhub -f hub/jupyterhub_config.py
+
+With NNLAB_SERVE=1 the Hub also runs `nnlab serve` for the course, as the first instructor: each
+hand-in graded on arrival and its feedback released.
 
 Run as root (it starts each user's server as that user). See the README, "On a shared JupyterHub",
 for what the machine must keep: one Unix user per student named as their student id, private homes,
@@ -61,3 +64,15 @@ def course_side(spawner):
 
 
 c.Spawner.pre_spawn_hook = course_side
+
+
+if os.environ.get("NNLAB_SERVE") == "1" and INSTRUCTORS:
+    # A Hub-managed service: started with the Hub, as the instructor (the course folder, the gradebook
+    # and the course secret in their home are theirs), started again when it exits.
+    c.JupyterHub.services = [{
+        "name": "nnlab-serve",
+        "user": sorted(INSTRUCTORS)[0],
+        "cwd": COURSE,
+        "command": [sys.executable, "-m", "nnlab.cli", "serve", "--course", COURSE],
+        "environment": {"NNLAB_EXCHANGE": EXCHANGE, "PATH": os.pathsep.join([BIN, "/usr/local/bin", "/usr/bin", "/bin"])},
+    }]

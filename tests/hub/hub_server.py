@@ -63,15 +63,17 @@ class Hub:
             pass
 
 
-def start_hub(shared: SharedCourse, instructors: list[str], students: list[str]) -> Hub:
+def start_hub(shared: SharedCourse, instructors: list[str], students: list[str], serve: bool = True) -> Hub:
     """JupyterHub as root (it starts servers as the users) with hub/jupyterhub_config.py, serving
-    `shared`'s course and exchange on 127.0.0.1; its database and cookie secret in a folder of its own."""
+    `shared`'s course and exchange on 127.0.0.1, with `nnlab serve` as its managed service (`serve`);
+    its database and cookie secret in a folder of its own."""
     workdir = shared.base / "jupyterhub"
     workdir.mkdir(mode=0o700)
     port, hub_port, api_port = free_port(), free_port(), free_port()
     env = {**os.environ, "PATH": os.pathsep.join([VENV_BIN, os.environ.get("PATH", "")]),
            "NNLAB_COURSE": str(shared.course), "NNLAB_EXCHANGE": str(shared.exchange),
-           "NNLAB_HUB_INSTRUCTORS": " ".join(instructors), "NNLAB_HUB_STUDENTS": " ".join(students)}
+           "NNLAB_HUB_INSTRUCTORS": " ".join(instructors), "NNLAB_HUB_STUDENTS": " ".join(students),
+           "NNLAB_SERVE": "1" if serve else ""}
     for name in [k for k in env if k.startswith("JUPYTER")]:
         del env[name]   # the test runner's own Jupyter folders are no user's
     command = open_namespace([str(Path(VENV_BIN) / "jupyterhub"), "-f", str(HUB_CONFIG), "--ip=127.0.0.1",
@@ -82,6 +84,7 @@ def start_hub(shared: SharedCourse, instructors: list[str], students: list[str])
         process = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     hub = Hub(f"http://127.0.0.1:{port}", log, process)
+    shared.served = serve
     deadline = time.monotonic() + START_TIMEOUT
     while hub.status("/hub/health") != 200:
         if process.poll() is not None or time.monotonic() > deadline:

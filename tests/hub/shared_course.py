@@ -10,11 +10,13 @@ import json
 import os
 import re
 import shutil
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from nbgrader.utils import notebook_hash
 from unix_users import VENV_BIN, User, shared_folder, unix_users  # tests/unix_users.py
 
 from nnlab.course import PROJECT_ROOT, copy_course
@@ -23,7 +25,6 @@ A = "perceptron"
 COURSE_ID = "nnlab"   # c.CourseDirectory.course_id of course_config.py
 STUDENT_CONFIG = PROJECT_ROOT / "hub" / "student"
 NNLAB = str(Path(VENV_BIN) / "nnlab")
-NBGRADER = str(Path(VENV_BIN) / "nbgrader")
 SCORE = re.compile(r"Score: (?P<score>[0-9.]+) / (?P<total>[0-9.]+)")
 
 
@@ -34,6 +35,7 @@ class SharedCourse:
     course: Path
     instructor: User
     students: dict[str, User]
+    served: bool = False   # `nnlab serve` runs for the course
     log: list[str] = field(default_factory=list)
 
     def student_env(self) -> dict[str, str]:
@@ -61,12 +63,28 @@ class SharedCourse:
         """Where the student's fetched assignment is (path_includes_course: <home>/<course>/<A>)."""
         return self.students[role].home / COURSE_ID / A
 
-    def release_feedback_for(self, role: str) -> None:
-        """The instructor collects, grades and releases feedback so that the student `role` can fetch
-        theirs. The `nnlab serve` service will do this on arrival; until then the steps run here, as the
-        instructor, for every hand-in (the other students' feedback is released alongside theirs)."""
-        for step in ("collect", "grade", "feedback", "release-feedback"):
-            self.as_instructor(NNLAB, step, A)
+    def release_feedback_for(self, role: str, timeout: float = 300) -> None:
+        """The student `role`'s feedback released for their newest hand-in: with `nnlab serve` running
+        (`served`), waited for; without it, the instructor's steps run here, for every hand-in."""
+        if not self.served:
+            for step in ("collect", "grade", "feedback", "release-feedback"):
+                self.as_instructor(NNLAB, step, A)
+            return
+        page = self.feedback_page(role)
+        deadline = time.monotonic() + timeout
+        while not page.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nnlab serve released no feedback for {role} within {timeout:.0f} s "
+                                   f"(waited for {page})")
+            time.sleep(1)
+
+    def feedback_page(self, role: str) -> Path:
+        """Where nbgrader releases the feedback of the student's newest hand-in: a keyed hash of the
+        secret their own copy of it holds (read as root)."""
+        cache = self.students[role].home / ".local" / "share" / "jupyter" / "nbgrader_cache" / COURSE_ID
+        newest = max(cache.glob(f"*+{A}+*"), key=lambda folder: (folder / "timestamp.txt").read_text())
+        secret = (newest / "submission_secret.txt").read_text()
+        return self.outbound_feedback() / f"{notebook_hash(secret=secret, notebook_id=A)}.html"
 
     def answer(self, role: str, notebook: dict) -> None:
         """The student's notebook replaced by `notebook`, written as if they had typed it (theirs)."""
@@ -79,7 +97,8 @@ class SharedCourse:
 def shared_course(*students: str, password: str | None = None, extra_config: str = "") -> Iterator[SharedCourse]:
     """The course copied into a folder of the instructor's (mode 0700), the exchange root made as
     nbgrader documents it (any user may write, 0777), users for the instructor and `students`, and
-    the assignment released; everything removed afterwards."""
+    the assignment released as the instructor releases it (`nnlab release`: generated into the
+    gradebook, then into the exchange); everything removed afterwards."""
     base = shared_folder("nnlab-shared-")
     homes = base / "home"
     homes.mkdir(mode=0o755)
@@ -97,7 +116,7 @@ def shared_course(*students: str, password: str | None = None, extra_config: str
                 os.lchown(path, instructor.uid, instructor.gid)
             course.chmod(0o700)   # the gradebook, the hidden graders' reports, every hand-in
             shared = SharedCourse(base, exchange, course, instructor, users)
-            shared.as_instructor(NBGRADER, "release_assignment", A)
+            shared.as_instructor(NNLAB, "release", A)
             yield shared
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -2,9 +2,10 @@
 (PAM), and each one's JupyterLab runs as that user (LocalProcessSpawner), configured by
 hub/jupyterhub_config.py.
 
-Ada logs in, fetches the assignment in the Assignments panel, answers (her notebook saved through
-her server, as JupyterLab saves it), submits, and once her feedback is released fetches it with
-*Fetch Feedback* and reads her points. Ben hands in an unanswered notebook from the command line:
+`nnlab serve` runs as the Hub's managed service, as the instructor. Ada logs in, fetches the
+assignment in the Assignments panel, answers (her notebook saved through her server, as JupyterLab
+saves it), submits, and once the service has graded her hand-in and released its feedback fetches
+it with *Fetch Feedback* and reads her points. Ben hands in an unanswered notebook from the command line:
 his feedback, released at the same time, is not what Ada sees, and her session cannot open his
 server. The instructor logs in and the formgrader lists the assignment, with both hand-ins, behind
 the Hub, in a tab of its own: JupyterHub 4.1 and later forbid framing a user's pages
@@ -108,6 +109,7 @@ def adas_term(term):
                                                 max_redirects=0).status
     finally:
         context.close()
+    shared.release_feedback_for("ben")
     shared.as_student("ben", "nbgrader", "fetch_feedback", A)
     shown["bens feedback"] = [p.read_text() for p in (shared.work("ben") / "feedback").glob(f"*/{A}.html")]
     return shown

@@ -111,8 +111,11 @@ def feedback_pages(course: Course, assignment: str, student: str) -> list[Path]:
 
 def stale_feedback(course: Course, assignment: str, students: Iterable[str] | None = None) -> dict[str, str]:
     """{student: why} for each student (of `students`, default every one with a feedback folder of
-    `assignment`) with a page whose record differs from what the gradebook and autograded/ hold now."""
-    students = course.students_in(course.feedback_directory, assignment) if students is None else students
+    `assignment`) with a page whose record differs from what the gradebook and autograded/ hold now, or
+    written before the student's due date, which has passed (it shows what students see before it)."""
+    from nnlab.deadlines.final import provisional_pages
+
+    students = course.students_in(course.feedback_directory, assignment) if students is None else list(students)
     stale: dict[str, str] = {}
     with _open_gradebook(course) as gradebook:
         for student in students:
@@ -125,6 +128,9 @@ def stale_feedback(course: Course, assignment: str, students: Iterable[str] | No
                     whys.append(describe_change(page.stem, shown, now))
             if whys:
                 stale[student] = "; ".join(whys)
+    for student, why in provisional_pages(course, assignment).items():
+        if student in students:
+            stale[student] = "; ".join(filter(None, [stale.get(student), why]))
     return stale
 
 

@@ -144,3 +144,16 @@ def test_the_deadline_box_escapes_what_comes_from_the_gradebook(tmp_path):
     html = str(resources["deadline"]["html"])
     assert "Handed in by &lt;img src=x onerror=&quot;alert(1)&quot;&gt; at" in html
     assert "<img" not in html
+
+
+def test_nnlab_feedback_rewrites_the_pages_written_before_a_due_date_that_has_passed(course):
+    set_due(course, FUTURE)
+    page(course)
+    set_due(course, PAST)
+    run = nnlab("feedback", A, "--course", course)
+    assert run.code == 0, run.err
+    assert "cara: " in run.out and "written before the due date" in run.out
+    assert record(course) == {"final": True, "view": "all"}
+    assert provisional_pages(Course.open(course), A) == {}
+    again = nnlab("feedback", A, "--course", course)
+    assert "written before the due date" not in again.out        # the page is final now: kept as it is

@@ -9,6 +9,7 @@ from pathlib import Path
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
+from nbgrader.exchange.default import ExchangeList as FolderList
 
 from nnlab.course import Course
 from nnlab.serve.handins import Listed
@@ -41,15 +42,15 @@ class CourseExchange:
         lister = self.factory.List(coursedir=self.coursedir(student_id=glob.escape(student), assignment_id=assignment),
                                    authenticator=self.authenticator, inbound=True, log=self.log)
         try:
-            groups = lister.start()
+            infos = _names_only(lister) if isinstance(lister, FolderList) else [
+                info for group in lister.start() for info in group["submissions"]]
         except ExchangeError as exc:
             raise ExchangeFailed(f"cannot list the exchange's inbound: {exc}") from None
         found = []
-        for group in groups:
-            for info in group["submissions"]:
-                path = info.get("path", "")
-                found.append(Listed(info["student_id"], info["assignment_id"], info["timestamp"],
-                                    info.get("random_string") or "", path if isinstance(path, str) else ""))
+        for info in infos:
+            path = info.get("path", "")
+            found.append(Listed(info["student_id"], info["assignment_id"], info["timestamp"],
+                                info.get("random_string") or "", path if isinstance(path, str) else ""))
         return found
 
     def collect(self, student: str, assignment: str) -> None:
@@ -73,3 +74,20 @@ class CourseExchange:
             release.start()
         except (ExchangeError, OSError) as exc:
             raise ExchangeFailed(f"cannot release {student}'s feedback of {assignment}: {exc}") from None
+
+
+def _names_only(lister: FolderList) -> list[dict]:
+    """The filesystem exchange's inbound, by the names of its folders: its `start()` also reads every released
+    feedback page of every hand-in (an MD5 of each, for `nbgrader list`), which a service polling every few
+    seconds during a rush cannot afford."""
+    lister.init_src()
+    lister.init_dest()   # the glob of the inbound's hand-in folders
+    found = []
+    for path in lister.assignments:
+        try:
+            info = lister.parse_assignment(path)
+        except RuntimeError:   # a folder whose name is no hand-in's: nothing to grade
+            continue
+        info["path"] = path
+        found.append(info)
+    return found

@@ -12,11 +12,13 @@ tmpfs holding only the way to the interpreter and the project, bound back from t
 (`open_namespace`); outside that run nothing changes."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pwd
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -50,15 +52,27 @@ class User:
         return {"HOME": str(self.home), "USER": self.name, "LOGNAME": self.name, "LANG": "C.UTF-8",
                 "PATH": os.pathsep.join([VENV_BIN, "/usr/local/bin", "/usr/bin", "/bin"]), **kept, **extra}
 
+    def command(self, argv, env: dict[str, str] | None = None) -> list[str]:
+        """The command line that runs `argv` as this user (started by root)."""
+        return open_namespace(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
+                               "env", "-i", *(f"{k}={v}" for k, v in self.environment(**(env or {})).items()),
+                               *argv])
+
+    def folder(self, cwd: Path | None) -> Path:
+        return cwd or (self.home if self.home.is_dir() else Path("/"))
+
+    def start(self, *argv: str, log: Path, cwd: Path | None = None,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+        """`argv` started as this user in a process group of its own, its output into `log`."""
+        with open(log, "wb") as out:
+            return subprocess.Popen(self.command(argv, env), cwd=str(self.folder(cwd)), stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
     def run(self, *argv: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False,
             timeout: float = 600, input: bytes | None = None) -> subprocess.CompletedProcess:
         """`argv` as this user (their uid, gid and groups), in `cwd` (default: their home, or / without one)."""
-        command = open_namespace(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-                                  "env", "-i", *(f"{k}={v}" for k, v in self.environment(**(env or {})).items()),
-                                  *argv])
-        where = cwd or (self.home if self.home.is_dir() else Path("/"))
-        done = subprocess.run(command, cwd=str(where), capture_output=True, timeout=timeout,
-                              input=input)
+        done = subprocess.run(self.command(argv, env), cwd=str(self.folder(cwd)), capture_output=True,
+                              timeout=timeout, input=input)
         if check and done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} as {self.name} failed (exit {done.returncode}):\n"
                                f"{done.stdout.decode(errors='replace')[-4000:]}\n"
@@ -98,6 +112,7 @@ def _opening_commands() -> tuple[str, ...]:
     if not closed:
         return ()
     stage = Path(tempfile.mkdtemp(prefix="nnlab-open-", dir="/tmp"))   # root's own (0700)
+    atexit.register(shutil.rmtree, stage, ignore_errors=True)   # empty here: the mounts live in the namespaces
     commands = ["umask 022"]
     for n, (above, inside) in enumerate(closed.items()):
         for m, path in enumerate(inside):
@@ -151,3 +166,17 @@ def shared_folder(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     folder.chmod(0o755)
     return folder
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to the process group `process` leads (what it started too), SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass

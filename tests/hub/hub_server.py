@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared_course import STUDENT_CONFIG, SharedCourse
-from unix_users import VENV_BIN, open_namespace
+from unix_users import VENV_BIN, open_namespace, stop
 
 HUB_CONFIG = STUDENT_CONFIG.parent / "jupyterhub_config.py"
 START_TIMEOUT = 120.0   # seconds; the Hub and its proxy answer in a few on an idle machine
@@ -50,17 +49,8 @@ class Hub:
             return 0
 
     def stop(self) -> None:
-        """SIGTERM to the Hub's process group: it stops the users' servers and its proxy first."""
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+        """The Hub stops the users' servers, its service and its proxy first."""
+        stop(self.process, timeout=60)
 
 
 def start_hub(shared: SharedCourse, instructors: list[str], students: list[str], serve: bool = True) -> Hub:

@@ -3,7 +3,8 @@ the course folder the instructor's alone, and an nbgrader exchange laid out as n
 for a shared JupyterHub (its root open to everyone, 0777; the course's inbound folder write-only for
 students; the feedback folder not listable). The students use the student-side settings a
 deployment gives them (hub/student/nbgrader_config.py); the instructor runs `nnlab` in the course
-folder. Used by test_multiuser.py (the command line) and test_hub.py (the Assignments panel)."""
+folder. Used by test_multiuser.py (the command line), test_served.py (`nnlab serve` as the instructor)
+and test_hub.py (the Assignments panel)."""
 from __future__ import annotations
 
 import json

@@ -107,7 +107,8 @@ def shared_course(*students: str, password: str | None = None, extra_config: str
     exchange.mkdir()
     exchange.chmod(0o777)
     try:
-        with unix_users("instructor", *students, homes=homes, password=password) as users:
+        with unix_users("instructor", *students, homes=homes, password=password) as made:
+            users = dict(made)   # unix_users removes every user it made, the instructor included
             instructor = users.pop("instructor")
             course = copy_course(base / "course")
             if extra_config:

@@ -23,6 +23,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -132,12 +133,24 @@ def open_namespace(argv: list[str]) -> list[str]:
     return ["unshare", "--mount", "--propagation", "private", "sh", "-ec", script]
 
 
+def _account_change(argv: list[str], input: bytes | None = None, check: bool = True) -> None:
+    """useradd, chpasswd or userdel, again while another one holds the account files' lock (the
+    suite's workers make users at the same time; shadow's tools then fail at once, not wait)."""
+    for _ in range(40):
+        done = subprocess.run(argv, input=input, capture_output=True)
+        if done.returncode == 0 or b"lock" not in done.stderr.lower():
+            break
+        time.sleep(0.25)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed (exit {done.returncode}): {done.stderr.decode(errors='replace')}")
+
+
 def _add(name: str, homes: Path | None, password: str | None) -> User:
     command = ["useradd", "--shell", "/bin/sh", "--user-group"]
     command += ["--create-home", "--home-dir", str(homes / name)] if homes else ["--no-create-home"]
-    subprocess.run([*command, name], check=True, capture_output=True)
+    _account_change([*command, name])
     if password is not None:
-        subprocess.run(["chpasswd"], input=f"{name}:{password}\n".encode(), check=True, capture_output=True)
+        _account_change(["chpasswd"], input=f"{name}:{password}\n".encode())
     account = pwd.getpwnam(name)
     home = Path(account.pw_dir)
     if homes:
@@ -158,7 +171,7 @@ def unix_users(*roles: str, homes: Path | None = None, password: str | None = No
         yield made
     finally:
         for user in made.values():
-            subprocess.run(["userdel", "--force", user.name], capture_output=True)
+            _account_change(["userdel", "--force", user.name], check=False)
 
 
 def shared_folder(prefix: str) -> Path:

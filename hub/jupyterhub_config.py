@@ -39,6 +39,11 @@ c.Authenticator.allowed_users = INSTRUCTORS | STUDENTS
 c.Authenticator.admin_users = set()   # an admin could open every student's server
 c.JupyterHub.load_groups = {"instructors": {"users": sorted(INSTRUCTORS)}}
 
+# Each user's pages on an origin of their own (https://<user>.hub.example.org, wildcard DNS and
+# certificate): the formgrader's pages may then be framed by the instructor's own JupyterLab only.
+if os.environ.get("NNLAB_HUB_SUBDOMAIN_HOST"):
+    c.JupyterHub.subdomain_host = os.environ["NNLAB_HUB_SUBDOMAIN_HOST"]
+
 c.Spawner.cmd = [os.path.join(BIN, "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {"PATH": os.pathsep.join([BIN, "/usr/local/bin", "/usr/bin", "/bin"]),

@@ -10,9 +10,11 @@ each hand-in was in; every step can be done twice without harm.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from nnlab.batch.grader import Grader, check
@@ -65,6 +67,7 @@ class Service:
         self.grader: Grader | None = None
         self.restarts = 0
         self.stopping = False
+        self.pid = os.getpid()
         self.listed: dict[str, Listed] = {}         # hand-in name -> as the exchange last listed it
         self.tries: dict[str, int] = {}             # hand-in name -> failed exchange steps
         self.told_unknown: set[str] = set()
@@ -75,6 +78,7 @@ class Service:
         """Serve until SIGTERM or SIGINT (the current step is finished first; a second signal stops at once)."""
         lock = ServiceLock(self.course)
         lock.acquire()
+        self.pid = os.getpid()
         previous = {s: signal.signal(s, self._stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.journal = Journal.of(self.course)
@@ -93,6 +97,12 @@ class Service:
             lock.release()
 
     def _stop(self, signum, frame) -> None:
+        if os.getpid() != self.pid:
+            # a worker forked from the service: it ends as it would have by default (the pool terminates
+            # its workers with SIGTERM when one dies, and waits for them)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if self.stopping:
             raise KeyboardInterrupt   # a second signal: stop now, the journal resumes the step in hand
         self.stopping = True
@@ -275,7 +285,7 @@ class Service:
             if run.stopped and failed:
                 continue   # the Dask scheduler went away: graded again, here, at the next turn
             if failed or not records:
-                why = failed[0].error if failed else "the grader found nothing to grade in it"
+                why = (failed[0].error or "see the grader's log") if failed else "the grader found nothing to grade in it"
                 self.journal.record(handin, NOT_GRADED, why=f"grading failed: {why}")
                 self.notify(handin)
                 continue
@@ -345,7 +355,25 @@ class Service:
             return None
         if run.stopped:
             self._local_grading(run.stopped)
+        broken = self._workers_broken()
+        if broken:   # the notebooks in hand failed for the grader's sake, not the students': graded again
+            self._restart_grader(broken)
+            return None
         return run
+
+    def _workers_broken(self) -> str:
+        """Why the grader's worker pool cannot grade any more (a worker killed: the OOM killer, an
+        administrator), "" when it can."""
+        pool = self.grader.workers
+        if pool is None:
+            return ""
+        try:
+            pool.submit(int).cancel()
+        except BrokenProcessPool as exc:
+            return f"a worker died: {exc}"
+        except RuntimeError as exc:   # shut down
+            return str(exc)
+        return ""
 
     def _local_grading(self, why: str) -> None:
         from traitlets.config import Config

@@ -19,6 +19,11 @@ the students handed in, under /files/ and the formgrader's own /formgrader/submi
 Those handed-in files, when the formgrader serves them, get `sandbox` with no scripts at all, so
 a link to a student's page.html opens it in an opaque origin.
 
+Who may frame these pages is the server's own word: the `frame-ancestors` of the policy it is
+configured with (`headers` in its tornado settings; a JupyterHub user's server says 'none', so a page
+of another user's server on the same address cannot frame the instructor's grading pages), else
+'self', jupyter_server's default (JupyterLab shows the formgrader in a frame of its own).
+
 Enable with `jupyter server extension enable nnlab.formgrader_csp`, or in a Jupyter server config:
 `c.ServerApp.jpserver_extensions = {"nnlab.formgrader_csp": True}`.
 """
@@ -73,8 +78,19 @@ def script_type(attrs: str) -> str:
     return found.group(1).lower() if found else ""
 
 
-def page_policy(html: str, origin_scripts: str, constants: tuple[set[str], set[str]], report: str) -> str:
-    """The policy of one formgrader page: its own inline scripts and handlers by hash."""
+def frame_ancestors(configured: str | None) -> str:
+    """The `frame-ancestors` directive of the server's configured policy, `frame-ancestors 'self'` without one."""
+    for directive in (configured or "").split(";"):
+        name, _, value = directive.strip().partition(" ")
+        if name.lower() == "frame-ancestors" and value.strip():
+            return f"frame-ancestors {value.strip()}"
+    return "frame-ancestors 'self'"
+
+
+def page_policy(html: str, origin_scripts: str, constants: tuple[set[str], set[str]], report: str,
+                ancestors: str = "frame-ancestors 'self'") -> str:
+    """The policy of one formgrader page: its own inline scripts and handlers by hash; `ancestors`: who may
+    frame it (`frame_ancestors`)."""
     fixed_scripts, fixed_handlers = constants
     head_end = html.find("<body")
     allowed = set()
@@ -97,18 +113,21 @@ def page_policy(html: str, origin_scripts: str, constants: tuple[set[str], set[s
         "connect-src 'self'",
         "frame-src 'none'", "object-src 'none'", "worker-src 'none'",
         "base-uri 'none'", "form-action 'none'",
-        "frame-ancestors 'self'",  # JupyterLab shows the formgrader in a frame of its own
+        ancestors,
         f"report-uri {report}",  # jupyter_server logs each violation as a warning
     ])
 
 
 # A file the student handed in, as the formgrader serves it: never a script context.
-FILE_POLICY = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-               "frame-ancestors 'self'")
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def transform_for(base_url: str, constants: tuple[set[str], set[str]]) -> type[OutputTransform]:
+def transform_for(base_url: str, constants: tuple[set[str], set[str]], settings: dict | None = None
+                  ) -> type[OutputTransform]:
+    """The transform setting the formgrader's policies; `settings`: the server's tornado settings, read at each
+    response (a JupyterHub user's server adds its policy header after the extensions load)."""
     prefix = base_url.rstrip("/") + "/"
+    settings = {} if settings is None else settings
 
     class FormgraderPolicy(OutputTransform):
         """Sets the policy of each formgrader response as it leaves the server (before any
@@ -126,14 +145,15 @@ def transform_for(base_url: str, constants: tuple[set[str], set[str]]) -> type[O
         def transform_first_chunk(self, status_code, headers, chunk, finishing):
             if not self.applies:
                 return status_code, headers, chunk
+            ancestors = frame_ancestors(settings.get("headers", {}).get("Content-Security-Policy"))
             if self.file:
-                headers["Content-Security-Policy"] = FILE_POLICY
+                headers["Content-Security-Policy"] = f"{FILE_POLICY}; {ancestors}"
             elif headers.get("Content-Type", "").startswith("text/html") and finishing:
                 html = chunk.decode("utf-8", errors="replace")
-                headers["Content-Security-Policy"] = page_policy(html, self.origin_scripts, constants, self.report)
+                headers["Content-Security-Policy"] = page_policy(html, self.origin_scripts, constants, self.report,
+                                                                 ancestors)
             else:  # JSON, static files, or a page sent in pieces: nothing inline may run
-                headers["Content-Security-Policy"] = (f"default-src 'none'; script-src {self.origin_scripts}; "
-                                                      "frame-ancestors 'self'")
+                headers["Content-Security-Policy"] = f"default-src 'none'; script-src {self.origin_scripts}; {ancestors}"
             return status_code, headers, chunk
 
     return FormgraderPolicy
@@ -145,7 +165,7 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(serverapp) -> None:
     constants = template_constants(nbgrader_templates())
-    serverapp.web_app.transforms.insert(0, transform_for(serverapp.base_url, constants))
+    serverapp.web_app.transforms.insert(0, transform_for(serverapp.base_url, constants, serverapp.web_app.settings))
     serverapp.log.info("nnlab.formgrader_csp: a Content-Security-Policy on the formgrader's pages")
 
 

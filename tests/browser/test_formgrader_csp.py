@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from nnlab.formgrader_csp import FILE_POLICY, SUBMISSION_FILE, nbgrader_templates, page_policy, sha256_source, template_constants
+from nnlab.formgrader_csp import (
+    FILE_POLICY,
+    SUBMISSION_FILE,
+    frame_ancestors,
+    nbgrader_templates,
+    page_policy,
+    sha256_source,
+    template_constants,
+    transform_for,
+)
 
 STATIC = "http://127.0.0.1:8888/formgrader/static/"
 REPORT = "/api/security/csp-report"
@@ -77,3 +86,35 @@ def test_a_page_shuts_out_the_other_ways_in(constants):
 def test_files_handed_in_are_served_sandboxed_without_scripts(path, is_file):
     assert bool(SUBMISSION_FILE.match(path)) is is_file
     assert "sandbox" in FILE_POLICY.split("; ") and "script-src" not in FILE_POLICY
+
+
+def served_policy(path: str, settings: dict, content_type: str = "text/html") -> str:
+    """The policy the transform gives a response of `path` on a server with these tornado settings."""
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest
+
+    request = HTTPServerRequest(method="GET", uri=path, headers=HTTPHeaders({"Host": "hub.example"}))
+    transform = transform_for("/user/instructor/", (set(), set()), settings)(request)
+    headers = HTTPHeaders({"Content-Type": content_type})
+    transform.transform_first_chunk(200, headers, b"<html><head></head><body></body></html>", True)
+    return headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path, content_type", [
+    ("/user/instructor/formgrader/manage_assignments", "text/html"),
+    ("/user/instructor/formgrader/api/assignments", "application/json"),
+    ("/user/instructor/formgrader/submissions/0a1b/derivation.html", "text/html"),
+])
+def test_who_may_frame_the_formgrader_is_the_server_s_own_word(path, content_type):
+    # a JupyterHub user's server forbids every frame (JupyterHub 4.1): a page of another user's server on the
+    # hub's address must not frame the instructor's grading pages
+    hub = {"headers": {"Content-Security-Policy": "frame-ancestors 'none'; report-uri /hub/security/csp-report"}}
+    assert "frame-ancestors 'none'" in served_policy(path, hub, content_type).split("; ")
+    assert "frame-ancestors 'self'" not in served_policy(path, hub, content_type)
+    # a plain Jupyter server: JupyterLab's own frame may show it, as jupyter_server's default policy allows
+    assert "frame-ancestors 'self'" in served_policy(path, {}, content_type).split("; ")
+
+
+def test_a_configured_policy_without_frame_ancestors_keeps_the_default():
+    assert frame_ancestors("default-src 'self'") == "frame-ancestors 'self'"
+    assert frame_ancestors(None) == "frame-ancestors 'self'"
+    assert frame_ancestors("frame-ancestors https://lms.example 'self'") == "frame-ancestors https://lms.example 'self'"

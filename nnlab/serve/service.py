@@ -19,7 +19,9 @@ from pathlib import Path
 
 from nnlab.batch.grader import Grader, check
 from nnlab.batch.run import BatchGrading, ClusterError, Status
+from nnlab.batch.state import recorded_digest
 from nnlab.course import Course, work_folder
+from nnlab.digest import folder_digest
 from nnlab.serve import notices
 from nnlab.serve.exchange import CourseExchange, ExchangeFailed
 from nnlab.serve.feedback import generate_feedback
@@ -329,15 +331,15 @@ class Service:
         return handin
 
     def _drop_stale_autograded(self, handin: HandIn) -> None:
-        """An autograded folder of an earlier hand-in goes, so the grader grades the one collected now: the
-        grader takes a folder it has no record of as graded (a service killed after nbgrader wrote it and
-        before the grader recorded it), and would skip the new hand-in."""
+        """The autograded folder of a collected hand-in goes unless the grader recorded it as graded from this
+        very submission: the grader takes a folder it has no record of as graded, and a service killed during
+        nbgrader's autograde can leave one that looks whole (nbgrader's first pass only, every score 0)."""
         if handin.state != COLLECTED:
             return
-        folder = self.course.autograded(handin.student, handin.assignment)
-        stamp = folder / "timestamp.txt"
-        if folder.is_dir() and (not stamp.is_file() or stamp.read_text(errors="replace").strip() != handin.handed_in):
-            self.log.info("%s: %s holds an earlier hand-in: graded afresh", handin.name, self.course.show(folder))
+        s, a = handin.student, handin.assignment
+        folder = self.course.autograded(s, a)
+        if folder.is_dir() and recorded_digest(self.course, a, s) != folder_digest(self.course.submitted(s, a)):
+            self.log.info("%s: %s is not known to be its grading: graded afresh", handin.name, self.course.show(folder))
             shutil.rmtree(folder)
 
     def _graded(self, assignment: str, students: list[str]):

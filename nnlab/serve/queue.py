@@ -52,18 +52,16 @@ def ready(journal: Journal, now: float) -> list[HandIn]:
 
 
 def next_batch(journal: Journal, now: float, size: int) -> list[HandIn]:
-    """The first ready hand-in and, graded with it, up to `size` - 1 more of the same assignment that have
-    had as few graded attempts (none of them a student's later attempt ahead of another's earlier one)."""
+    """The first ready hand-ins, up to `size`, that have had as few graded attempts as the first (none of them
+    a student's later attempt ahead of another's earlier one), at most one of a student at an assignment."""
     order = ready(journal, now)
     if not order:
         return []
     head = order[0]
     level = len(attempts(journal, head.student, head.assignment, leaving_out=head))
-    batch = [h for h in order if h.assignment == head.assignment
-             and len(attempts(journal, h.student, h.assignment, leaving_out=h)) == level]
-    students, chosen = set(), []
-    for h in batch:   # one hand-in a student: the grader grades a student's submitted folder once
-        if h.student not in students:
-            students.add(h.student)
+    taken, chosen = set(), []
+    for h in order:   # the grader grades a student's submitted folder of an assignment once a run
+        if len(attempts(journal, h.student, h.assignment, leaving_out=h)) == level and (h.student, h.assignment) not in taken:
+            taken.add((h.student, h.assignment))
             chosen.append(h)
     return chosen[:max(1, size)]

@@ -137,7 +137,7 @@ class Service:
             return False
         self._notify_pending()
         self._release_pending()
-        batch = next_batch(self.journal, time.time(), self.settings.batch or self._workers())
+        batch = next_batch(self.journal, time.time(), self.settings.batch or 2 * self._workers())
         if not batch or self.stopping:
             return False
         self.grade(batch)
@@ -270,19 +270,20 @@ class Service:
 
     # -- grading ------------------------------------------------------------------------------
     def grade(self, batch: list[HandIn]) -> None:
-        """Collect, grade, and release the feedback of a batch of hand-ins of one assignment."""
-        assignment = batch[0].assignment
+        """Collect, grade, and release the feedback of a batch of hand-ins."""
         collected = [h for h in (self._collect(h) for h in batch) if h is not None]
         if not collected:
             return
         for handin in collected:
             self._drop_stale_autograded(handin)
-        run = self._graded(assignment, [h.student for h in collected])
+        assignments = list(dict.fromkeys(h.assignment for h in collected))
+        # the grader grades what changed of these students' submissions of these assignments: what was collected
+        run = self._graded(assignments, list(dict.fromkeys(h.student for h in collected)))
         if run is None:
             return
         graded = []
         for handin in collected:
-            records = [n for n in run.notebooks if n.student == handin.student and n.assignment == assignment]
+            records = [n for n in run.notebooks if n.student == handin.student and n.assignment == handin.assignment]
             failed = [n for n in records if n.status is Status.FAILED]
             if run.stopped and failed:
                 continue   # the Dask scheduler went away: graded again, here, at the next turn
@@ -295,7 +296,8 @@ class Service:
                                 seconds=round(sum(n.seconds for n in records), 3),
                                 student_seconds=round(sum(n.student_seconds for n in records), 3))
             graded.append(handin)
-        self.release(assignment, graded)
+        for assignment in assignments:
+            self.release(assignment, [h for h in graded if h.assignment == assignment])
 
     def _collect(self, handin: HandIn) -> HandIn | None:
         """`handin` in submitted/ (collected now, unless it already was); None when it is not to be graded now."""
@@ -342,13 +344,13 @@ class Service:
             self.log.info("%s: %s is not known to be its grading: graded afresh", handin.name, self.course.show(folder))
             shutil.rmtree(folder)
 
-    def _graded(self, assignment: str, students: list[str]):
-        """The grader's run over `students`' submissions of `assignment`; None when the grader failed (the
+    def _graded(self, assignments: list[str], students: list[str]):
+        """The grader's run over `students`' submissions of `assignments`; None when the grader failed (the
         hand-ins stay collected and are graded at the next turn)."""
         if self.grader is None:
             self.grader = Grader(self.course, self.verbose)
         try:
-            run = self.grader.grade([assignment], students=students)
+            run = self.grader.grade(assignments, students=students)
         except ClusterError as exc:
             self._local_grading(str(exc))
             return None

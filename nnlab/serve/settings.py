@@ -22,8 +22,8 @@ class Serve(Configurable):
         "At least this many minutes between two graded hand-ins of a student, per assignment "
         "({'backprop': 30}; the key '*' for every assignment not named); no limit when unset")).tag(config=True)
 
-    batch = Integer(0, help="Hand-ins of one assignment graded together when several wait "
-                            "(0: as many as the grader has workers)").tag(config=True)
+    batch = Integer(0, help="Hand-ins graded together when several wait (0: twice the grader's workers, so that "
+                            "no worker waits while nbgrader records a notebook)").tag(config=True)
 
     clock_skew_minutes = Float(10.0, help="How far a hand-in's own time (written by the student's nbgrader submit) "
                                           "may lie ahead of the time the service first saw it, or before its "

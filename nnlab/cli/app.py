@@ -6,7 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from nnlab.cli import commands, due, export_lms, extend, new_assignment, release_feedback, serve, similarity
+from nnlab.cli import commands, due, export_lms, extend, new_assignment, release_feedback, serve, similarity, sync_lms
 from nnlab.cli.context import Nbgrader, Problem, UsageError, open_course
 
 DESCRIPTION = """\
@@ -95,6 +95,7 @@ student in the class list (by e-mail, then name), and moves participant-<N>'s su
 the gradebook and in submitted/, autograded/, feedback/ and the graders' reports, to that student:
 grades, comments and feedback stay as they are, nothing is graded again.""", commands.reveal_lms),
     "export-lms": (export_lms.SUMMARY, export_lms.DESCRIPTION, export_lms.run),
+    "sync-lms": (sync_lms.SUMMARY, sync_lms.DESCRIPTION, sync_lms.run),
     "similarity": (similarity.SUMMARY, similarity.DESCRIPTION, similarity.run),
     "new-assignment": (new_assignment.SUMMARY, new_assignment.DESCRIPTION, new_assignment.run),
 }
@@ -145,6 +146,8 @@ def _arguments(name: str, cmd: argparse.ArgumentParser) -> None:
         serve.add_arguments(cmd)
     elif name == "export-lms":
         export_lms.add_arguments(cmd)
+    elif name == "sync-lms":
+        sync_lms.add_arguments(cmd)
     elif name == "similarity":
         similarity.add_arguments(cmd)
     elif name in ("due", "extend"):

@@ -3,9 +3,10 @@ with its default and help here; a command line option (e.g. --zip-timezone) over
 from __future__ import annotations
 
 from datetime import tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from traitlets import Unicode
+from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
 
 from nnlab.lms.roster import LmsImportError
@@ -18,6 +19,26 @@ class Moodle(Configurable):
                                 "for users who kept that default, of its grading worksheets. Empty: not known "
                                 "(the zip's dates are then read in this machine's zone, or, with --worksheet, in "
                                 "the zone its dates suggest)").tag(config=True)
+
+    url = Unicode("", help="The Moodle site's address, e.g. https://moodle.example.org (for `nnlab sync-lms`)").tag(config=True)
+    token_path = Unicode("~/.nnlab/moodle-token", help="The file holding the course's Moodle web-service token, "
+                         "outside the repository (like the course secret); never printed").tag(config=True)
+    course_id = Int(0, help="The course's id in Moodle (the id= of its course page)").tag(config=True)
+    assignments = Dict(key_trait=Unicode(), value_trait=Int(), default_value={},
+                       help="{nbgrader assignment: Moodle assignment id}; an assignment not named here is the "
+                            "course's Moodle assignment of the same name").tag(config=True)
+
+    def token(self) -> str:
+        """The web-service token from token_path; one clear error when there is none."""
+        path = Path(self.token_path).expanduser()
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise LmsImportError(f"c.Moodle.token_path = {str(path)!r}: cannot read the Moodle token "
+                                 f"({exc.strerror or exc})") from None
+        if not token:
+            raise LmsImportError(f"c.Moodle.token_path = {str(path)!r}: the file is empty (write the token into it)")
+        return token
 
     def zone(self) -> tzinfo | None:
         """The site's time zone, None when not set; an unknown name is one clear error."""

@@ -64,6 +64,28 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
 
 
+def term_with_right_answers(workdir: Path, students: list[Student], config: str) -> tuple[Term, bytes]:
+    """A course with `students` and the assignment generated; the notebook of right answers."""
+    term = Term(workdir, [A], extra_config=config, students=students)
+    term.set_up()
+    term.nbgrader("generate_assignment", A, "--force")
+    release = nbformat.read(term.course / "release" / A / f"{A}.ipynb", as_version=4)
+    source = nbformat.read(term.course / "source" / A / f"{A}.ipynb", as_version=4)
+    return term, submissions.to_bytes(submissions.correct(release, source))
+
+
+def mark_by_hand(course_folder: Path, assignment: str, shares: dict[str, float]) -> None:
+    """The instructor marks each student's written answers in the gradebook: `share` of their points."""
+    course = Course.open(course_folder)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for student, share in shares.items():
+            for nb in gb.find_submission(assignment, student).notebooks:
+                for grade in nb.grades:
+                    if grade.needs_manual_grade:
+                        grade.manual_score = share * grade.max_score
+        gb.db.commit()
+
+
 def copy_course_folder(term: Term, dest: Path) -> Path:
     """A copy of the graded course at `dest`: its configuration places the gradebook and every
     folder in the copy, so the copy can be graded, marked and exported on its own."""
@@ -81,31 +103,20 @@ def graded_moodle_term(tmp_path_factory, fast_config) -> Term:
                 Student("ben", "Ben", "Okafor", "the release untouched", nothing),
                 Student("ada", "Ada", "Lovelace", "hands in nothing", nothing),
                 Student("dan", "Dan", "Novak", "right answers, through the exchange", nothing)]
-    term = Term(tmp_path_factory.mktemp("lms-export"), [A], extra_config=fast_config, students=students)
-    term.set_up()
-    term.nbgrader("generate_assignment", A, "--force")
-    release = nbformat.read(term.course / "release" / A / f"{A}.ipynb", as_version=4)
-    source = nbformat.read(term.course / "source" / A / f"{A}.ipynb", as_version=4)
-    right = submissions.to_bytes(submissions.correct(release, source))
+    term, right = term_with_right_answers(tmp_path_factory.mktemp("lms-export"), students, fast_config)
+    untouched = submissions.to_bytes(nbformat.read(term.course / "release" / A / f"{A}.ipynb", as_version=4))
     zip_path = term.workdir / "moodle.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:
         # Moodle 4.1 and later: no trailing underscore; earlier versions: one.
         archive.writestr(zipfile.ZipInfo("Zoë Ångström_11_assignsubmission_file/perceptron.ipynb",
                                          (2024, 5, 2, 9, 0, 0)), right)
         archive.writestr(zipfile.ZipInfo("Ben Okafor_12_assignsubmission_file_/perceptron.ipynb",
-                                         (2024, 5, 2, 10, 0, 0)), submissions.to_bytes(release))
+                                         (2024, 5, 2, 10, 0, 0)), untouched)
     import_moodle_zip(term.course, A, zip_path, term.course / "students.csv")
     dan = term.course / "submitted" / "dan" / A
     dan.mkdir(parents=True)
     (dan / f"{A}.ipynb").write_bytes(right)
     term.nbgrader("autograde", A)
-    course = Course.open(term.course)
-    with Gradebook(course.db_url, course.course_id) as gb:
-        for student, share in [("zoe", 1.0), ("ben", 0.0)]:
-            for nb in gb.find_submission(A, student).notebooks:
-                for grade in nb.grades:
-                    if grade.needs_manual_grade:
-                        grade.manual_score = share * grade.max_score
-        gb.db.commit()
+    mark_by_hand(term.course, A, {"zoe": 1.0, "ben": 0.0})
     term.nbgrader("generate_feedback", A)
     return term

@@ -26,6 +26,12 @@ class User:
     student: str
     how: str           # how the student was found, or why none was
 
+    @property
+    def who(self) -> str:
+        """How a report names them: Moodle's participant number (never a name: blind marking), the student."""
+        shown = f"participant {self.participant}" if self.participant else f"Moodle user {self.userid}"
+        return shown + (f" ({self.student})" if self.student else "")
+
 
 @dataclass
 class Pulled:
@@ -40,7 +46,7 @@ def is_blind(assignment: dict) -> bool:
     return bool(assignment.get("blindmarking")) and not assignment.get("revealidentities")
 
 
-def match_users(course: Course, assignment: str, participants: list[dict], blind: bool,
+def match_users(course: Course, assignment: str, participants: list[dict], numbers: dict[int, str], blind: bool,
                 students_csv: Path | None) -> list[User]:
     """Each participant's student: the number an earlier import recorded, the participant number
     itself under blind marking, then the class list's single student with their e-mail, then by name."""
@@ -53,11 +59,12 @@ def match_users(course: Course, assignment: str, participants: list[dict], blind
             emails.setdefault(student.email.casefold(), []).append(student.id)
     users = []
     for p in participants:
-        number, name, email = str(int(p.get("recordid") or p["id"])), str(p.get("fullname", "")), str(p.get("email") or "")
+        name, email = str(p.get("fullname", "")), str(p.get("email") or "")
+        number = numbers.get(int(p["id"]), "")
         found = emails.get(email.casefold(), []) if email else []
-        if number in known:
+        if number and number in known:
             student, how = known[number]["student"], "participant number (recorded earlier)"
-        elif blind:
+        elif blind and number:
             student, how = blind_id(number), "blind marking: graded as the participant number"
         elif len(found) == 1:
             student, how = found[0], f"e-mail {email}"
@@ -79,7 +86,7 @@ def pull_submissions(course: Course, assignment: str, service: MoodleService, mo
     aside = course.lms_import / assignment / f"sync-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
     for submission in service.submissions(moodle_id):
         user = by_id.get(int(submission.get("userid", 0)))
-        who = f"participant {user.participant}" if user else f"Moodle user {submission.get('userid')}"
+        who = user.who if user else f"Moodle user {submission.get('userid')}"
         if submission.get("status") != "submitted":
             if submission.get("status") == "draft":
                 pulled.left_out.append((who, "a draft, not submitted for grading in Moodle"))
@@ -89,9 +96,10 @@ def pull_submissions(course: Course, assignment: str, service: MoodleService, mo
             continue
         notebook, why = _notebook(submission, assignment)
         if notebook is None:
-            pulled.left_out.append((f"{who} ({user.student})", why))
+            pulled.left_out.append((who, why))
             continue
-        found[user.participant] = {"student": user.student, "name": user.name}
+        if user.participant:
+            found[user.participant] = {"student": user.student, "name": user.name}
         _place(course, assignment, user.student, service.download(notebook["fileurl"]),
                int(submission.get("timemodified") or 0), aside, pulled)
     if found:

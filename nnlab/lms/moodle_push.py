@@ -60,7 +60,7 @@ def push_grades(course: Course, assignment: str, service: MoodleService, moodle:
     record = _read_record(record_path(course, assignment))
     outgoing: list[tuple[User, float, str, list[Path], str]] = []
     for user in users:
-        who = f"participant {user.participant}" + (f" ({user.student})" if user.student else "")
+        who = user.who
         if not user.student:
             pushed.left_out.append((who, f"unmatched: {user.how}"))
             continue

@@ -20,10 +20,10 @@ class Synced:
     blind: bool
     users: list[User] = field(default_factory=list)
     pulled: Pulled = field(default_factory=Pulled)
-    pushed: Pushed = field(default_factory=Pushed)
+    pushed: Pushed | None = None       # None: pulled only
 
     def summary(self) -> str:
-        p, q = self.pulled, self.pushed
+        p, q = self.pulled, self.pushed or Pushed()
         lines = [f"Moodle sync of {self.assignment} (Moodle assignment {self.moodle_name!r}"
                  f"{', blind marking: students are their participant numbers' if self.blind else ''}):",
                  f"  pulled: {len(p.placed)} new, {len(p.replaced)} changed (the previous kept under .nnlab/lms-import/), "
@@ -31,8 +31,9 @@ class Synced:
         lines += [f"    new: {', '.join(p.placed)}"] if p.placed else []
         lines += [f"    changed: {', '.join(p.replaced)}"] if p.replaced else []
         lines += [f"  {line}" for line in p.deadlines]
-        lines += [f"  pushed: {len(q.sent)} grade(s), {len(q.unchanged)} unchanged since the last push"]
-        lines += [f"    {student}: {grade}, comment and {files} feedback file(s)" for student, grade, files in q.sent]
+        if self.pushed is not None:
+            lines += [f"  pushed: {len(q.sent)} grade(s), {len(q.unchanged)} unchanged since the last push"]
+            lines += [f"    {student}: {grade}, comment and {files} feedback file(s)" for student, grade, files in q.sent]
         left = p.left_out + q.left_out
         if left:
             lines += ["  left out:", *(f"    {who}: {why}" for who, why in left)]
@@ -62,11 +63,13 @@ def sync_moodle(course: Course | Path, assignment: str, service: MoodleService, 
     settings = Moodle(config=course.config)
     moodle = moodle_assignment(service, settings, assignment)
     blind = is_blind(moodle)
-    users = match_users(course, assignment, service.participants(int(moodle["id"])), blind, students_csv)
+    users = match_users(course, assignment, service.participants(int(moodle["id"])),
+                        service.participant_numbers(int(moodle["id"])), blind, students_csv)
     flags = service.user_flags(int(moodle["id"]))
     synced = Synced(assignment, str(moodle.get("name", "")), blind, users)
     pull_submissions(course, assignment, service, int(moodle["id"]), users, synced.pulled)
     take_deadlines(course, assignment, moodle, flags, users, synced.pulled)
     if push:
+        synced.pushed = Pushed()
         push_grades(course, assignment, service, moodle, settings.course_id, users, synced.pushed, partial)
     return synced

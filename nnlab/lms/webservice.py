@@ -100,13 +100,28 @@ class MoodleService:
     def participants(self, assignment_id: int) -> list[dict]:
         return self.call("mod_assign_list_participants", assignid=assignment_id, groupid=0, filter="")
 
+    def _of_assignment(self, function: str, assignment_id: int, key: str, capability: str) -> list[dict]:
+        """The `key` records of one assignment from a function that reads several: Moodle answers a
+        missing capability there with a warning (code 1) and no entry, not an error."""
+        answer = self.call(function, assignmentids=[assignment_id])
+        found = [a for a in answer.get("assignments", []) if int(a.get("assignmentid", 0)) == assignment_id]
+        refused = [w for w in answer.get("warnings", []) if str(w.get("warningcode")) == "1"]
+        if not found and refused:
+            raise MoodleError(f"Moodle {function} failed ({refused[0].get('message', 'no access')}): the token's user "
+                              f"lacks {capability} in the assignment: give that user a role with it, e.g. Teacher")
+        return [record for a in found for record in a.get(key, [])]
+
     def submissions(self, assignment_id: int) -> list[dict]:
-        answer = self.call("mod_assign_get_submissions", assignmentids=[assignment_id])
-        return [s for a in answer.get("assignments", []) for s in a.get("submissions", [])]
+        return self._of_assignment("mod_assign_get_submissions", assignment_id, "submissions", "mod/assign:grade")
 
     def user_flags(self, assignment_id: int) -> list[dict]:
-        answer = self.call("mod_assign_get_user_flags", assignmentids=[assignment_id])
-        return [f for a in answer.get("assignments", []) for f in a.get("userflags", [])]
+        return self._of_assignment("mod_assign_get_user_flags", assignment_id, "userflags", "mod/assign:grade")
+
+    def participant_numbers(self, assignment_id: int) -> dict[int, str]:
+        """{user id: participant number}, the numbers of the assignment's zip and worksheet."""
+        mappings = self._of_assignment("mod_assign_get_user_mappings", assignment_id, "mappings",
+                                       "mod/assign:revealidentities")
+        return {int(m["userid"]): str(int(m["id"])) for m in mappings}
 
     def locked_grades(self, course_id: int, assignment_id: int) -> set[int]:
         """The users whose grade of the assignment is locked or overridden in Moodle's gradebook:

@@ -6,13 +6,16 @@ PHP's array notation), the error answer of `webservice/lib.php` / `lib/externall
 {"exception", "errorcode", "message"}: `invalidtoken` for an unknown token, `nopermissions` from a
 `required_capability_exception` naming the capability), the functions of `mod/assign/db/services.php`
 with the parameters and answers of `mod/assign/externallib.php` (`mod_assign_get_assignments`,
-`mod_assign_get_submissions`, `mod_assign_get_user_flags`, `mod_assign_list_participants`,
+`mod_assign_get_submissions`, `mod_assign_get_user_flags`, `mod_assign_get_user_mappings` (the
+participant numbers), `mod_assign_list_participants`,
 `mod_assign_save_grades` with `plugindata` for `assignfeedbackcomments_editor` and
 `files_filemanager`), `gradereport_user_get_grade_items` (`grade/report/user/classes/external/user.php`)
 for the gradebook's locks, the draft-file upload of `webservice/upload.php`, and the files behind
 `webservice/pluginfile.php?token=`. A grade that is locked or overridden in Moodle's gradebook is not
 changed by `mod_assign_save_grades`, which still answers null (assign::grading_disabled in
 `mod/assign/locallib.php`): the stand-in does the same, so only a client that checks first notices.
+The functions that read several assignments (get_submissions, get_user_flags, get_user_mappings) answer
+a missing capability with a warning (warningcode 1) and no entry for the assignment, as Moodle's do.
 """
 from __future__ import annotations
 
@@ -30,10 +33,14 @@ GRADE = "mod/assign:grade"
 VIEW = "mod/assign:view"
 VIEW_GRADES = "moodle/grade:viewall"
 CAPABILITY_NAMES = {GRADE: "Grade assignment", VIEW: "View assignment", VIEW_GRADES: "View grades of other users"}
+ALL = {GRADE, VIEW, VIEW_GRADES, "mod/assign:revealidentities"}
 # the capabilities each function checks (db/services.php 'capabilities', the function's require_capability)
-NEEDS = {"mod_assign_get_assignments": [VIEW], "mod_assign_get_submissions": [VIEW, GRADE],
-         "mod_assign_get_user_flags": [GRADE], "mod_assign_list_participants": [VIEW, GRADE],
+REVEAL = "mod/assign:revealidentities"
+NEEDS = {"mod_assign_get_assignments": [VIEW], "mod_assign_list_participants": [VIEW, GRADE],
          "mod_assign_save_grades": [GRADE], "gradereport_user_get_grade_items": [VIEW_GRADES]}
+# checked per assignment: a warning instead of an exception
+PER_ASSIGNMENT = {"mod_assign_get_submissions": GRADE, "mod_assign_get_user_flags": GRADE,
+                  "mod_assign_get_user_mappings": REVEAL}
 
 
 @dataclass
@@ -53,7 +60,7 @@ class Site:
     submissions: dict[int, Submission] = field(default_factory=dict)
     extensions: dict[int, int] = field(default_factory=dict)  # userid -> extensionduedate
     locked: set[int] = field(default_factory=set)             # grades locked in Moodle's gradebook
-    capabilities: set[str] = field(default_factory=lambda: {GRADE, VIEW, VIEW_GRADES})
+    capabilities: set[str] = field(default_factory=lambda: set(ALL))
     grades: dict[int, dict] = field(default_factory=dict)     # userid -> what save_grades stored
     drafts: dict[int, dict[str, bytes]] = field(default_factory=dict)
     calls: list[tuple[str, dict]] = field(default_factory=list)
@@ -111,9 +118,17 @@ def answer(site: Site, base: str, function: str, params: dict):
     if function in ("mod_assign_list_participants", "mod_assign_save_grades"):
         if int(params.get("assignid", params.get("assignmentid", 0))) != assignment_id:
             raise MoodleError("dml_missing_record_exception", "invalidrecord", "Can't find data record in database table assign.")
+    if function in PER_ASSIGNMENT and PER_ASSIGNMENT[function] not in site.capabilities:
+        return {"assignments": [], "warnings": [{"item": "module", "itemid": site.assignment["cmid"], "warningcode": "1",
+                                                 "message": "No access rights in module context"}]}
+    if function == "mod_assign_get_user_mappings":
+        ids = [int(a) for a in params.get("assignmentids", [])]
+        mappings = [{"id": u["participant"], "userid": uid} for uid, u in site.users.items()]
+        return {"assignments": [{"assignmentid": assignment_id, "mappings": mappings}] if assignment_id in ids else [],
+                "warnings": []}
     if function == "mod_assign_list_participants":
         blind = site.assignment["blindmarking"] and not site.assignment["revealidentities"]
-        return [{"id": uid, "recordid": u["participant"],
+        return [{"id": uid,
                  "fullname": f"Participant {u['participant']}" if blind else u["fullname"],
                  **({} if blind else {"email": u["email"]}),
                  "submitted": uid in site.submissions, "requiregrading": uid in site.submissions,

@@ -158,12 +158,53 @@ def test_a_missing_capability_names_the_function_and_the_capability(moodle):
     assert str(refused.value).startswith("Moodle mod_assign_save_grades failed (nopermissions: Sorry, but you do "
                                          "not currently have permissions to do that (Grade assignment).)")
     assert "give that user a role with it" in str(refused.value)
+    # the functions that read several assignments answer it with a warning and nothing: not "no hand-ins"
+    site.capabilities.discard(GRADE)
+    try:
+        with pytest.raises(MoodleError, match="mod_assign_get_submissions failed .*lacks mod/assign:grade"):
+            service.submissions(5)
+    finally:
+        site.capabilities.add(GRADE)
+    assert len(service.submissions(5)) == 4
 
 
 def _port(site: Site, moodle) -> str:
     term = moodle[0]
     text = (term.course / "nbgrader_config.py").read_text()
     return text.split("c.Moodle.url = 'http://127.0.0.1:", 1)[1].split("'", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def blind(tmp_path_factory, fast_config):
+    """A blind-marked assignment pulled, graded under participant numbers, marked, and pushed."""
+    students = [Student(sid, name.split()[0], name.split(" ", 1)[1], "right answers", lambda a, r, s: None)
+                for name, _, _, sid in USERS.values()]
+    term, right = term_with_right_answers(tmp_path_factory.mktemp("lms-sync-blind"), students, fast_config)
+    site = site_for(right, blindmarking=1)
+    server, url = serve(site)
+    token_file = term.workdir / "moodle-token"
+    token_file.write_text(TOKEN)
+    configure(term.course, url, token_file)
+    pull = term.nnlab("sync-lms", A, "--pull-only")
+    term.nbgrader("autograde", A)
+    mark_by_hand(term.course, A, {f"participant-{n}": 1.0 for n in (11, 12, 13, 14)})
+    term.nbgrader("generate_feedback", A)
+    push = term.nnlab("sync-lms", A)
+    yield term, site, pull, push
+    server.shutdown()
+
+
+def test_a_blind_marked_assignment_goes_both_ways_by_participant_number(blind):
+    term, site, pull, push = blind
+    assert pull.returncode == 0 and push.returncode == 0, pull.stderr + push.stderr
+    assert "blind marking: students are their participant numbers" in pull.stdout
+    assert sorted(p.name for p in (term.course / "submitted").iterdir()) == [
+        "participant-11", "participant-12", "participant-13", "participant-14"]
+    assert sorted(site.grades) == [101, 102, 103, 104]   # back to the Moodle user of each participant number
+    assert "participant-11: " in push.stdout
+    shown = push.stdout + "".join(g["comment"] + b"".join(g["files"].values()).decode() for g in site.grades.values())
+    for name, *_ in USERS.values():
+        assert name not in shown and name.replace("'", "&#x27;") not in shown
 
 
 # -- without grading: blind marking, hostile files, the parameters' notation -----------------------

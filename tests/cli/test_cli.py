@@ -64,6 +64,7 @@ NBGRADER_COMMANDS = {
     "export-lms": ["Runs no nbgrader command", "nbgrader generate_feedback A"],
     "similarity": ["Runs no nbgrader command"],
     "release-feedback": ["nbgrader release_feedback A"],
+    "sync-lms": ["Runs no nbgrader command"],
 }
 
 

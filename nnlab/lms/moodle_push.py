@@ -68,8 +68,8 @@ def push_grades(course: Course, assignment: str, service: MoodleService, moodle:
         reason = _not_gradable(course, assignment, user.student, result, results.not_graded, partial)
         if not reason and user.userid in locked:
             reason = "the grade is locked or overridden in Moodle's gradebook (Moodle would keep its own)"
-        if reason:
-            pushed.left_out.append((who, reason))
+        if reason:   # export-lms's words, this command's option
+            pushed.left_out.append((who, reason.replace("export with --partial", "sync with --partial")))
             continue
         grade = round(result.total / (results.max_score or 1.0) * maximum, 5)
         comment = _comment(course, results, result)

@@ -26,8 +26,8 @@ class Synced:
         p, q = self.pulled, self.pushed or Pushed()
         lines = [f"Moodle sync of {self.assignment} (Moodle assignment {self.moodle_name!r}"
                  f"{', blind marking: students are their participant numbers' if self.blind else ''}):",
-                 f"  pulled: {len(p.placed)} new, {len(p.replaced)} changed (the previous kept under .nnlab/lms-import/), "
-                 f"{len(p.unchanged)} unchanged"]
+                 f"  pulled: {len(p.placed)} new, {len(p.replaced)} changed"
+                 f"{' (the previous kept under .nnlab/lms-import/)' if p.replaced else ''}, {len(p.unchanged)} unchanged"]
         lines += [f"    new: {', '.join(p.placed)}"] if p.placed else []
         lines += [f"    changed: {', '.join(p.replaced)}"] if p.replaced else []
         lines += [f"  {line}" for line in p.deadlines]

@@ -22,6 +22,7 @@ from nnlab.batch.run import BatchGrading, ClusterError, Status
 from nnlab.batch.state import recorded_digest
 from nnlab.course import Course, work_folder
 from nnlab.digest import folder_digest
+from nnlab.exchange.collect import owner_name
 from nnlab.serve import notices
 from nnlab.serve.exchange import CourseExchange, ExchangeFailed
 from nnlab.serve.feedback import generate_feedback
@@ -174,6 +175,14 @@ class Service:
         if handin.state != SEEN or handin.name in self.sorted_out:
             return
         self.sorted_out.add(handin.name)
+        forger = self._forger(item)
+        if forger:
+            self.log.error("%s: names the student %s but was made by %s: a hand-in in another student's name is "
+                           "refused (that student's own hand-ins are graded as usual)", handin.name, handin.student, forger)
+            self.journal.record(handin, NOT_GRADED, why=f"made by {forger}, not by {handin.student}")
+            self._set_aside(item)
+            self.journal.record(handin, NOTIFIED, page=False)   # the student it names did not hand it in: no page
+            return
         why = self._problem(handin, item)
         if why:
             self.log.warning("%s: not graded: %s", handin.name, why)
@@ -187,6 +196,15 @@ class Service:
             self.log.info("%s: over the attempt limit, graded at %s", newest.name, shown_time(due))
             self.journal.record(newest, HELD, due=due)
             self.notify(newest)
+
+    def _forger(self, item: Listed) -> str:
+        """Who made a hand-in folder in another student's name ("" when its owner is the student it names, or
+        the service's own user; an exchange that is not a local folder knows who submitted)."""
+        folder = item.local()
+        if folder is None:
+            return ""
+        owner = owner_name(str(folder))
+        return "" if owner == item.student or os.lstat(folder).st_uid == os.getuid() else owner
 
     def _problem(self, handin: HandIn, item: Listed) -> str:
         why = unsafe_name(item) or time_problem(item, handin.seen, self.settings.clock_skew_minutes)

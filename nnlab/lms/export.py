@@ -121,7 +121,7 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
             continue
         seen.add(student)
         result = scored.get(student)
-        reason = _not_gradable(course, assignment, student, result, results.not_graded, partial)
+        reason = why_not_gradable(course, assignment, student, result, results.not_graded, partial)
         maximum = parse_number(sheet.cell(row, "maximum"))
         if not reason and (maximum is None or maximum <= 0):
             reason = f"no maximum grade in the row ({sheet.cell(row, 'maximum') or 'empty'}): a scale, not points?"
@@ -138,7 +138,7 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
             continue
         total = results.max_score or 1.0
         grade = format_number(result.total / total * maximum, sheet.cell(row, "maximum"))
-        comment = _comment(course, results, result)
+        comment = feedback_comment(course, results, result)
         _set(rows[line - 2], sheet.columns["grade"], grade)
         if "comments" in sheet.columns:
             _set(rows[line - 2], sheet.columns["comments"], comment)
@@ -199,7 +199,7 @@ def _awaiting(result, partial: bool) -> bool:
     return bool(result.awaiting_manual) and not partial
 
 
-def _not_gradable(course: Course, assignment: str, student: str, result, not_graded: list[str],
+def why_not_gradable(course: Course, assignment: str, student: str, result, not_graded: list[str],
                   partial: bool) -> str:
     """Why a matched student's row gets no grade ("" when it does)."""
     if result is not None:
@@ -224,7 +224,7 @@ def _set(row: list[str], index: int, value: str) -> None:
     row[index] = value
 
 
-def _comment(course: Course, results, result) -> str:
+def feedback_comment(course: Course, results, result) -> str:
     """The feedback comment, as the HTML Moodle's comments editor keeps: the total, then each
     question's points and the hints of its failed hidden tests."""
     failed, errors = _failed_hints(course, results.assignment, result.student, {q.notebook for q in results.questions})

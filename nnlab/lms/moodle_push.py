@@ -12,7 +12,7 @@ from pathlib import Path
 from nnlab.course import Course, work_folder
 from nnlab.feedback_state import feedback_pages, stale_feedback
 from nnlab.files import write_atomic
-from nnlab.lms.export import _comment, _not_gradable
+from nnlab.lms.export import feedback_comment, why_not_gradable
 from nnlab.lms.moodle_pull import User
 from nnlab.lms.roster import LmsImportError
 from nnlab.lms.webservice import MoodleService
@@ -65,14 +65,14 @@ def push_grades(course: Course, assignment: str, service: MoodleService, moodle:
             pushed.left_out.append((who, f"unmatched: {user.how}"))
             continue
         result = scored.get(user.student)
-        reason = _not_gradable(course, assignment, user.student, result, results.not_graded, partial)
+        reason = why_not_gradable(course, assignment, user.student, result, results.not_graded, partial)
         if not reason and user.userid in locked:
             reason = "the grade is locked or overridden in Moodle's gradebook (Moodle would keep its own)"
         if reason:   # export-lms's words, this command's option
             pushed.left_out.append((who, reason.replace("export with --partial", "sync with --partial")))
             continue
         grade = round(result.total / (results.max_score or 1.0) * maximum, 5)
-        comment = _comment(course, results, result)
+        comment = feedback_comment(course, results, result)
         pages = feedback_pages(course, assignment, user.student)
         digest = hashlib.sha256(json.dumps([grade, comment, [(p.name, hashlib.sha256(p.read_bytes()).hexdigest())
                                                              for p in pages]]).encode()).hexdigest()

@@ -50,6 +50,11 @@ def form_fields(params: dict, prefix: str = "") -> list[tuple[str, str]]:
     return fields
 
 
+def _quoted(name: str) -> str:
+    """A file name as a form field's header can carry it: no quote or line end to break out with."""
+    return "".join("_" if ch in '"\\\r\n' else ch for ch in name)
+
+
 class MoodleService:
     """A Moodle site's web service as one token's user sees it."""
 
@@ -151,7 +156,7 @@ class MoodleService:
         boundary = secrets.token_hex(16)
         parts = [(f'name="{k}"', str(v).encode()) for k, v in
                  (("token", self._token), ("filearea", "draft"), ("itemid", itemid))]
-        parts += [(f'name="file_{n}"; filename="{name}"', data) for n, (name, data) in enumerate(files)]
+        parts += [(f'name="file_{n}"; filename="{_quoted(name)}"', data) for n, (name, data) in enumerate(files)]
         body = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; {head}\r\n\r\n".encode() + data + b"\r\n"
                         for head, data in parts) + f"--{boundary}--\r\n".encode()
         request = urllib.request.Request(f"{self.url}/webservice/upload.php", data=body,

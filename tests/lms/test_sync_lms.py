@@ -267,6 +267,18 @@ def test_moodles_file_name_never_becomes_a_path_and_another_host_gets_no_token(s
     assert not list(small_course.parent.rglob("evil.ipynb"))
 
 
+def test_without_the_site_or_the_token_the_command_says_which_setting(small_course, tmp_path, capsys):
+    status = nnlab_main(["sync-lms", A, "--course", str(small_course)])
+    assert status == 2 and "c.Moodle.url is not set" in capsys.readouterr().err
+    missing = tmp_path / "no-token"
+    with open(small_course / "nbgrader_config.py", "a") as config:
+        config.write(f"c.Moodle.url = 'http://127.0.0.1:9'\nc.Moodle.token_path = {str(missing)!r}\n")
+    status = nnlab_main(["sync-lms", A, "--course", str(small_course)])
+    err = capsys.readouterr().err
+    assert status == 1 and f"c.Moodle.token_path = {str(missing)!r}: cannot read the Moodle token" in err
+    assert not (small_course / "submitted").exists()
+
+
 def test_parameters_go_in_phps_array_notation():
     assert form_fields({"assignmentid": 5, "applytoall": False, "grades": [
         {"userid": 7, "plugindata": {"assignfeedbackcomments_editor": {"text": "<p>ok</p>", "format": 1}}}]}) == [

@@ -125,6 +125,21 @@ def test_a_second_sync_sends_nothing_and_leaves_every_hand_in_as_it_is(moodle):
     assert before == {p: p.stat().st_mtime_ns for p in (term.course / "submitted").rglob("*.ipynb")}
 
 
+def test_a_mark_changed_after_the_feedback_stops_the_push_naming_the_student(moodle):
+    term, site, _, _ = moodle
+    calls, sent = len(site.calls), dict(site.grades[101])
+    mark_by_hand(term.course, A, {"zoe": 0.5})
+    try:
+        refused = term.nnlab("sync-lms", A)
+    finally:
+        mark_by_hand(term.course, A, {"zoe": 1.0})
+    assert refused.returncode == 1
+    assert "the feedback of perceptron no longer shows the gradebook's grades for zoe" in refused.stderr
+    assert "run `nnlab feedback perceptron`, then sync again (nothing sent)" in refused.stderr
+    assert not [f for f, _ in site.calls[calls:] if f == "mod_assign_save_grades"]
+    assert site.grades[101] == sent
+
+
 def test_an_invalid_token_is_one_clear_line_exit_1_and_nothing_changes(moodle, tmp_path):
     term, site, _, _ = moodle
     wrong = tmp_path / "token"

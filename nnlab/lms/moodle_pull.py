@@ -30,7 +30,8 @@ class User:
     def who(self) -> str:
         """How a report names them: Moodle's participant number (never a name: blind marking), the student."""
         shown = f"participant {self.participant}" if self.participant else f"Moodle user {self.userid}"
-        return shown + (f" ({self.student})" if self.student else "")
+        named = self.student and not (self.participant and self.student == blind_id(self.participant))
+        return shown + (f" ({self.student})" if named else "")
 
 
 @dataclass

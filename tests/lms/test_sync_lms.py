@@ -16,7 +16,7 @@ from nnlab.cli import main as nnlab_main
 from nnlab.course import Course
 from nnlab.deadlines.extensions import deadline_of
 from nnlab.demo.term import Student
-from nnlab.lms.moodle_pull import is_blind
+from nnlab.lms.moodle_pull import User, is_blind
 from nnlab.lms.sync import sync_moodle
 from nnlab.lms.webservice import MoodleError, MoodleService, form_fields
 from nnlab.report.classdata import read_class
@@ -217,6 +217,9 @@ def test_a_blind_marked_assignment_goes_both_ways_by_participant_number(blind):
         "participant-11", "participant-12", "participant-13", "participant-14"]
     assert sorted(site.grades) == [101, 102, 103, 104]   # back to the Moodle user of each participant number
     assert "participant-11: " in push.stdout
+    # reports name a blind-marked participant once, by number
+    assert User(103, "13", "Participant 13", "participant-13", "").who == "participant 13"
+    assert User(102, "12", "Chris Smith", "chris1", "").who == "participant 12 (chris1)"
     shown = push.stdout + "".join(g["comment"] + b"".join(g["files"].values()).decode() for g in site.grades.values())
     for name, *_ in USERS.values():
         assert name not in shown and name.replace("'", "&#x27;") not in shown

@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,8 @@ class Prefetched:
 
     def __init__(self, futures: dict[tuple, Future], jobs: list[Job]):
         self.futures = futures
-        self.paths = {os.path.realpath(j.path): (j.student, j.assignment, j.notebook) for j in jobs}
+        self.jobs = {(j.student, j.assignment, j.notebook): j for j in jobs}
+        self.paths = {os.path.realpath(j.path): key for key, j in self.jobs.items()}
         self.used: dict[tuple, JobResult] = {}
 
     def __deepcopy__(self, memo) -> "Prefetched":
@@ -81,7 +83,11 @@ class Prefetched:
         future = self.futures.get(key)
         if future is None:
             return None
-        result: JobResult = future.result()
+        try:
+            result: JobResult = future.result()
+        except BrokenProcessPool as exc:   # a worker process died (killed, out of memory): the pool is gone
+            result = JobResult(self.jobs[key], lost=True,
+                               error=f"a grading worker process died ({exc}): graded at the next run")
         self.used[key] = result
         if result.lost:
             raise GradingStopped(result.error)   # nbgrader records it as failed; the next run grades it
@@ -177,15 +183,18 @@ class Grader:
 
     # -- what the grader keeps between runs -----------------------------------------------------
     def _started(self):
-        """nbgrader's application and the workers forked from it, made at the first run."""
+        """nbgrader's application and the workers forked from it, made at the first run; the workers made
+        again when one of them died (a pool that lost a process takes no more work)."""
         if self._app is None:
             logging.getLogger("traitlets").setLevel(logging.INFO if self.verbose else logging.WARNING)
             self._stack.enter_context(speedups())
-            app = autograde_app(self.course, log_file(self.course), self.verbose)
-            self._stack.callback(finish_app, app)
-            pool = worker_pool(app, self.settings.workers)
-            self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            self._app, self._pool = app, pool
+            self._app = autograde_app(self.course, log_file(self.course), self.verbose)
+            self._stack.callback(finish_app, self._app)
+        if self._pool is None or _broken(self._pool):
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = worker_pool(self._app, self.settings.workers)
+            self._stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
         return self._app, self._pool
 
     def _cluster_now(self):
@@ -251,6 +260,15 @@ def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, F
         futures[(j.student, j.assignment, j.notebook)] = future
         future.add_done_callback(lambda f, j=j: progress.grade(f"{j.assignment}/{j.student}", lost=_lost(f)))
     return futures
+
+
+def _broken(pool) -> bool:
+    """Whether the pool lost a worker process (it then refuses every job)."""
+    try:
+        pool.submit(int).result()
+    except BrokenProcessPool:
+        return True
+    return False
 
 
 def _then(graded: Future, pool, step) -> Future:

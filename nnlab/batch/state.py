@@ -4,6 +4,11 @@ For every graded (student, assignment) the digest of the submitted folder is kep
 `<course>/.nnlab/grade-state/<assignment>/<student>.json` (`Course.grade_state`). A submission whose folder no longer
 matches (the student handed in again and it was collected) has its autograded folder removed right
 before grading, so nbgrader grades it afresh; everything else already graded is left alone.
+
+Right before grading starts, the record says so (`started`): a run killed between nbgrader's two
+passes leaves an autograded notebook without scores and a record that was never finished, which the
+next run grades again. A submission with an autograded folder and no record at all was graded by
+plain `nbgrader autograde`, and is left alone.
 """
 from __future__ import annotations
 
@@ -21,15 +26,27 @@ def state_path(course: Course, assignment: str, student: str) -> Path:
     return course.grade_state / assignment / f"{student}.json"
 
 
-def recorded_digest(course: Course, assignment: str, student: str) -> str | None:
+def _recorded(course: Course, assignment: str, student: str) -> dict | None:
     try:
-        return json.loads(state_path(course, assignment, student).read_text())["submitted"]
-    except (OSError, ValueError, KeyError):
+        found = json.loads(state_path(course, assignment, student).read_text())
+    except (OSError, ValueError):
         return None
+    return found if isinstance(found, dict) else {}
+
+
+def recorded_digest(course: Course, assignment: str, student: str) -> str | None:
+    """The digest of the submission as last graded in full, None without one."""
+    return (_recorded(course, assignment, student) or {}).get("submitted")
 
 
 def record(course: Course, assignment: str, student: str, digest: str) -> None:
+    """The submission with this digest is graded in full."""
     write_atomic(state_path(course, assignment, student), json.dumps({"submitted": digest}))
+
+
+def record_started(course: Course, assignment: str, student: str, digest: str) -> None:
+    """Grading of the submission with this digest starts (until `record`, it is not graded in full)."""
+    write_atomic(state_path(course, assignment, student), json.dumps({"started": digest}))
 
 
 @dataclass
@@ -49,16 +66,20 @@ def to_grade(course: Course, assignment: str, force: bool, students: list[str] |
             continue
         todo.digests[student] = folder_digest(course.submitted(student, assignment))
         if course.autograded(student, assignment).exists() and not force:
-            if recorded_digest(course, assignment, student) in (None, todo.digests[student]):
+            recorded = _recorded(course, assignment, student)
+            if recorded is None or recorded.get("submitted") == todo.digests[student]:
                 todo.unchanged.append(student)
                 continue
-            todo.changed.append(student)
+            todo.changed.append(student)    # handed in again, or its grading never finished
         todo.students.append(student)
     return todo
 
 
 def clear_changed(course: Course, assignment: str, todo: Todo) -> None:
-    """Remove the autograded folders of the submissions handed in again, so that nbgrader grades them
-    afresh (it skips a student whose folder exists): the step right before grading, never planning."""
+    """Remove the autograded folders of the submissions handed in again (or whose grading never finished), so
+    that nbgrader grades them afresh (it skips a student whose folder exists), and record that the grading of
+    each submission to grade starts: the step right before grading, never planning."""
     for student in todo.changed:
         shutil.rmtree(course.autograded(student, assignment), ignore_errors=True)
+    for student in todo.students:
+        record_started(course, assignment, student, todo.digests[student])

@@ -9,6 +9,7 @@ warm zygote (see nnlab.runner.zygote) for its whole life.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.util import Finalize
@@ -139,6 +140,10 @@ def error_text(exc: BaseException) -> str:
 def _start_worker(app) -> None:
     global _worker
     _worker = Worker(app)
+    # the grading process's own handlers (a service's "stop after this turn") are not the worker's: the pool's
+    # shutdown and a terminal's Ctrl-C end a worker as they end any process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # a worker ends through multiprocessing's exit path, which skips atexit: stop the zygote there
     Finalize(None, stop_launchers, exitpriority=10)
 

@@ -212,9 +212,14 @@ def test_workers_that_join_after_the_run_started_are_set_up_and_grade(tmp_path, 
     course = slow_class(tmp_path / "course", fast_config, students=2)
     with LocalCluster(tmp_path / "dask", workers=0) as cluster:
         run = start(course, cluster.address)
-        time.sleep(3)
+        said = []
+        for line in run.stderr:         # the worker joins once the run has found none (however slow its start)
+            said.append(line)
+            if "has no workers yet" in line or len(said) > 200:
+                break
         cluster.add_worker("late")
         out, err = run.communicate(timeout=300)
+    err = "".join(said) + err
     assert run.returncode == 0, err[-3000:]
     assert "has no workers yet: the notebooks wait for workers to join" in err
     assert statuses(course) == {"s00": "graded", "s01": "graded"}

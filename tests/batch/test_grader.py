@@ -75,3 +75,49 @@ def test_a_grader_changed_on_disk_is_read_at_the_next_grading(graded):
     assert ada.status is Status.GRADED
     assert graded["after third"]["ada"] < graded["after first"]["ada"]
     assert {s: graded["after third"][s] for s in ("ben", "cara")} == {s: graded["after second"][s] for s in ("ben", "cara")}
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler of its own for `signum` (/proc's SigCgt mask)."""
+    with open(f"/proc/{pid}/status") as status:
+        mask = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+    return bool(mask >> (signum - 1) & 1)
+
+
+def _until_broken(pool, seconds: float = 30.0) -> None:
+    """Wait until the pool has noticed that it lost a process (its own thread reaps it)."""
+    import time
+    from concurrent.futures.process import BrokenProcessPool
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pool.submit(int).result()
+        except BrokenProcessPool:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the pool never noticed its killed worker")
+
+
+def test_a_worker_killed_between_runs_is_replaced_and_workers_end_on_sigterm(tmp_path, fast_config):
+    import os
+    import signal
+
+    course = Course.open(make_course(tmp_path / "course", fast_config))
+    course.config.BaseConverter.force = True
+    before = signal.signal(signal.SIGTERM, lambda *_: None)   # a service's own "stop after this turn"
+    try:
+        with Grader(course) as grader:
+            first = grader.grade([ASSIGNMENT], students=["ada"])
+            pool = grader.workers
+            pids = list(pool._processes)
+            assert pids and not any(_catches(pid, signal.SIGTERM) for pid in pids)   # the default: SIGTERM ends it
+            os.kill(pids[0], signal.SIGKILL)
+            _until_broken(pool)
+            second = grader.grade([ASSIGNMENT], students=["ada"])
+            assert grader.workers is not pool                     # a pool that lost a process is made again
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert [(n.student, n.status) for n in first.notebooks] == [("ada", Status.GRADED)]
+    assert [(n.student, n.status) for n in second.notebooks] == [("ada", Status.GRADED)]
+    assert scores(course)["ada"] > 0

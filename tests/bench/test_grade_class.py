@@ -133,4 +133,6 @@ def test_the_scaling_table_from_the_two_runs(bench, tmp_path):
     assert "0.500 notebooks/s per worker core (2.00 core-s a notebook" in lines[1]
     assert "records 20.0 notebooks/s (0.050 CPU-s a notebook, serial)" in lines[1]
     assert lines[3].split() == ["8", "20.8", "min"]
-    assert lines[5].split()[:3] == ["128", "4.2", "min"] and "the instructor's side is the floor" in lines[5]
+    assert lines[4].split() == ["32", "5.2", "min"]
+    assert lines[5].split()[:3] == ["64", "4.2", "min"] and "the instructor's side is the floor" in lines[5]
+    assert lines[6].split()[:3] == ["128", "4.2", "min"] and "the instructor's side is the floor" in lines[6]

@@ -65,6 +65,10 @@ NBGRADER_COMMANDS = {
     "similarity": ["Runs no nbgrader command"],
     "release-feedback": ["nbgrader release_feedback A"],
     "sync-lms": ["Runs no nbgrader command"],
+    "due": ["nbgrader db assignment add A --duedate="],
+    "extend": ["Gradebook.grant_extension"],
+    "serve": ["nbgrader list --inbound", "nbgrader collect --update --student S A",
+              "nbgrader release_feedback A --student S"],
 }
 
 

@@ -372,7 +372,10 @@ class Service:
         except ClusterError as exc:
             self._local_grading(str(exc))
             return None
-        except Exception as exc:  # a worker or nbgrader's writer crashed: a fresh grader, up to the cap
+        except BrokenProcessPool as exc:   # a worker killed while the grader started or handed out its jobs
+            self._restart_grader(f"a worker died: {exc}")
+            return None
+        except Exception as exc:  # nbgrader's writer crashed: a fresh grader, up to the cap
             self._restart_grader(f"{type(exc).__name__}: {exc}")
             return None
         if run.stopped:

@@ -77,8 +77,14 @@ def pytest_pyfunc_call(pyfuncitem):
     report = _graded(pyfuncitem.config, Path(pyfuncitem.path).resolve())
     result = next(t for t in report.tests if t.name == pyfuncitem.originalname)
     if not result.passed:
-        pytest.fail(result.reason, pytrace=False)
+        pytest.fail(failure_text(result.hint, result.reason), pytrace=False)
     return True
+
+
+def failure_text(hint: str, reason: str) -> str:
+    """What a failed test says, as the feedback page says it: the hint (the rule the test checks), then
+    the safe reason in brackets."""
+    return f"{hint}  [{reason}]" if reason else hint
 
 
 # The engine hands each test these (see nnlab.graders.engine); pytest only needs them declared.
@@ -119,7 +125,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             write(f"{cell_id:<32} {cell['score']:g} / {cell['points']:g}")
             for test in cell["tests"]:
                 mark = "PASS" if test["passed"] else "FAIL"
-                write(f"    {mark} {test['points']:g}  {test['name']}" + (f"  ({test['reason']})" if test["reason"] else ""))
+                write(f"    {mark} {test['points']:g}  {test['name']}: {failure_text(test['hint'], test['reason'])}")
             total += cell["score"]
             possible += cell["points"]
         write(f"{'total':<32} {total:g} / {possible:g}")

@@ -241,3 +241,32 @@ def test_a_grader_module_is_read_again_when_its_file_changes(tmp_path):
     assert [(t.hint, t.points) for t in engine.hidden_tests(module)] == [("the fixed wording", 2.0)]
     module.unlink()
     assert engine.hidden_tests(module) == []
+
+
+def test_the_pytest_entry_prints_each_failed_tests_hint(grading, tmp_path):
+    """`pytest nnlab/graders/<a> --submission` says what the feedback page says of a failed test: its hint
+    (the rule it checks) and the safe reason, not a bare "wrong result"."""
+    graders = tmp_path / "graders"
+    graders.mkdir()
+    (graders / "test_demo.py").write_text(
+        "import pytest\n\n\n"
+        '@pytest.mark.grade("cell_a", points=1)\n'
+        "def test_value(student):\n"
+        '    """answer is 42, the rule the notebook states"""\n'
+        '    assert student.get("answer") == 42\n\n\n'
+        '@pytest.mark.grade("cell_a", points=1)\n'
+        "def test_kept(student):\n"
+        '    """the notebook keeps its answer"""\n'
+        '    assert student.get("answer") is not None\n')
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(notebook("answer = 41"), path)
+    done = subprocess.run([sys.executable, "-m", "pytest", str(graders), "-p", "nnlab.graders.plugin", "-rf",
+                           "-p", "no:cacheprovider", "-p", "no:xdist", "--rootdir", str(tmp_path),
+                           "--submission", str(path), "--secret", str(grading.secret_path)],
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=600)
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    assert "FAILED" in out and "answer is 42, the rule the notebook states  [wrong result]" in out, out
+    summary = out[out.index("nnlab scores"):]
+    assert "FAIL 1  test_value: answer is 42, the rule the notebook states  [wrong result]" in summary, summary
+    assert "PASS 1  test_kept: the notebook keeps its answer" in summary, summary

@@ -21,6 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from nnlab.course import Course
 from nnlab.graders.budgets import solution_times
+from nnlab.graders.carry import model_answers
 from nnlab.graders.feedback import save_report
 from nnlab.graders.notebook import apply_grade, grade_notebook_node
 from nnlab.graders.settings import Grading
@@ -52,7 +53,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         if grade is None:
             grading = Grading(config=self.config)
             budgets = solution_times(course, assignment, notebook) if grading.budgets else None
-            grade = grade_notebook_node(nb, student, assignment, notebook, grading, budgets=budgets)
+            answers = model_answers(course, assignment, notebook) if grading.carry_forward else None
+            grade = grade_notebook_node(nb, student, assignment, notebook, grading, budgets=budgets, answers=answers)
         else:
             apply_grade(nb, grade)
         if grade.report is not None:

@@ -91,7 +91,7 @@ class Cluster:
             out.set_result(self._lost(job))
             return
         submission = Submission(job.student, job.assignment, job.notebook, sanitizing.result(),
-                                student_key(self.secret, job.student), job.budgets)
+                                student_key(self.secret, job.student), job.budgets, job.answers)
         try:
             remote = self.client.submit(grade_submission, submission, self.code.digest, pure=False,
                                         key=f"grade-{job.assignment}-{job.notebook}-{job.student}-{uuid4().hex[:8]}",

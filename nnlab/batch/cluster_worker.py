@@ -24,6 +24,7 @@ from traitlets.config import Config
 
 from nnlab.batch.course_code import CourseCode, course_code
 from nnlab.graders.budgets import SolutionTimes
+from nnlab.graders.carry import ModelAnswers
 from nnlab.graders.notebook import NotebookGrade, grade_notebook_node
 from nnlab.graders.settings import GRADERS_DIR, Grading, stop_launchers
 
@@ -44,6 +45,7 @@ class Submission:
     cells: str          # the notebook (JSON) as nbgrader's sanitizing pass left it
     key: bytes          # the student's key (nnlab.graders.keys.student_key)
     budgets: SolutionTimes | None = None   # the model solution's cell times, when budgets are on
+    answers: ModelAnswers | None = None    # the model solution's answer cells, when carried forward
 
 
 def resource(code: CourseCode) -> str:
@@ -118,4 +120,4 @@ def grade_submission(submission: Submission, digest: str) -> NotebookGrade:
         raise CourseCodeDiffers(refusal(digest))
     notebook = nbformat.reads(submission.cells, as_version=4)
     return grade_notebook_node(notebook, submission.student, submission.assignment, submission.notebook, grading,
-                               key=submission.key, budgets=submission.budgets)
+                               key=submission.key, budgets=submission.budgets, answers=submission.answers)

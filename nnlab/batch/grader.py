@@ -31,6 +31,7 @@ from nnlab.course import Course
 from nnlab.diagnose import diagnose_assignment
 from nnlab.digest import file_digest
 from nnlab.graders.budgets import solution_times
+from nnlab.graders.carry import model_answers
 from nnlab.graders.settings import Grading
 from nnlab.resume import clear_unfinished_autogrades, unfinished_autogrades
 
@@ -166,10 +167,13 @@ class Grader:
         Nothing on disk changes."""
         course = self.course
         plan = Plan({a: state.to_grade(course, a, forced(course.config), students) for a in assignments})
-        budgets = Grading(config=course.config).budgets
+        grading = Grading(config=course.config)
         for a, todo in plan.todo.items():
             notebooks = course.notebooks(a)
-            times = {nb: solution_times(course, a, nb) if budgets and todo.students else None for nb in notebooks}
+            times = {nb: solution_times(course, a, nb) if grading.budgets and todo.students else None
+                     for nb in notebooks}
+            answers = {nb: model_answers(course, a, nb) if grading.carry_forward and todo.students else None
+                       for nb in notebooks}
             for student in todo.unchanged:
                 run.notebooks += [NotebookRecord(student, a, notebook, Status.SKIPPED) for notebook in notebooks]
             for student in todo.students:
@@ -178,7 +182,7 @@ class Grader:
                     if is_linked(path):
                         plan.links[(student, a, notebook)] = "the notebook is a link, not the student's own file"
                     elif path.is_file():
-                        plan.jobs.append(Job(student, a, notebook, str(path), times[notebook]))
+                        plan.jobs.append(Job(student, a, notebook, str(path), times[notebook], answers[notebook]))
         return plan
 
     # -- what the grader keeps between runs -----------------------------------------------------

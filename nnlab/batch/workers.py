@@ -19,6 +19,7 @@ import nbformat
 from nnlab.batch.nbgrader_adapter import Prepared, captured_log, finisher, sanitizer, worker_steps
 from nnlab.digest import file_digest
 from nnlab.graders.budgets import SolutionTimes
+from nnlab.graders.carry import ModelAnswers
 from nnlab.graders.notebook import NotebookGrade, grade_notebook_node
 from nnlab.graders.settings import Grading, stop_launchers
 from nnlab.notebook_format import cells_digest
@@ -31,6 +32,7 @@ class Job:
     notebook: str
     path: str          # the submitted notebook
     budgets: SolutionTimes | None = None   # the model solution's cell times, when budgets are on
+    answers: ModelAnswers | None = None    # the model solution's answer cells, when carried forward
 
 
 @dataclass
@@ -67,7 +69,8 @@ class Worker:
             return JobResult(job, error=error_text(exc))
         try:
             grade = grade_notebook_node(notebook, job.student, job.assignment, job.notebook,
-                                        Grading(config=self.app.config), budgets=job.budgets)
+                                        Grading(config=self.app.config), budgets=job.budgets,
+                                        answers=job.answers)
         except Exception as exc:
             return JobResult(job, error=error_text(exc))
         return JobResult(job, grade, self.prepare(job, source, sanitized, pristine, log, grade))

@@ -14,6 +14,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from nnlab.files import write_atomic
+from nnlab.notebook_format import grade_id
 from nnlab.runner.student_process import OUT_OF_BUDGET
 
 MAX_NOTES = 5
@@ -37,6 +38,9 @@ def feedback_outputs(cell: NotebookNode, result: dict, report: dict) -> list:
         if test["reason"]:
             line += f"  [{test['reason']}]"
         lines.append(line)
+    carried = (report.get("carried_forward") or {}).get(grade_id(cell)) or {}
+    if carried.get("taken"):
+        lines.append(carried_note(carried, round(cell_points * carried["own"] / grader_points, 4)))
     failed = any(not test["passed"] for test in result["tests"])
     if report.get("error"):
         lines.append(f"Your notebook could not be graded: {report['error']}")
@@ -50,6 +54,17 @@ def feedback_outputs(cell: NotebookNode, result: dict, report: dict) -> list:
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                execution_count=cell.get("execution_count")),
     ]
+
+
+def carried_note(carried: dict, own: float) -> str:
+    """What the feedback says of a question scored with earlier answers carried forward (nnlab.graders.carry);
+    `own`: its score judged with the student's own earlier answers, in the cell's points."""
+    names = ", ".join(f"`{name}`" for name in carried["names"]) or "model answers"
+    one = len(carried["answers"]) == 1
+    questions = ", ".join(carried["answers"])
+    return (f"  Error carried forward: judged with a working {names} in place of yours, which lost "
+            f"{'its' if one else 'their'} points in the {questions} question{'' if one else 's'} "
+            f"({own:g} points with your own earlier answers).")
 
 
 def _out_of_budget(error: str) -> bool:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from nnlab.graders import engine
+from nnlab.graders import carry, engine
 from nnlab.graders.budgets import SolutionTimes, cell_budgets
+from nnlab.graders.carry import ModelAnswers
 from nnlab.graders.feedback import feedback_outputs
 from nnlab.graders.settings import Grading
 from nnlab.notebook_format import cells_digest, code_cells, grade_id, is_test_cell
+from nnlab.runner.student_process import StartError
 
 SKIPPED_NOTE = ("the Python process stopped, ran out of memory or ignored the interrupt while running this cell; "
                 "the notebook ran again without it")
@@ -36,28 +38,46 @@ class NotebookGrade:
     student_seconds: float = 0.0        # running the student's cells and answering the graders' calls
     cell_seconds: float = 0.0           # of which running the notebook's own cells (as a kernel would)
     seconds: float = 0.0
+    carried_seconds: float = 0.0        # of which the sealed second judgement (nnlab.graders.carry), when one ran
 
 
 def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, notebook: str,
-                        grading: Grading, key: bytes | None = None, budgets: SolutionTimes | None = None
-                        ) -> NotebookGrade:
+                        grading: Grading, key: bytes | None = None, budgets: SolutionTimes | None = None,
+                        answers: ModelAnswers | None = None) -> NotebookGrade:
     """Run and grade `nb` (as nbgrader sanitized it) with the engine; its outputs and feedback go into `nb`.
     `key`: the student's key (nnlab.graders.keys.student_key), made from the course secret when not given
     (a grading worker on another machine is given it, never the secret). `budgets`: the model solution's
     cell times of this notebook (nnlab.graders.budgets.solution_times): each cell then stops at its
-    budget (see `Grading.budgets`); None: every cell may run to the cell timeout."""
+    budget (see `Grading.budgets`); None: every cell may run to the cell timeout. `answers`: the model
+    solution's answer cells (nnlab.graders.carry.model_answers), carried forward where an earlier
+    answer lost points (`Grading.carry_forward`); None: each notebook is judged as one program."""
     began = time.monotonic()
     digest = cells_digest(nb)
     tests = engine.hidden_tests(grading.graders(assignment, notebook))
+    key = key if key is not None else grading.student_key(student_id)
     process = grading.student_process(cell_budgets=cell_budgets(grading, nb, budgets))
-    graded = engine.grade(code_cells(nb), student_id, tests, process,
-                          key if key is not None else grading.student_key(student_id))
+    graded = engine.grade(code_cells(nb), student_id, tests, process, key)
+
+    def judge(sealed: dict, cells: set[str]):
+        """The sealed second judgement: its cells run as in the first (a kernel's way), their outputs are
+        dropped here, and only its report goes on."""
+        process = grading.student_process(cell_budgets=cell_budgets(grading, sealed, budgets))
+        try:
+            return engine.grade(code_cells(sealed), student_id, [t for t in tests if t.cell in cells], process,
+                                key).report
+        except StartError:
+            return None
+
+    carried = time.monotonic()
+    judged_again = bool(tests) and grading.carry_forward and carry.carry_forward(
+        nb, graded.report, answers, graded.skipped, judge)
+    carried = time.monotonic() - carried if judged_again else 0.0
     report = graded.report.to_json() if tests else None
     # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
     _put_outputs(nb, graded, report)
     outputs = {i: (c.execution_count, list(c.outputs)) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"}
     return NotebookGrade(digest, outputs, report, graded.cell_seconds + graded.call_seconds, graded.cell_seconds,
-                         time.monotonic() - began)
+                         time.monotonic() - began, carried)
 
 
 def _error_output(ename: str, evalue: str) -> dict:

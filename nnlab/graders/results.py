@@ -26,6 +26,9 @@ class GradeReport:
     error: str = ""          # the notebook could not be run at all (every later test fails with this)
     failure: Failure | None = None   # why, when it could not: the process could not start, timed out, ...
     tests: list[TestResult] = field(default_factory=list)
+    # {test cell: both judgements} of each question judged again with earlier answers carried
+    # forward (nnlab.graders.carry); `tests` holds the better one
+    carried: dict[str, dict] = field(default_factory=dict)
 
     def cells(self) -> dict[str, dict]:
         """{grade_id: {"score", "points", "tests"}} in the order the tests ran."""
@@ -44,4 +47,4 @@ class GradeReport:
     def to_json(self) -> dict:
         return {"submission": self.submission, "student": self.student, "error": self.error,
                 "failure": self.failure.value if self.failure else "", "notebook_errors": self.notebook_errors,
-                "cells": self.cells()}
+                "cells": self.cells(), "carried_forward": self.carried}

@@ -42,6 +42,10 @@ class Grading(Configurable):
     budget_factor = Float(10.0, help="A cell's budget: this many times the model solution's time for it "
                                      "(at least budget_floor, at most cell_timeout)").tag(config=True)
     budget_floor = Float(5.0, help="The least budget of a cell, in seconds").tag(config=True)
+    carry_forward = Bool(True, help="Error carried forward: a question that lost points because it builds on an "
+                                    "earlier wrong answer is judged again with the model solution's answer in "
+                                    "place of the earlier one, in a sealed run, and keeps the better score"
+                         ).tag(config=True)
     graders_dir = Unicode(str(GRADERS_DIR), help="Folder of the hidden graders: <assignment>/test_<notebook>.py"
                           ).tag(config=True)
     secret_path = Unicode(str(secret_path_from_environment()),

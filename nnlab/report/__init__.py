@@ -35,9 +35,10 @@ def class_statistics(data: ClassResults) -> list[QuestionStats]:
 
 
 def most_failed(tests: list[HiddenTest], top: int = TOP_FAILED) -> list[HiddenTest]:
-    """The hidden tests failed by the most students (ties: in notebook order), failed ones only."""
-    failed = [t for t in tests if t.failed]
-    return sorted(failed, key=lambda t: -t.failed)[:max(top, 0)]  # stable: ties keep notebook order
+    """The hidden tests failed by the most students (ties: in notebook order), failed ones only; a test
+    passed only with earlier answers carried forward counts as failed here (the student's own work failed it)."""
+    failed = [t for t in tests if t.failed or t.carried]
+    return sorted(failed, key=lambda t: -(t.failed + t.carried))[:max(top, 0)]  # stable: ties keep notebook order
 
 
 def _cell(value: float | None, digits: int = 4) -> str:

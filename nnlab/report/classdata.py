@@ -41,6 +41,7 @@ class HiddenTest:
     hint: str
     failed: int = 0
     graded: int = 0
+    carried: int = 0   # passed only with earlier answers carried forward (failed on the student's own)
 
 
 @dataclass
@@ -148,6 +149,8 @@ def _read_hidden_tests(results: ClassResults, course: Course) -> None:
                 entries = [(grade_id, t) for grade_id, cell in cells.items() for t in cell["tests"]]
                 for _, test in entries:
                     _ = test["name"], test["points"], test["passed"], test["hint"]
+                carried = {(grade_id, t["name"]) for grade_id, both in (report.get("carried_forward") or {}).items()
+                           if both["taken"] for t in both["tests"] if t["carried"] and not t["own"]}
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 results.notes.append(f"{path}: unreadable grader report ({type(exc).__name__}: {exc}); "
                                      f"{result.student} is left out of the hidden-test table")
@@ -158,6 +161,7 @@ def _read_hidden_tests(results: ClassResults, course: Course) -> None:
                     test["name"], key, float(test["points"]), str(test["hint"])))
                 tally.graded += 1
                 tally.failed += int(not test["passed"])
+                tally.carried += int((grade_id, test["name"]) in carried)
     if missing:
         folder = course.grader_reports / results.assignment
         results.notes.append(f"no hidden-grader report for {', '.join(missing)} under {folder} "

@@ -235,6 +235,25 @@ def test_unreadable_grader_report_is_noted_not_fatal(make_course):
     assert f"{path}: unreadable grader report" in text
 
 
+def test_tests_passed_only_carried_forward_are_counted_and_shown(make_course):
+    course = make_course(["a", "b"], {"a": {"q_easy": 0.0, "q_hard": 2.0, "essay": None},
+                                      "b": {"q_easy": 1.0, "q_hard": 2.0, "essay": None}})
+    test = {"name": "test_hard_uses_easy", "points": 1.0, "passed": True, "hint": "uses q_easy's answer", "reason": ""}
+    for student, carried in (("a", True), ("b", False)):
+        report = {"cells": {"q_hard": {"score": 1.0, "points": 1.0, "tests": [test]}},
+                  "carried_forward": {"q_hard": {"taken": True, "own": 0.0, "carried": 1.0, "with": ["q_easy"],
+                                                 "answers": ["easy"], "names": ["easy"],
+                                                 "tests": [{"name": test["name"], "own": False, "carried": True}]}}
+                  if carried else {}}
+        path = Course.of(course).grader_report("hw", student, "hw")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report))
+    text = html_lib.unescape(write_report(course, "hw").read_text())
+    assert "passed only carried forward" in text
+    row = next(line for line in text.splitlines() if "test_hard_uses_easy" in line)
+    assert "0 of 2" in row and row.endswith("<td class='num'>1</td></tr>"), row
+
+
 def test_missing_gradebook_is_a_clear_error_and_creates_nothing(tmp_path):
     with pytest.raises(ReportError, match=re.escape(str(tmp_path / "gradebook.db")) + ": no gradebook"):
         write_report(tmp_path, "hw")
@@ -344,12 +363,16 @@ def test_page_names_every_question(term, report):
 def test_most_failed_hidden_tests_with_their_hints(term, report):
     page, _ = report
     failures: dict[str, int] = {}
+    own_failures: dict[str, int] = {}   # passed only with earlier answers carried forward
     hints: dict[str, str] = {}
     for student in ["ada", "ben", "cara"]:
         saved = json.loads(Course.of(term.course).grader_report(ASSIGNMENT, student, ASSIGNMENT).read_text())
+        carried = {t["name"] for both in saved["carried_forward"].values() if both["taken"]
+                   for t in both["tests"] if t["carried"] and not t["own"]}
         for cell in saved["cells"].values():
             for test in cell["tests"]:
                 failures[test["name"]] = failures.get(test["name"], 0) + (not test["passed"])
+                own_failures[test["name"]] = own_failures.get(test["name"], 0) + (test["name"] in carried)
                 hints[test["name"]] = test["hint"]
     table = page.split("Hidden tests failed most often", 1)[1]
     listed = re.findall(r"<td><code>(\w+)</code></td><td>([^<]*)</td><td class='num'>[\d.]+</td>"
@@ -357,8 +380,10 @@ def test_most_failed_hidden_tests_with_their_hints(term, report):
     assert len(listed) == 10
     for name, hint, failed in listed:
         assert html_lib.unescape(hint) == hints[name] and int(failed) == failures[name]
-    # the most failed come first: nothing left out was failed more often than the last one listed
-    assert min(int(f) for *_, f in listed) >= max(n for t, n in failures.items() if t not in {x for x, *_ in listed})
+    # the most failed on the students' own work come first: nothing left out was failed more often
+    # than the last one listed
+    mine = {t: n + own_failures[t] for t, n in failures.items()}
+    assert min(mine[t] for t, *_ in listed) >= max(n for t, n in mine.items() if t not in {x for x, *_ in listed})
     # cara's documented mistake: step(0) is 0
     assert "step(0) is 1: a net input exactly at the threshold fires (&gt;=, not &gt;)" in table
 

@@ -790,6 +790,88 @@ def cheat_case(title: str, make) -> Case:
     return Case(name, P, name, cheat(make), Expect(cells=ZERO, max_score=0.0), f"cheat: {title}")
 
 
+# -- error carried forward: the sealed second judgement -----------------------------------------
+# A student leaves `step` wrong on purpose, so the later questions are judged a second time with the
+# model's step in place (nnlab.graders.carry), and tries to get the model answer out of that run.
+
+def answered(answers: Callable[[Where], dict[str, str]]) -> Build:
+    """Right answers everywhere except the answer cells in `answers(where)`, which hold that code."""
+    def build(folder, release, source):
+        write_notebook(folder, submissions.fill(release, {**submissions.solutions(source), **answers(Where(folder))}))
+    return build
+
+
+WRONG_STEP = ("def step(z):\n    return np.where(np.asarray(z) > 0, 1.0, 0.0) if np.ndim(z) else float(z > 0)\n"
+              "step.mine = True   # the model's step has no such mark: how the code tells the second run\n")
+
+
+def model_out(where: Where) -> dict[str, str]:
+    """In the second run (the model's step in place): the model's source printed, written to files,
+    raised in a hidden test's call, returned in an answer, kept for a later cell that prints it."""
+    targets = [str(p) for p in write_targets(where)] + ["model_step.txt", "/tmp/model_step.txt",
+                                                         os.path.expanduser("~/model_step.txt")]
+    return {
+        "step": WRONG_STEP,
+        "perceptron_output": f'''import inspect
+_got = ""
+if not getattr(step, "mine", False):
+    try:
+        _got = inspect.getsource(step)
+    except Exception:
+        _got = repr(step.__code__.co_consts)
+    _got = "LEAK" + "ED<< " + _got
+    print(_got)
+    for _target in {targets!r}:
+        try:
+            with open(_target, "a") as _out:
+                _out.write(_got)
+        except OSError:
+            pass
+
+def perceptron_output(w, x):
+    if _got:
+        raise ValueError(_got)
+    w, x = np.asarray(w, dtype=float), np.asarray(x, dtype=float)
+    return step(w[0] + x @ w[1:])
+''',
+        "perceptron_update": '''print(_got)
+
+def perceptron_update(w, x, t, lr):
+    if _got:
+        return [ord(c) for c in _got[:64]]
+    w = np.array(w, dtype=float)
+    return w + lr * (t - perceptron_output(w, x)) * np.concatenate(([1.0], np.asarray(x, dtype=float)))
+''',
+        FAULT_CELL: submissions.solutions(submissions.course_notebook(P))[FAULT_CELL] + "\nprint(_got)\n",
+    }
+
+
+def grader_report_clean(outcome: Outcome) -> list[str]:
+    """The instructor's grader report of the notebook holds no model answer and no probe's marker, and
+    shows the second judgement ran (the later questions were judged twice)."""
+    path = Course.open(outcome.course).grader_report(outcome.case.assignment, outcome.case.student,
+                                                     outcome.case.assignment)
+    if not path.exists():
+        return [f"no grader report at {path}"]
+    text = path.read_text()
+    found = [f"{what} in the grader report" for what, needle in (("a solution", SOLUTION_MARKER),
+                                                                 ("a probe's success marker", LEAK_MARKER))
+             if needle in text]
+    if not json.loads(text).get("carried_forward"):
+        found.append("no question was judged a second time (the case did not reach the sealed run)")
+    return found
+
+
+def carried_out_nothing(outcome: Outcome) -> list[str]:
+    """Neither score of the questions whose code leaked in the second run came from that run."""
+    path = Course.open(outcome.course).grader_report(outcome.case.assignment, outcome.case.student,
+                                                     outcome.case.assignment)
+    carried = json.loads(path.read_text()).get("carried_forward", {}) if path.exists() else {}
+    return [f"{cell} took the second judgement ({both['carried']:g} over {both['own']:g})"
+            for cell, both in carried.items() if cell in ("test_perceptron_output", "test_perceptron_update")
+            and both["taken"]]
+
+
 # -- the Moodle import (checks of the second kind) --------------------------------------------
 
 def _lms_course(folder: Path) -> tuple[Path, Path]:
@@ -991,6 +1073,16 @@ CASES: list[Case | Check] = [
 
     # -- the cheats of the graders ----------------------------------------------------------------
     *[cheat_case(title, make) for title, make in demo_cheats.CHEATS.items()],
+    Case("carry_forward_model_out", P, "carry_forward_model_out", answered(model_out),
+         Expect(cells={FAULT_TEST: 1.0}, checks=(grader_report_clean, carried_out_nothing, nothing_written)),
+         "step wrong on purpose; in the sealed second run the model's step is printed, written to files, "
+         "raised, returned and kept for a later cell: none of it reaches anyone"),
+    Case("carry_forward_on_purpose", P, "carry_forward_on_purpose",
+         answered(lambda where: {"step": "def step(z):\n    raise NotImplementedError\n"}),
+         Expect(cells={**FULL, "test_step": 0.0}, min_score=FULL_TOTAL - FULL["test_step"],
+                max_score=FULL_TOTAL - FULL["test_step"], checks=(grader_report_clean,)),
+         "step left unanswered, everything after it right: the later questions earn their points "
+         "carried forward, the step question's are lost (nothing gained by leaving it wrong)"),
 
     # -- tampered and broken notebooks ------------------------------------------------------------
     Case("not_json", P, "not_json", written(not_json),

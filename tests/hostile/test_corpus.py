@@ -94,6 +94,14 @@ def test_cheats_score_nothing(corpus):
         assert corpus.by_name()[name].total == 0.0, name
 
 
+def test_nothing_comes_out_of_the_sealed_carry_forward_run(corpus):
+    # the model answer printed, written, raised, returned and kept in the second judgement: none of it
+    # in the notebook, the feedback or the grader report, and no score taken from that run's code;
+    # a step left wrong on purpose costs its own points and gains nothing
+    for name in ["carry_forward_model_out", "carry_forward_on_purpose"]:
+        assert corpus.by_name()[name].ok, corpus.by_name()[name].reason
+
+
 def test_the_moodle_import_refuses_dot_dot(corpus):
     for name in ["lms_zip_slip_entries", "lms_class_list_id"]:
         assert corpus.by_name()[name].ok, corpus.by_name()[name].reason

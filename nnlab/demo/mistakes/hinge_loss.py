@@ -275,4 +275,35 @@ MISTAKE_SETS = [
                   "test_hinge_loss_vectorized": 2.25, "test_numerical_gradient": 1.5, "test_svm_loss": 3.5,
                   "test_squared_error": 0.25, "test_train_svm": 2.25},
     ),
+    MistakeSet(
+        name="right values in the wrong container: a tensor, a one-element array",
+        answers={
+            # the scores right, but as a torch tensor, not a numpy array.
+            "linear_scores": "def linear_scores(W, b, x):\n    return torch.as_tensor(np.asarray(x) @ np.asarray(W).T + b)\n",
+            # the loss right, but a 0-d torch tensor instead of a number.
+            "hinge_loss_i": (
+                "def hinge_loss_i(s, y, delta=1.0):\n"
+                "    margins = torch.clamp(torch.as_tensor(s) - float(s[y]) + delta, min=0.0)\n"
+                "    margins[y] = 0.0\n"
+                "    return margins.sum()\n"
+            ),
+            # the mean right, but kept in a one-element array.
+            "hinge_loss_naive": (
+                "def hinge_loss_naive(S, y, delta=1.0):\n"
+                "    total = np.zeros(1)\n"
+                "    for i in range(S.shape[0]):\n"
+                "        for j in range(S.shape[1]):\n"
+                "            if j != y[i]:\n"
+                "                total += max(0.0, S[i, j] - S[i, y[i]] + delta)\n"
+                "    return total / S.shape[0]\n"
+            ),
+            # the error right, but a torch tensor.
+            "squared_error": ("def squared_error(y, t):\n"
+                              "    return torch.tensor(0.5 * np.sum((np.asarray(y) - np.asarray(t)) ** 2))\n"),
+        },
+        # One wrong convention, one test: each value is judged whatever holds it, and only the test whose
+        # hint names the return type (the lecture example, or two numbers for squared_error) fails.
+        expected={**FULL, "test_linear_scores": 1.5, "test_hinge_loss_i": 1.25, "test_hinge_loss_naive": 1.5,
+                  "test_squared_error": 0.75},
+    ),
 ]

@@ -45,32 +45,84 @@ def _call(student, name, *args, **kwargs) -> dict:
     return student.recipe("call_strictly", name, list(args), kwargs)
 
 
-def number_of(student, name, *args, **kwargs) -> tuple[float, dict]:
-    """name(...) must return one number (a Python or numpy scalar)."""
-    reply = _call(student, name, *args, **kwargs)
+# One wrong convention, one test: the value tests judge the value whatever its container (a number
+# returned as a tensor or a 1-element array, an array returned as a list or with a squeezed or extra
+# axis of the same size); each return type is tested once, by the test whose hint names it (strict=True).
+def value_number(value, what: str) -> float:
+    """The number in `value`, whatever holds it: a Python or numpy scalar, a 0-d or one-element array
+    (a tensor arrives as an array). Anything else cannot be judged as a number."""
+    if type(value) in (int, float):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(()))
+    raise checks.AnswerTypeError(f"{what} should return a number, got {checks._kind(value)}")
+
+
+def value_array(value, what: str, shape: tuple, exact: bool = False) -> np.ndarray:
+    """The numbers in `value` as a float array of `shape`: an array, a tensor (arrives as an array) or a
+    list of numbers; of another shape only when it holds as many numbers (they are read in order)."""
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise checks.AnswerTypeError(f"{what} should return an array of numbers, got {checks._kind(value)}") \
+                from None
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+        raise checks.AnswerTypeError(f"{what} should return a numpy array of numbers, got {checks._kind(value)}")
+    if value.shape != tuple(shape):
+        if exact or value.size != int(np.prod(shape, dtype=np.int64)):
+            raise checks.AnswerTypeError(f"{what} should return an array of shape {tuple(shape)}, got shape "
+                                         f"{value.shape}")
+        value = value.reshape(shape)
+    return value.astype(np.float64)
+
+
+def strict_number(reply: dict, name: str) -> float:
+    """The rule "return a single number": a Python or numpy scalar (a 0-d array passes too), not a tensor."""
     if reply["type"].startswith("torch."):
         raise checks.AnswerTypeError(f"{name} should return a number, got a {reply['type']}")
-    return checks.number(reply["value"], name), reply
+    return checks.number(reply["value"], name)
 
 
-def array_of(student, name, *args, shape, **kwargs) -> tuple[np.ndarray, dict]:
-    """name(...) must return a numpy array of the given shape."""
+def strict_array(reply_value, reply_type: str, name: str, shape) -> np.ndarray:
+    """The rule "return a numpy array" (of the stated shape): not a list, not a tensor."""
+    if reply_type != "numpy.ndarray":
+        raise checks.AnswerTypeError(f"{name} should return a numpy array, got a {reply_type}")
+    return checks.array(reply_value, name, shape)
+
+
+def number_of(student, name, *args, strict: bool = False, **kwargs) -> tuple[float, dict]:
+    """name(...) returns one number: strictly a Python or numpy scalar with strict=True (the type test),
+    else any container of one number (the value tests)."""
     reply = _call(student, name, *args, **kwargs)
-    if reply["type"] != "numpy.ndarray":
-        raise checks.AnswerTypeError(f"{name} should return a numpy array, got a {reply['type']}")
-    return checks.array(reply["value"], name, shape), reply
+    if strict:
+        return strict_number(reply, name), reply
+    return value_number(reply["value"], name), reply
 
 
-def svm_of(student, W, b, X, y, **kwargs) -> tuple[float, np.ndarray, np.ndarray, dict]:
-    """svm_loss(W, b, X, y, ...) must return (loss, dW, db): a number and arrays shaped like W and b."""
+def array_of(student, name, *args, shape, strict: bool = False, exact_shape: bool = False,
+             **kwargs) -> tuple[np.ndarray, dict]:
+    """name(...) returns an array of the given shape: strictly a numpy array of exactly that shape with
+    strict=True (the test that names the type), of exactly that shape in any container with exact_shape=True
+    (a test that names the shape), else the same numbers in any container."""
+    reply = _call(student, name, *args, **kwargs)
+    if strict:
+        return strict_array(reply["value"], reply["type"], name, shape), reply
+    return value_array(reply["value"], name, shape, exact=exact_shape), reply
+
+
+def svm_of(student, W, b, X, y, strict: bool = False, **kwargs) -> tuple[float, np.ndarray, np.ndarray, dict]:
+    """svm_loss(W, b, X, y, ...) returns (loss, dW, db): a number and arrays shaped like W and b (strictly a
+    Python or numpy scalar and numpy arrays with strict=True, the type test)."""
     reply = _call(student, "svm_loss", W, b, X, y, **kwargs)
     value = reply["value"]
     if type(value) not in (tuple, list) or len(value) != 3:
         raise checks.AnswerTypeError(f"svm_loss should return a tuple (loss, dW, db), got {checks._kind(value)}")
-    loss = checks.number(value[0], "svm_loss's loss")
-    dW = checks.array(value[1], "svm_loss's dW", W.shape)
-    db = checks.array(value[2], "svm_loss's db", b.shape)
-    return loss, dW, db, reply
+    if strict:  # a tensor inside the tuple arrives as an array: only lists and shapes can be told here
+        return (checks.number(value[0], "svm_loss's loss"), checks.array(value[1], "svm_loss's dW", W.shape),
+                checks.array(value[2], "svm_loss's db", b.shape), reply)
+    return (value_number(value[0], "svm_loss's loss"), value_array(value[1], "svm_loss's dW", W.shape),
+            value_array(value[2], "svm_loss's db", b.shape), reply)
 
 
 def check_svm(student, W, b, X, y, **kwargs) -> dict:
@@ -159,8 +211,8 @@ def scores_and_labels(rng, n=None, c=None, scale=2.0):
 # == Exercise 1: linear_scores (2 points) =====================================================
 @pytest.mark.grade("test_linear_scores", points=0.5)
 def test_linear_scores_lecture(student):
-    """the lecture's example: one image of shape (D,) gives the C scores [126, 410.8, 27.9] as an array"""
-    s, _ = array_of(student, "linear_scores", LECTURE_W, LECTURE_B, LECTURE_X, shape=(3,))
+    """the lecture's example: one image of shape (D,) gives the C scores [126, 410.8, 27.9] as a numpy array (C,)"""
+    s, _ = array_of(student, "linear_scores", LECTURE_W, LECTURE_B, LECTURE_X, shape=(3,), strict=True)
     checks.close(s, LECTURE_SCORES, "linear_scores(W, b, x)")
 
 
@@ -182,9 +234,10 @@ def test_linear_scores_batch_edges(student, rng):
     W, b = classifier(rng)
     C, D = W.shape
     one = rng.normal(size=(1, D))
-    checks.close(array_of(student, "linear_scores", W, b, one, shape=(1, C))[0], ref.linear_scores(W, b, one), "scores")
+    checks.close(array_of(student, "linear_scores", W, b, one, shape=(1, C), exact_shape=True)[0],
+                 ref.linear_scores(W, b, one), "scores")
     empty = np.empty((0, D))
-    array_of(student, "linear_scores", W, b, empty, shape=(0, C))
+    array_of(student, "linear_scores", W, b, empty, shape=(0, C), exact_shape=True)
     big = rng.uniform(-1e4, 1e4, size=(int(rng.integers(4, 9)), D))
     checks.close(array_of(student, "linear_scores", W, b, big, shape=(big.shape[0], C))[0],
                  ref.linear_scores(W, b, big), "linear_scores of large pixel values")
@@ -205,8 +258,8 @@ def test_linear_scores_images_and_inputs_kept(student, rng):
 # == Exercise 2: bias_trick (1 point) =========================================================
 @pytest.mark.grade("test_bias_trick", points=0.5)
 def test_bias_trick_lecture(student):
-    """the lecture's W and b give W' of shape (3, 5) with W' @ [x, 1] = [126, 410.8, 27.9]"""
-    Wp, _ = array_of(student, "bias_trick", LECTURE_W, LECTURE_B, shape=(3, 5))
+    """the lecture's W and b give W', a numpy array of shape (3, 5), with W' @ [x, 1] = [126, 410.8, 27.9]"""
+    Wp, _ = array_of(student, "bias_trick", LECTURE_W, LECTURE_B, shape=(3, 5), strict=True)
     checks.close(Wp @ np.append(LECTURE_X, 1.0), LECTURE_SCORES, "W' @ [x, 1]")
 
 
@@ -239,9 +292,9 @@ def not_the_top_class(rng, s: np.ndarray) -> int:
 
 @pytest.mark.grade("test_hinge_loss_i", points=0.75)
 def test_hinge_loss_i_lecture(student):
-    """the lecture's three images: losses 3 (cat), 0 (automobile: a margin of exactly delta) and 13 (airplane)"""
+    """the lecture's three images: losses 3 (cat), 0 (a margin of exactly delta), 13 (airplane), each a single number"""
     for s, y, expected in zip(LECTURE_S, LECTURE_Y, LECTURE_LOSSES):
-        loss, _ = number_of(student, "hinge_loss_i", s, int(y))
+        loss, _ = number_of(student, "hinge_loss_i", s, int(y), strict=True)
         checks.close(loss, expected, "hinge_loss_i(s, y)")
 
 
@@ -282,8 +335,9 @@ def test_hinge_loss_i_inputs_kept(student, rng):
 # == Exercise 4: hinge_loss_naive (2 points) ==================================================
 @pytest.mark.grade("test_hinge_loss_naive", points=0.5)
 def test_naive_lecture(student):
-    """the lecture's batch of three images has the mean loss (3 + 0 + 13) / 3 = 16/3"""
-    checks.close(number_of(student, "hinge_loss_naive", LECTURE_S, LECTURE_Y)[0], 16 / 3, "hinge_loss_naive(S, y)")
+    """the lecture's batch of three images has the mean loss (3 + 0 + 13) / 3 = 16/3, a single number"""
+    checks.close(number_of(student, "hinge_loss_naive", LECTURE_S, LECTURE_Y, strict=True)[0], 16 / 3,
+                 "hinge_loss_naive(S, y)")
 
 
 @pytest.mark.grade("test_hinge_loss_naive", points=0.5)
@@ -307,7 +361,8 @@ def test_naive_delta(student, rng):
 def test_naive_single_image_and_inputs_kept(student, rng):
     """a batch of one image (also with scores up to 1e4), and S and y are not modified"""
     for scale in (2.0, 1e4):
-        S, y = scores_and_labels(rng, n=1, scale=scale)
+        S, _ = scores_and_labels(rng, n=1, scale=scale)
+        y = np.array([not_the_top_class(rng, S[0])])  # a loss > 0: an answer of 0 does not pass
         loss, reply = number_of(student, "hinge_loss_naive", S, y)
         checks.close(loss, ref.hinge_loss_naive(S, y), "hinge_loss_naive(S[:1], y[:1])")
         checks.unchanged(S, reply["arrays"][0], "hinge_loss_naive")
@@ -317,8 +372,9 @@ def test_naive_single_image_and_inputs_kept(student, rng):
 # == Exercise 5: hinge_loss_vectorized (3 points) =============================================
 @pytest.mark.grade("test_hinge_loss_vectorized", points=0.5)
 def test_vectorized_lecture(student):
-    """the lecture's batch of three images has the mean loss 16/3"""
-    checks.close(number_of(student, "hinge_loss_vectorized", LECTURE_S, LECTURE_Y)[0], 16 / 3, "hinge_loss_vectorized")
+    """the lecture's batch of three images has the mean loss 16/3, a single number"""
+    checks.close(number_of(student, "hinge_loss_vectorized", LECTURE_S, LECTURE_Y, strict=True)[0], 16 / 3,
+                 "hinge_loss_vectorized")
 
 
 @pytest.mark.grade("test_hinge_loss_vectorized", points=0.75)
@@ -381,7 +437,7 @@ def test_numerical_gradient_any_shape(student, rng):
     total = library_function(student, "numpy.sum")
     for shape in shapes:
         A = rng.normal(size=shape)
-        g, _ = array_of(student, "numerical_gradient", total, A, shape=shape)
+        g, _ = array_of(student, "numerical_gradient", total, A, shape=shape, exact_shape=True)
         checks.close(g, ref.numerical_gradient(np.sum, A), "numerical_gradient(np.sum, A)")
     for shape in shapes[:3]:
         A, V = rng.normal(size=shape), rng.normal(size=shape)
@@ -405,7 +461,8 @@ def test_numerical_gradient_integer_array(student, rng):
     """an integer array A works too (perturb a float copy) and the gradient is a float array"""
     A = rng.integers(-5, 6, size=(2, int(rng.integers(2, 5))))
     V = rng.normal(size=A.shape)
-    g, reply = array_of(student, "numerical_gradient", partial_in_student(student, "numpy.vdot", V), A, shape=A.shape)
+    g, reply = array_of(student, "numerical_gradient", partial_in_student(student, "numpy.vdot", V), A, shape=A.shape,
+                        strict=True)
     checks.close(g, ref.numerical_gradient(functools.partial(np.vdot, V), A), "numerical_gradient of an integer A")
     checks.unchanged(A, reply["arrays"][1], "numerical_gradient")
 
@@ -413,8 +470,8 @@ def test_numerical_gradient_integer_array(student, rng):
 # == Exercise 7: svm_loss (4 points) ==========================================================
 @pytest.mark.grade("test_svm_loss", points=1)
 def test_svm_loss_lecture(student):
-    """W = I and b = 0 score the lecture's batch: loss 16/3, db = [-2/3, 2/3, 0] (a margin of exactly 0 is inactive)"""
-    loss, dW, db, _ = svm_of(student, np.eye(3), np.zeros(3), LECTURE_S, LECTURE_Y)
+    """lecture batch, W = I, b = 0: loss 16/3 (a number), db = [-2/3, 2/3, 0] (a 0 margin is inactive), numpy dW, db"""
+    loss, dW, db, _ = svm_of(student, np.eye(3), np.zeros(3), LECTURE_S, LECTURE_Y, strict=True)
     _, dW_ref, _ = ref.svm_loss(np.eye(3), np.zeros(3), LECTURE_S, LECTURE_Y)
     checks.close(loss, 16 / 3, "svm_loss: loss")
     checks.close(db, [-2 / 3, 2 / 3, 0.0], "svm_loss: db")
@@ -482,10 +539,11 @@ def test_squared_error_examples(student):
 
 @pytest.mark.grade("test_squared_error", points=0.25)
 def test_squared_error_numbers(student, rng):
-    """two numbers give a number: 0.5 * (y - t)**2 (e.g. 4.5 for 2 and 5)"""
-    checks.close(number_of(student, "squared_error", 2.0, 5.0)[0], 4.5, "squared_error(2.0, 5.0)")
+    """two numbers give a single number: 0.5 * (y - t)**2 (e.g. 4.5 for 2 and 5)"""
+    checks.close(number_of(student, "squared_error", 2.0, 5.0, strict=True)[0], 4.5, "squared_error(2.0, 5.0)")
     for y, t in rng.normal(scale=3.0, size=(3, 2)):
-        checks.close(number_of(student, "squared_error", float(y), float(t))[0], ref.squared_error(y, t), "squared_error")
+        checks.close(number_of(student, "squared_error", float(y), float(t), strict=True)[0], ref.squared_error(y, t),
+                     "squared_error")
 
 
 @pytest.mark.grade("test_squared_error", points=0.25)
@@ -512,19 +570,19 @@ def test_squared_error_edges_and_inputs_kept(student, rng):
 
 
 # -- training: sgd_step, train_svm, predict and choose_hyperparameters ---------------------------
-def pair_of_arrays(student, name, *args, shapes, **kwargs) -> tuple[np.ndarray, np.ndarray, dict]:
-    """name(...) must return a pair of numpy arrays of the given shapes."""
+def pair_of_arrays(student, name, *args, shapes, strict: bool = False, **kwargs) -> tuple[np.ndarray, np.ndarray, dict]:
+    """name(...) returns a pair of arrays of the given shapes (strictly numpy arrays with strict=True)."""
     reply = _call(student, name, *args, **kwargs)
     first, second = checks.pair(reply["value"], name)
-    return checks.array(first, f"{name}'s first array", shapes[0]), checks.array(second, f"{name}'s second array",
-                                                                                   shapes[1]), reply
+    read = checks.array if strict else value_array
+    return read(first, f"{name}'s first array", shapes[0]), read(second, f"{name}'s second array", shapes[1]), reply
 
 
 def losses_of(value, what: str, length: int) -> np.ndarray:
-    """A list or 1-D array of numbers (the loss of every step)."""
+    """A list or 1-D array of numbers (the loss of every step), each number in any container."""
     if type(value) in (list, tuple):
-        value = np.array([checks.number(v, what) for v in value], dtype=np.float64)
-    return checks.array(value, what, (length,))
+        value = np.array([value_number(v, what) for v in value], dtype=np.float64)
+    return value_array(value, what, (length,))
 
 
 def train_of(student, X, y, lr, reg, epochs, batch_size, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -534,8 +592,8 @@ def train_of(student, X, y, lr, reg, epochs, batch_size, seed) -> tuple[np.ndarr
     if type(value) not in (tuple, list) or len(value) != 3:
         raise checks.AnswerTypeError(f"train_svm should return a tuple (W, b, losses), got {checks._kind(value)}")
     C, D = int(np.max(y)) + 1, X.shape[1]
-    W = checks.array(value[0], "train_svm's W", (C, D))
-    b = checks.array(value[1], "train_svm's b", (C,))
+    W = value_array(value[0], "train_svm's W", (C, D))
+    b = value_array(value[1], "train_svm's b", (C,))
     steps = epochs * int(np.ceil(X.shape[0] / batch_size))
     return W, b, losses_of(value[2], "train_svm's losses", steps), reply
 
@@ -580,11 +638,11 @@ def test_sgd_step_values(student, rng):
 
 @pytest.mark.grade("test_sgd_step", points=0.5)
 def test_sgd_step_inputs_kept(student, rng):
-    """sgd_step returns new arrays and leaves W, b, dW and db unchanged"""
+    """sgd_step returns new numpy arrays and leaves W, b, dW and db unchanged"""
     W, b = classifier(rng)
     dW, db = rng.normal(size=W.shape), rng.normal(size=b.shape)
     lr = float(rng.uniform(0.05, 0.5))
-    W_new, b_new, reply = pair_of_arrays(student, "sgd_step", W, b, dW, db, lr, shapes=(W.shape, b.shape))
+    W_new, b_new, reply = pair_of_arrays(student, "sgd_step", W, b, dW, db, lr, shapes=(W.shape, b.shape), strict=True)
     checks.close(W_new, ref.sgd_step(W, b, dW, db, lr)[0], "sgd_step: W_new")
     checks.close(b_new, ref.sgd_step(W, b, dW, db, lr)[1], "sgd_step: b_new")
     for position, before in enumerate((W, b, dW, db)):
@@ -666,9 +724,9 @@ def choose_of(student, X_train, y_train, X_val, y_val, learning_rates, regs, epo
     if type(value) not in (tuple, list) or len(value) != 3:
         raise checks.AnswerTypeError("choose_hyperparameters should return a tuple (best_lr, best_reg, accuracy), "
                                      f"got {checks._kind(value)}")
-    best_lr = checks.number(value[0], "choose_hyperparameters's best_lr")
-    best_reg = checks.number(value[1], "choose_hyperparameters's best_reg")
-    accuracy = checks.array(value[2], "choose_hyperparameters's accuracy", (len(learning_rates), len(regs)))
+    best_lr = value_number(value[0], "choose_hyperparameters's best_lr")
+    best_reg = value_number(value[1], "choose_hyperparameters's best_reg")
+    accuracy = value_array(value[2], "choose_hyperparameters's accuracy", (len(learning_rates), len(regs)))
     return best_lr, best_reg, accuracy, reply
 
 

@@ -505,3 +505,24 @@ MISTAKE_SETS += [
         expected={**FULL, "test_two_layer_loss": 1.25, "test_sgd_train": 1.0},
     ),
 ]
+
+# One wrong convention, one test: right values in the wrong container cost only the test whose hint
+# names the return type; the value tests (and the neuron built from these gates) judge the values.
+MISTAKE_SETS += [
+    MistakeSet(
+        name="right values in the wrong container: a list for a tuple, a 0-d array for a float",
+        answers={
+            # MultiplyGate.backward returns a list: unpacking works, but the exercise asks for a tuple.
+            "binary_gates": edited(BINARY_GATES, ("        return self.y * dout, self.x * dout\n",
+                                                  "        return [self.y * dout, self.x * dout]\n")),
+            # SigmoidGate.backward returns a 0-d numpy array instead of a float.
+            "unary_gates": edited(UNARY_GATES, ("        return dout * self.out * (1.0 - self.out)\n",
+                                                "        return np.asarray(dout * self.out * (1.0 - self.out))\n")),
+            # dw as a list instead of a numpy array.
+            "sigmoid_neuron": edited(SIGMOID_NEURON, ("np.array([dw0, dw1, dw2])", "[dw0, dw1, dw2]")),
+        },
+        # the binary gates' edge-case test (a tuple of two), the one-input gates' float test and the
+        # neuron's types-and-inputs test (float, array (3,), array (2,)): nothing else.
+        expected={**FULL, "test_binary_gates": 2.75, "test_unary_gates": 2.75, "test_sigmoid_neuron": 2.5},
+    ),
+]

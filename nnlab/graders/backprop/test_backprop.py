@@ -13,12 +13,34 @@ from nnlab.runner.wire import Handle
 LECTURE_W, LECTURE_X = [2.0, -3.0, -3.0], [-1.0, -2.0]
 
 
-def two_grads(value, what: str) -> tuple[float, float]:
-    """The (d_first, d_second) tuple a two-input gate's backward returns."""
-    if type(value) is not tuple or len(value) != 2:
-        kind = f"a tuple of {len(value)}" if type(value) is tuple else checks._kind(value)
-        raise checks.AnswerTypeError(f"{what} should return a tuple of two gradients, got {kind}")
-    return checks.number(value[0], what), checks.number(value[1], what)
+# One wrong convention, one test: the value tests read a gradient or an output whatever holds it (a
+# list instead of a tuple, a 0-d or one-element array, a tensor, which arrives as an array); the return
+# types are tested once each, by the tests whose hints name them (binary gates' edge cases, one-input
+# gates' floats, the neuron's (float, array, array), the torch neuron's plain values).
+def value_number(value, what: str) -> float:
+    """The number in `value`: a Python or numpy scalar, or a 0-d or one-element array of numbers."""
+    if type(value) in (int, float):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(()))
+    if type(value) in (tuple, list) and len(value) == 1:
+        return value_number(value[0], what)
+    raise checks.AnswerTypeError(f"{what} should return a number, got {checks._kind(value)}")
+
+
+def two_grads(value, what: str, strict: bool = False) -> tuple[float, float]:
+    """The (d_first, d_second) a two-input gate's backward returns: strictly a tuple of two numbers with
+    strict=True (the test that names the rule), else any pair (a list, an array of two)."""
+    if strict:
+        if type(value) is not tuple or len(value) != 2:
+            kind = f"a tuple of {len(value)}" if type(value) is tuple else checks._kind(value)
+            raise checks.AnswerTypeError(f"{what} should return a tuple of two gradients, got {kind}")
+        return checks.number(value[0], what), checks.number(value[1], what)
+    if isinstance(value, np.ndarray) and value.size == 2:
+        value = tuple(value.reshape(-1))
+    if type(value) not in (tuple, list) or len(value) != 2:
+        raise checks.AnswerTypeError(f"{what} should return two gradients, got {checks._kind(value)}")
+    return value_number(value[0], what), value_number(value[1], what)
 
 
 def one_grad(value, what: str) -> float:
@@ -37,24 +59,25 @@ class Gate:
         self.handle = student.call(name, *args, keep=True)
 
     def forward(self, *inputs) -> float:
-        return checks.number(self.student.call_method(self.handle, "forward", *inputs), f"{self.name}.forward")
+        return value_number(self.student.call_method(self.handle, "forward", *inputs), f"{self.name}.forward")
 
     def backward(self, dout: float):
         return self.student.call_method(self.handle, "backward", dout)
 
 
-def check_binary(student, name: str, a: float, b: float, dout: float) -> None:
-    """The student's gate and the reference gate agree on forward(a, b) and backward(dout)."""
+def check_binary(student, name: str, a: float, b: float, dout: float, strict: bool = False) -> None:
+    """The student's gate and the reference gate agree on forward(a, b) and backward(dout) (strict: backward
+    returns a tuple of two)."""
     gate, expected = Gate(student, name), getattr(ref, name)()
     checks.close(gate.forward(a, b), expected.forward(a, b), f"{name}.forward")
-    got = two_grads(gate.backward(dout), f"{name}.backward")
+    got = two_grads(gate.backward(dout), f"{name}.backward", strict)
     checks.close(got, expected.backward(dout), f"{name}.backward")
 
 
 def check_unary(student, name: str, args: tuple, a: float, dout: float, rtol: float = 1e-6) -> None:
     gate, expected = Gate(student, name, *args), getattr(ref, name)(*args)
     checks.close(gate.forward(a), expected.forward(a), f"{name}.forward", rtol=rtol)
-    got = checks.number(gate.backward(dout), f"{name}.backward")
+    got = value_number(gate.backward(dout), f"{name}.backward")
     checks.close(got, expected.backward(dout), f"{name}.backward", rtol=rtol)
 
 
@@ -138,7 +161,7 @@ def test_binary_gates_edge_cases(student):
     for name, a, b, dout in [("AddGate", 0.0, 0.0, 0.0), ("AddGate", 1e100, -1e100, 1e50), ("AddGate", 2, 3, 1),
                              ("MultiplyGate", 0.0, 7.0, 3.0), ("MultiplyGate", 1e100, -1e100, 1.0),
                              ("MultiplyGate", 2, -3, 1), ("MaxGate", -1e100, 1e100, 5.0), ("MaxGate", 3, -2, 1)]:
-        check_binary(student, name, a, b, dout)
+        check_binary(student, name, a, b, dout, strict=True)
 
 
 # -- Exercise 3: gates with one input (3 points) -----------------------------------------------
@@ -196,15 +219,28 @@ def test_unary_gates_return_floats(student):
 
 
 # -- Exercise 4: the sigmoid neuron gate by gate (3 points) ------------------------------------
-def _neuron(value, what: str):
+def _neuron(value, what: str, strict: bool = False):
+    """(out, dw, dx): strictly a number and numpy arrays of shapes (3,) and (2,) with strict=True (the test
+    that names the rule), else the same numbers in any container (a list, a (1, 3) array, a tensor)."""
     if type(value) not in (tuple, list) or len(value) != 3:
         raise checks.AnswerTypeError(f"{what} should return (out, dw, dx), got {checks._kind(value)}")
     out, dw, dx = value
+    grads = []
     for name, array, shape in [("dw", dw, (3,)), ("dx", dx, (2,))]:
-        checks.array(array, f"{what} (its {name})")
-        if array.shape != shape:
-            raise checks.AnswerTypeError(f"{what} should return {name} of shape {shape}, got shape {array.shape}")
-    return checks.number(out, f"{what} (its out)"), dw.astype(np.float64), dx.astype(np.float64)
+        if strict:
+            checks.array(array, f"{what} (its {name})")
+            if array.shape != shape:
+                raise checks.AnswerTypeError(f"{what} should return {name} of shape {shape}, got shape {array.shape}")
+        else:
+            try:
+                array = np.array(array, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise checks.AnswerTypeError(f"{what} should return {name} as an array of numbers") from None
+            if array.size != shape[0]:
+                raise checks.AnswerTypeError(f"{what} should return {name} of shape {shape}, got shape {array.shape}")
+        grads.append(array.reshape(shape).astype(np.float64))
+    number = checks.number if strict else value_number
+    return number(out, f"{what} (its out)"), *grads
 
 
 def check_neuron(student, name: str, w, x, rtol: float = 1e-6, atol: float = 1e-9) -> None:
@@ -233,10 +269,10 @@ def test_neuron_takes_lists_and_keeps_inputs(student, rng):
     """w and x may be lists or arrays; the result is (float, array (3,), array (2,)) and w, x are not modified"""
     w, x = rng.normal(size=3), rng.normal(size=2)
     result, (w_after, x_after) = student.call_with_args("sigmoid_neuron", w, x)
-    _neuron(result, "sigmoid_neuron")
+    _neuron(result, "sigmoid_neuron", strict=True)
     checks.unchanged(w, w_after, "sigmoid_neuron")
     checks.unchanged(x, x_after, "sigmoid_neuron")
-    _neuron(student.call("sigmoid_neuron", [float(v) for v in w], [float(v) for v in x]), "sigmoid_neuron")
+    _neuron(student.call("sigmoid_neuron", [float(v) for v in w], [float(v) for v in x]), "sigmoid_neuron", strict=True)
 
 
 @pytest.mark.grade("test_sigmoid_neuron", points=0.5)
@@ -715,11 +751,9 @@ def test_two_layer_loss_batch_of_one(student, rng):
 def test_two_layer_loss_inputs_unchanged(student, rng):
     """two_layer_loss leaves params (the dict and its arrays), X and y unchanged"""
     params, X, y = _network(rng)
-    result, (params_after, X_after, y_after, _) = student.call_with_args("two_layer_loss", params, X, y, 0.1)
-    loss, grads = _tuple_of(result, 2, "two_layer_loss", "the pair (loss, grads)")  # an answer, not a stub
-    _params_of(grads, "two_layer_loss's grads", params)
-    checks.close(checks.number(loss, "two_layer_loss's loss"), ref.two_layer_loss(params, X, y, 0.1)[0],
-                 "two_layer_loss: loss")
+    loss, _ = two_layer_of(student, params, X, y, 0.1)  # an answer, not a stub (warnings raised, as elsewhere)
+    checks.close(loss, ref.two_layer_loss(params, X, y, 0.1)[0], "two_layer_loss: loss")
+    _, (params_after, X_after, y_after, _) = student.call_with_args("two_layer_loss", params, X, y, 0.1)
     training_inputs_unchanged("two_layer_loss", (params, X, y), (params_after, X_after, y_after))
 
 
@@ -745,8 +779,9 @@ def test_sgd_step_values(student, rng):
 def test_sgd_step_inputs_unchanged(student, rng):
     """sgd_step leaves params and grads unchanged: it returns new arrays (no in-place -=)"""
     params, grads, lr = _sgd_case(rng)
-    result, (params_after, grads_after, _) = student.call_with_args("sgd_step", params, grads, lr)
-    new, expected = _params_of(result, "sgd_step's result", params), ref.sgd_step(params, grads, lr)
+    new = _params_of(_strict(student, "sgd_step", params, grads, lr)["value"], "sgd_step's result", params)
+    expected = ref.sgd_step(params, grads, lr)
+    _, (params_after, grads_after, _) = student.call_with_args("sgd_step", params, grads, lr)
     for k in params:  # an answer, not a stub that leaves everything alone
         checks.close(new[k], expected[k], f"sgd_step: [{k!r}]")
     for before, after in ((params, params_after), (grads, grads_after)):

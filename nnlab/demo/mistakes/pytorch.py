@@ -144,6 +144,17 @@ def run_experiment(sizes, activation, lr, X_train, y_train, X_test, y_test, epoc
     return losses, accuracy(model, X_train, y_train), accuracy(model, X_test, y_test)
 '''
 
+ACCURACY_AS_TENSOR = XOR_DATA + '''
+def accuracy(model, X, y):
+    with torch.no_grad():
+        scores = model(X)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        predicted = scores.argmax(dim=1)
+    else:
+        predicted = (scores.reshape(-1) > 0).long()
+    return (predicted == y.reshape(-1).long()).float().mean()  # a 0-d tensor: .item() forgotten
+'''
+
 MISTAKE_SETS = [
     MistakeSet(
         name="activation argument ignored, clipping after the step, a score of 0 counted as class 1",
@@ -179,5 +190,14 @@ MISTAKE_SETS = [
         # No cascades. Plain SGD with lr 0.05 does not solve XOR in 200 epochs, and no run equals
         # the Adam recipe; run_experiment loses only its clip_norm test.
         expected={**FULL, "test_xor": 0.0, "test_run_experiment": 1.5},
+    ),
+    MistakeSet(
+        name="accuracy returns a 0-d tensor instead of a Python float",
+        answers={"xor_helpers": ACCURACY_AS_TENSOR},
+        # One wrong convention, one test: accuracy's values are judged whatever holds them, so only its
+        # type test (the lecture scores, "as a Python float") fails. Cascade: run_experiment returns the
+        # student's accuracy, so its plain-values test fails too; the top-level XOR accuracy is judged
+        # by its value and passes.
+        expected={**FULL, "test_xor_helpers": 1.5, "test_run_experiment": 1.75},
     ),
 ]

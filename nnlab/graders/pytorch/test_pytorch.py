@@ -39,6 +39,32 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
 ACTIVATIONS = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid}
 
 
+# -- one wrong convention, one test --------------------------------------------------------------
+# The value tests read a number or a list of numbers whatever holds it (a tensor, which arrives as an
+# array, a numpy scalar, a one-element array, an array for a list); each return type the notebook states
+# is tested once, by the test whose hint names it (train's list of Python floats, accuracy's Python
+# float, run_experiment's plain values).
+def value_number(value, what: str) -> float:
+    """The number in `value`: a Python number, or a 0-d or one-element array of numbers."""
+    if type(value) in (int, float):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(()))
+    raise checks.AnswerTypeError(f"{what} should be a number, got {checks._kind(value)}")
+
+
+def value_list(value, what: str, length: int | None = None) -> np.ndarray:
+    """The numbers of a list (or tuple, or 1-D array) of numbers, each in any container."""
+    if isinstance(value, np.ndarray) and value.ndim <= 2 and value.dtype.kind in "iuf":
+        value = list(value.reshape(-1))
+    if type(value) not in (list, tuple):
+        raise checks.AnswerTypeError(f"{what} should be a list of numbers, got {checks._kind(value)}")
+    numbers = np.array([value_number(v, what) for v in value], dtype=np.float64)
+    if length is not None and len(numbers) != length:
+        raise checks.AnswerTypeError(f"{what} should hold one loss per epoch")
+    return numbers
+
+
 # -- objects in the student's process ----------------------------------------------------------
 def make(student, dotted: str, *args):
     """A handle to `<dotted>(*args)` made in the student's process (an nn.Linear, a tensor, ...).
@@ -236,6 +262,11 @@ class Run:
 
     @property
     def losses(self) -> np.ndarray:
+        """The losses train returned, whatever holds them (the value tests)."""
+        return value_list(self.reply["losses"], "train's losses", self.epochs)
+
+    def strict_losses(self) -> np.ndarray:
+        """The rule "a list with one loss per epoch as Python floats" (the type test)."""
         reply = self.reply
         if reply["result_type"] != "builtins.list":
             raise checks.AnswerTypeError(f"train should return a list of losses, got a {reply['result_type']}")
@@ -272,6 +303,7 @@ def test_train_lecture_regression(student, rng):
     """the notebook's 4-point regression with SGD: a list of one Python float per epoch, decreasing; 0 epochs give []"""
     run = Run(student, rng, [2, 1], LECTURE_X, LECTURE_Y, lr=0.05, epochs=8)
     assert run.expected_losses[-1] < run.expected_losses[0]
+    run.strict_losses()
     run.check("train")
     assert run.losses[-1] < run.losses[0]
     none = Run(student, rng, [2, 1], LECTURE_X, LECTURE_Y, lr=0.05, epochs=0)
@@ -340,12 +372,13 @@ def test_train_any_loss_and_optimizer(student, rng):
 
 
 # -- Exercise 3: xor_data and accuracy (2 points) -----------------------------------------------
-def accuracy_of(student, model, scores_or_X: np.ndarray, y) -> float:
-    """accuracy(model, X, y) in the student's process: must be a Python float."""
+def accuracy_of(student, model, scores_or_X: np.ndarray, y, strict: bool = False) -> float:
+    """accuracy(model, X, y) in the student's process: a Python float with strict=True (the type test),
+    else the number whatever holds it."""
     reply = student.recipe("call_strictly", "accuracy", [model, Tensor(scores_or_X), Tensor(y)], {})
-    if reply["type"] != "builtins.float":
+    if strict and reply["type"] != "builtins.float":
         raise checks.AnswerTypeError(f"accuracy should return a Python float, got a {reply['type']}")
-    return reply["value"]
+    return value_number(reply["value"], "accuracy")
 
 
 def ref_accuracy_of_scores(scores: np.ndarray, y: np.ndarray) -> float:
@@ -388,7 +421,7 @@ def test_accuracy_lecture_scores(student):
     identity = make(student, "torch.nn.Identity")
     for scores, expected in (([-3.0, 2.0, 4.0, -1.0], 1.0), ([5.0] * 4, 0.5)):
         scores = np.array(scores, dtype=np.float32).reshape(4, 1)
-        assert accuracy_of(student, identity, scores, XOR_Y) == expected
+        assert accuracy_of(student, identity, scores, XOR_Y, strict=True) == expected
 
 
 @pytest.mark.grade("test_xor_helpers", points=0.5)
@@ -443,24 +476,16 @@ def student_train_xor(student, sizes, **kwargs):
     result = student.call("train_xor", [int(s) for s in sizes], **kwargs, keep=True)
     if result.type_name not in ("tuple", "list") or student.call_method(result, "__len__") != 2:
         raise checks.AnswerTypeError("train_xor should return a pair (model, losses)")
-    losses = student.call_method(result, "__getitem__", 1)
-    if type(losses) is not list or not all(type(v) is float for v in losses):
-        raise checks.AnswerTypeError("train_xor's losses should be a list of Python floats")
-    return student.call_method(result, "__getitem__", 0, keep=True), np.array(losses)
+    losses = value_list(student.call_method(result, "__getitem__", 1), "train_xor's losses")
+    return student.call_method(result, "__getitem__", 0, keep=True), losses
 
 
 def number_variable(student, name: str) -> float:
-    value = student.get(name)
-    if type(value) not in (int, float):
-        raise checks.AnswerTypeError(f"the variable {name} should be a Python float, got {checks._kind(value)}")
-    return float(value)
+    return value_number(student.get(name), f"the variable {name}")
 
 
 def losses_variable(student, name: str) -> np.ndarray:
-    value = student.get(name)
-    if type(value) is not list or not all(type(v) is float for v in value):
-        raise checks.AnswerTypeError(f"the variable {name} should be a list of Python floats")
-    return np.array(value)
+    return value_list(student.get(name), f"the variable {name}")
 
 
 @pytest.mark.grade("test_xor", points=0.75)
@@ -545,22 +570,25 @@ class Moons:
         self.handles = [make(student, "torch.tensor", a) for a in self.arrays]
 
 
-def run_experiment_of(student, moons, sizes, activation, lr, **kwargs):
-    """(losses, train_accuracy, test_accuracy) of the student's run_experiment, types checked."""
+def run_experiment_of(student, moons, sizes, activation, lr, strict: bool = False, **kwargs):
+    """(losses, train_accuracy, test_accuracy) of the student's run_experiment: a list of Python floats and
+    two Python floats with strict=True (the type test), else the same numbers whatever holds them."""
     result = student.call("run_experiment", [int(s) for s in sizes], library(student, f"torch.nn.{activation}"),
                           lr, *moons.handles, **kwargs)
-    if type(result) is not tuple or len(result) != 3:
+    if type(result) not in (tuple, list) or len(result) != 3:
         raise checks.AnswerTypeError(f"run_experiment should return a tuple of 3, got a {type(result).__name__}")
     losses, train_acc, test_acc = result
-    if type(losses) is not list or not all(type(v) is float for v in losses):
-        raise checks.AnswerTypeError("run_experiment's losses should be a list of Python floats")
-    if type(train_acc) is not float or type(test_acc) is not float:
-        raise checks.AnswerTypeError("run_experiment's accuracies should be Python floats")
-    return np.array(losses), train_acc, test_acc
+    if strict:
+        if type(losses) is not list or not all(type(v) is float for v in losses):
+            raise checks.AnswerTypeError("run_experiment's losses should be a list of Python floats")
+        if type(train_acc) is not float or type(test_acc) is not float:
+            raise checks.AnswerTypeError("run_experiment's accuracies should be Python floats")
+    return (value_list(losses, "run_experiment's losses"), value_number(train_acc, "run_experiment's accuracy"),
+            value_number(test_acc, "run_experiment's accuracy"))
 
 
-def check_experiment(student, moons, sizes, activation, lr, **kwargs):
-    losses, train_acc, test_acc = run_experiment_of(student, moons, sizes, activation, lr, **kwargs)
+def check_experiment(student, moons, sizes, activation, lr, strict: bool = False, **kwargs):
+    losses, train_acc, test_acc = run_experiment_of(student, moons, sizes, activation, lr, strict, **kwargs)
     expected = ref.run_experiment(sizes, ACTIVATIONS[activation], lr, *moons.local, **kwargs)
     checks.close(losses, expected[0], "run_experiment's losses", **F32)
     checks.close(train_acc, expected[1], "run_experiment's training accuracy", rtol=0, atol=1e-6)
@@ -568,7 +596,7 @@ def check_experiment(student, moons, sizes, activation, lr, **kwargs):
     return losses
 
 
-@pytest.mark.grade("test_run_experiment", points=0.75)
+@pytest.mark.grade("test_run_experiment", points=0.5)
 def test_run_experiment_matches_the_recipe(student, rng):
     """seed, MLP, BCEWithLogitsLoss, plain SGD(lr), train, then the training and test accuracy, on hidden two moons"""
     moons = Moons(student, rng)
@@ -576,6 +604,13 @@ def test_run_experiment_matches_the_recipe(student, rng):
     seed_student(student, seed + 1)   # another global state before: only a run_experiment that seeds matches
     losses = check_experiment(student, moons, sizes, "ReLU", 0.5, epochs=epochs, seed=seed)
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.grade("test_run_experiment", points=0.25)
+def test_run_experiment_returns_plain_values(student, rng):
+    """run_experiment returns (losses, train_accuracy, test_accuracy): a list of Python floats, then two Python floats"""
+    moons = Moons(student, rng)  # the values are judged too: an answer, not a stub of the right types
+    check_experiment(student, moons, [2, 4, 1], "ReLU", 0.5, strict=True, epochs=3, seed=int(rng.integers(0, 100_000)))
 
 
 @pytest.mark.grade("test_run_experiment", points=0.5)

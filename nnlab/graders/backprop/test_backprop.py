@@ -499,17 +499,23 @@ def test_relu_backward_any_shape(student, rng):
         checks.unchanged(dout, dout_after, "relu_backward")
 
 
-def _relu_jacobian(student, x):
+def _relu_jacobian(student, x, strict: bool = False):
+    """relu_jacobian(x): strictly a float matrix with strict=True (the test whose hint names it), else its
+    0/1 entries whatever their dtype (a boolean matrix holds the same values)."""
     jac = student.call("relu_jacobian", x)
     if isinstance(jac, np.ndarray) and jac.dtype == bool:
-        raise checks.AnswerTypeError("relu_jacobian(x) should return a float matrix, got booleans (use .astype(float))")
+        if strict:
+            raise checks.AnswerTypeError("relu_jacobian(x) should return a float matrix, got booleans "
+                                         "(use .astype(float))")
+        jac = jac.astype(np.float64)
     return checks.array(jac, "relu_jacobian(x)", (len(x), len(x)))
 
 
 @pytest.mark.grade("test_relu_backward", points=0.5)
 def test_relu_jacobian_lecture(student):
     """on the notebook's x = [-2, -0.5, 0, 0.5, 2] the Jacobian is diag(0, 0, 1, 1, 1), a float matrix"""
-    checks.close(_relu_jacobian(student, LECTURE_RELU_X), ref.relu_jacobian(LECTURE_RELU_X), "relu_jacobian")
+    checks.close(_relu_jacobian(student, LECTURE_RELU_X, strict=True), ref.relu_jacobian(LECTURE_RELU_X),
+                 "relu_jacobian")
 
 
 @pytest.mark.grade("test_relu_backward", points=0.5)

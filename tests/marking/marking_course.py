@@ -4,7 +4,9 @@ notebook written to submitted/ and autograded/ with their own written answer and
 the gradebook, the code cells given full marks."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import nbformat
 from filelock import FileLock
 from nbgrader.api import Gradebook
 
-from nnlab.course import copy_course, run_nbgrader
+from nnlab.batch.nbgrader_adapter import generate_into_gradebook
+from nnlab.course import Course, copy_course
 
 ASSIGNMENT = "perceptron"
 QUESTION = "xor_explanation"
@@ -38,12 +41,19 @@ def template(base: Path, n: int) -> Path:
         if not (folder / "done").exists():
             if folder.exists():
                 shutil.rmtree(folder)
-            copy_course(folder, include_release=False)
-            rows = ["id,first_name,last_name,email"] + [f"{s},{first},{last},{s}@students.example.org"
-                                                        for s, first, last in students(n)]
-            (folder / "students.csv").write_text("\n".join(rows) + "\n")
-            run_nbgrader(folder, "db", "student", "import", "students.csv")
-            run_nbgrader(folder, "generate_assignment", ASSIGNMENT, "--force")
+            copy_course(folder, include_release=True)
+            # as `nbgrader generate_assignment` fills the gradebook, in this process (a second nbgrader
+            # process would cost this slow step again)
+            # nbgrader runs `alembic` by name (the environment's bin, as `make` puts it first on PATH)
+            bin_dir = str(Path(sys.executable).parent)
+            if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+                os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+            reason = generate_into_gradebook(Course.open(folder), ASSIGNMENT)
+            assert reason == "", reason
+            with Gradebook(db_url(folder), course_id(folder)) as gb:
+                for student, first, last in students(n):
+                    gb.update_or_create_student(student, first_name=first, last_name=last,
+                                                email=f"{student}@students.example.org")
             (folder / "done").write_text("")
     return folder
 

@@ -25,6 +25,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml hub/package.json hub/p
 	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
 	printf '{"ServerApp": {"jpserver_extensions": {"nnlab.formgrader_csp": true}}}\n' \
 		> $(VENV)/etc/jupyter/jupyter_server_config.d/nnlab.formgrader_csp.json
+	@# The marking page for written answers beside the formgrader (nnlab/marking/): /nnlab/marking
+	printf '{"ServerApp": {"jpserver_extensions": {"nnlab.marking": true}}}\n' \
+		> $(VENV)/etc/jupyter/jupyter_server_config.d/nnlab.marking.json
 	@# JupyterHub's proxy is a Node.js program (npm's configurable-http-proxy, pinned by
 	@# hub/package-lock.json), linked into $(BIN) so the Hub finds it on PATH. Without npm the Hub's
 	@# tests are skipped with that reason.

@@ -19,7 +19,7 @@ tests/batch/test_nbgrader_adapter.py fails loudly when the pinned nbgrader chang
 - `generate_into_gradebook`: `nbgrader generate_assignment` for an assignment handed out without it
   (through an LMS), its student version written to a scratch folder instead of release/ (nbgrader's
   GenerateAssignment converter on a copy of the course directory whose `release_directory` is that folder);
-- `speedups`: two costs of nbgrader a whole class multiplies, patched while the batch runs.
+- `speedups`: costs of nbgrader a whole class multiplies, patched while the batch runs.
 """
 from __future__ import annotations
 
@@ -381,7 +381,8 @@ def _raised(traceback: list[str]) -> str:
 # nbgrader opens a new database engine for every preprocessor of every notebook (some ten per
 # notebook), and SQLAlchemy compiles every query again for each new engine: while the batch runs,
 # one engine a database URL is kept, so each query is compiled once, and its connections stay open
-# (a Gradebook's `close` disposes of its engine: here that waits for the end of the batch). Each
+# (a Gradebook's `close` disposes of its engine: here that waits for the end of the batch); the
+# autograded scores of a notebook are committed once, not once a cell (`_one_commit`). Each
 # Gradebook also inspects the database, creates missing tables and makes sure the course's row is
 # there (a query and a commit); once per engine is enough. nbgrader checks cell metadata
 # with `jsonschema.validate`, which validates the schema itself again for every cell: here the
@@ -451,6 +452,53 @@ def _cached_validate(jsonschema):
     return validate
 
 
+def _one_commit(gradebook_class):
+    """The Gradebook nbgrader's SaveAutoGrades opens, doing its work in two queries and one commit.
+
+    SaveAutoGrades looks up each cell's grade and comment with a query of seven joined tables and
+    commits after each (some 28 queries and 28 writes of the database file a notebook). Here the
+    first lookup reads every grade (or comment) of that submitted notebook at once, with the cell
+    names it is looked up by, and the commits wait for the end of the block, which commits once
+    when it ends without error: a notebook's autograded scores are recorded together or not at all.
+    A cell the read did not find is looked up as nbgrader does (and is missing as it says)."""
+    from nbgrader.api import Assignment, BaseCell, Comment, Grade, Notebook, Student, SubmittedAssignment, SubmittedNotebook
+
+    class OneCommit(gradebook_class):
+        def __enter__(self):
+            self._read: dict[tuple, dict] = {}
+            self.db.commit = lambda: None
+            return self
+
+        def __exit__(self, kind, value, traceback):
+            del self.db.commit   # the instance attribute: the session's own method again
+            if kind is None:
+                self.db.commit()
+            return super().__exit__(kind, value, traceback)
+
+        def _all(self, table, notebook: str, assignment: str, student: str) -> dict:
+            key = (table, notebook, assignment, student)
+            if key not in self._read:
+                rows = self.db.query(table, BaseCell.name)\
+                    .join(BaseCell, BaseCell.id == table.cell_id)\
+                    .join(SubmittedNotebook, SubmittedNotebook.id == table.notebook_id)\
+                    .join(Notebook, Notebook.id == SubmittedNotebook.notebook_id)\
+                    .join(SubmittedAssignment, SubmittedAssignment.id == SubmittedNotebook.assignment_id)\
+                    .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)\
+                    .join(Student, Student.id == SubmittedAssignment.student_id)\
+                    .filter(Notebook.name == notebook, Assignment.name == assignment, Student.id == student).all()
+                self._read[key] = {name: row for row, name in rows}
+            return self._read[key]
+
+        def find_grade(self, grade_cell: str, notebook: str, assignment: str, student: str):
+            found = self._all(Grade, notebook, assignment, student).get(grade_cell) if hasattr(self, "_read") else None
+            return found if found is not None else super().find_grade(grade_cell, notebook, assignment, student)
+
+        def find_comment(self, solution_cell: str, notebook: str, assignment: str, student: str):
+            found = self._all(Comment, notebook, assignment, student).get(solution_cell) if hasattr(self, "_read") else None
+            return found if found is not None else super().find_comment(solution_cell, notebook, assignment, student)
+    return OneCommit
+
+
 @contextlib.contextmanager
 def speedups() -> Iterator[None]:
     """nbgrader's gradebook engine shared (its course checked once) and its schema validator made once,
@@ -458,12 +506,14 @@ def speedups() -> Iterator[None]:
     import jsonschema
     import nbgrader.api as api
     import nbgrader.nbgraderformat.common as common
+    import nbgrader.preprocessors.saveautogrades as saving
 
     if getattr(api, "_nnlab_speedups", False):   # already on (a batch inside a batch)
         yield
         return
-    originals = (api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course)
+    originals = (api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course, saving.Gradebook)
     metadata = api.Base.metadata
+    saving.Gradebook = _one_commit(saving.Gradebook)
     api.create_engine = _shared_engine(api.create_engine)
     api.Gradebook.check_course = _course_checked_once(api.Gradebook.check_course)
     api.inspect, metadata.create_all = _tables_made_once(api.inspect, metadata.create_all)
@@ -475,7 +525,7 @@ def speedups() -> Iterator[None]:
     try:
         yield
     finally:
-        api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course = originals
+        api.create_engine, api.inspect, common.jsonschema, api.Gradebook.check_course, saving.Gradebook = originals
         del metadata.create_all            # the instance attribute: MetaData's own method again
         api._nnlab_speedups = False
         for key in [k for k in _engines if k[0] == os.getpid()]:

@@ -67,6 +67,8 @@ def grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], tup
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     found[(submission.student_id, grade.name)] = (grade.auto_score, grade.needs_manual_grade)
+                for comment in notebook.comments:
+                    found[(submission.student_id, "comment " + comment.name)] = (comment.auto_comment,)
                 found[(submission.student_id, "late")] = (submission.total_seconds_late,)
         return found
 
@@ -75,7 +77,7 @@ def scores(found: dict[tuple[str, str], tuple]) -> dict[str, float]:
     """{student: total auto score} of `grades(...)`."""
     totals: dict[str, float] = {}
     for (student, name), value in found.items():
-        if name != "late":
+        if name != "late" and not name.startswith("comment "):
             totals[student] = totals.get(student, 0.0) + (value[0] or 0.0)
     return totals
 

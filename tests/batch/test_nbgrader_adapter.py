@@ -6,6 +6,7 @@ import inspect
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import jsonschema
@@ -13,11 +14,13 @@ import nbformat
 import nbgrader
 import nbgrader.api as api
 import nbgrader.nbgraderformat.common as common
+import nbgrader.preprocessors.saveautogrades as saving
 import pytest
 from nbgrader.apps import AutogradeApp
 from nbgrader.apps.baseapp import NbGrader
 from nbgrader.converters import Autograde, BaseConverter, GenerateAssignment, NbGraderException
 from nbgrader.preprocessors import SaveCells
+from sqlalchemy import event
 from traitlets.config import Application, Config, LoggingConfigurable
 
 from nnlab.batch import nbgrader_adapter
@@ -126,6 +129,61 @@ def test_speedups_share_the_engine_while_on_and_restore_nbgrader_after(tmp_path,
     assert "create_all" not in vars(api.Base.metadata)
     with api.Gradebook(url) as first, api.Gradebook(url) as second:
         assert first.engine is not second.engine
+
+
+def test_save_auto_grades_opens_its_gradebook_through_the_patched_name_and_looks_up_each_cell():
+    assert "self.gradebook = Gradebook(self.db_url)" in source(saving.SaveAutoGrades.preprocess)
+    assert "with self.gradebook:" in source(saving.SaveAutoGrades.preprocess)
+    assert "self.gradebook.find_grade(" in source(saving.SaveAutoGrades._add_score)
+    assert "self.gradebook.find_comment(" in source(saving.SaveAutoGrades._add_comment)
+    for method in (saving.SaveAutoGrades._add_score, saving.SaveAutoGrades._add_comment):
+        assert "self.gradebook.db.commit()" in source(method)
+
+
+def submission_gradebook(url: str) -> None:
+    """A gradebook with one submitted notebook: grade cells q1, q2 (q2 also an answer), answer a1."""
+    with api.Gradebook(url) as gb:
+        gb.add_assignment("hw")
+        gb.add_notebook("hw", "hw")
+        gb.add_grade_cell("q1", "hw", "hw", max_score=1, cell_type="code")
+        gb.add_grade_cell("q2", "hw", "hw", max_score=2, cell_type="markdown")
+        gb.add_solution_cell("q2", "hw", "hw")
+        gb.add_solution_cell("a1", "hw", "hw")
+        for student in ("s1", "s2"):
+            gb.add_student(student)
+            with warnings.catch_warnings():   # nbgrader's add_submission trips a harmless SQLAlchemy 2 warning
+                warnings.simplefilter("ignore")
+                gb.add_submission("hw", student)
+
+
+def test_save_auto_grades_gradebook_reads_a_notebook_at_once_and_commits_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", nbgrader_environment()["PATH"])   # a new gradebook runs `alembic`
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    submission_gradebook(url)
+    with nbgrader_adapter.speedups():
+        commits, statements = [], []
+        with saving.Gradebook(url) as gb:
+            event.listen(gb.engine, "commit", lambda conn: commits.append(1))
+            event.listen(gb.engine, "before_cursor_execute", lambda *args: statements.append(1))
+            for cell, score in (("q1", 1.0), ("q2", 1.5)):
+                gb.find_grade(cell, "hw", "hw", "s1").auto_score = score
+                gb.db.commit()
+            for cell in ("q2", "a1"):
+                gb.find_comment(cell, "hw", "hw", "s1").auto_comment = f"about {cell}"
+                gb.db.commit()
+            # s1's grades read at once, their scores written before the next read (autoflush), its comments read
+            assert commits == [] and len(statements) == 3
+            with pytest.raises(api.MissingEntry):
+                gb.find_grade("q9", "hw", "hw", "s1")   # missing as nbgrader says it
+        assert commits == [1]
+        with pytest.raises(RuntimeError), saving.Gradebook(url) as gb:
+            gb.find_grade("q1", "hw", "hw", "s2").auto_score = 1.0
+            raise RuntimeError("the notebook's step failed")
+    with api.Gradebook(url) as gb:
+        assert [gb.find_grade(c, "hw", "hw", "s1").auto_score for c in ("q1", "q2")] == [1.0, 1.5]
+        assert [gb.find_comment(c, "hw", "hw", "s1").auto_comment for c in ("q2", "a1")] == ["about q2", "about a1"]
+        assert gb.find_grade("q1", "hw", "hw", "s2").auto_score is None   # nothing of a failed block recorded
+    assert saving.Gradebook is api.Gradebook   # nbgrader's own again after the batch
 
 
 def test_jsonschema_goes_without_the_iri_grammar():

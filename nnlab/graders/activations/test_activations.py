@@ -7,6 +7,11 @@ call left them and whether the result aliases an argument. Functions handed to
 `numerical_derivative` and `autograd_derivative` are library functions (numpy.exp, torch.sin, ...)
 imported inside the student's process and passed by handle: never the notebook's own functions, so
 a mistake in an activation never costs the derivative tools.
+
+One rule, one test: the value tests read what comes back for its values (`scalar`, `elementwise`:
+a number, a 0-d array or a tensor for a number; any array, list or tensor with one value per
+element of x), so that the form of an answer (a number for a number, a numpy array of x's shape),
+a convention at 0 and an input left unchanged are each judged once, by the test that names them.
 """
 import math
 
@@ -29,22 +34,68 @@ def _call(student, name, *args, **kwargs) -> dict:
     return student.recipe("call_strictly", name, list(args), kwargs)
 
 
+def _values(value, what: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise checks.AnswerTypeError(f"{what} should return numbers, got {checks._kind(value)}") from None
+
+
 def scalar(student, name, *args, **kwargs) -> float:
-    """name(..., x) for a number x: must be a number (Python or numpy scalar), not an array or a tensor."""
+    """name(..., x) for a number x, read for its value: a number, or a 0-d or one-element array or
+    tensor (whether it is a number is judged by the question's test of the forms of its answers)."""
     reply = _call(student, name, *args, **kwargs)
-    value = reply["value"]
-    if isinstance(value, np.ndarray) or reply["type"].startswith("torch."):
+    found = _values(reply["value"], f"{name}(x)")
+    if found.size != 1:
+        raise checks.AnswerTypeError(f"{name} of a number should return one number, got {found.size} values")
+    return float(found.reshape(-1)[0])
+
+
+def elementwise(student, name, x, *args, **kwargs) -> tuple[np.ndarray, dict]:
+    """name(x, ...) for an array x, read for its values: one value per element of x (an array, a
+    list or a tensor), in x's shape; also the full reply of the call. Whether it is a numpy array of
+    x's shape is judged by the question's test of the forms of its answers."""
+    reply = _call(student, name, x, *args, **kwargs)
+    found = _values(reply["value"], f"{name}(x)")
+    if found.size != np.size(x):
+        raise checks.AnswerTypeError(f"{name}(x) should return one value per element of x ({np.size(x)}), "
+                                     f"got {found.size}")
+    return found.reshape(np.shape(x)), reply
+
+
+def number_out(student, name, *args, **kwargs) -> None:
+    """name(..., x) for a number x is a number (Python or numpy scalar), not an array or a tensor."""
+    reply = _call(student, name, *args, **kwargs)
+    if isinstance(reply["value"], np.ndarray) or reply["type"].startswith("torch."):
         raise checks.AnswerTypeError(f"{name} of a number should return a number, got {reply['type']}"
                                      " (a number in gives a number out: use scalar_or_array)")
-    return checks.number(value, f"{name}(x)")
+    checks.number(reply["value"], f"{name}(x)")
 
 
-def elementwise(student, name, x, *args, numpy_only=True, **kwargs) -> tuple[np.ndarray, dict]:
-    """name(x, ...) for an array x: an array of the same shape; also the full reply of the call."""
-    reply = _call(student, name, x, *args, **kwargs)
-    if numpy_only and reply["type"] != "numpy.ndarray":
+def numpy_array_out(student, name, *args, shape, **kwargs) -> None:
+    """name(..., x) for an array x is a numpy array of numbers of x's shape (`shape`)."""
+    reply = _call(student, name, *args, **kwargs)
+    if reply["type"] != "numpy.ndarray":
         raise checks.AnswerTypeError(f"{name} of an array should return a numpy array, got {reply['type']}")
-    return checks.array(reply["value"], f"{name}(x)", x.shape), reply
+    checks.array(reply["value"], f"{name}(x)", shape)
+
+
+def check_forms(student, rng, names, first=(), **kwargs) -> None:
+    """Each function of `names`, called as name(*first, x, **kwargs), gives a number for a number x
+    (an int or a float) and a numpy array of x's shape for an array x."""
+    for name in names:
+        for x in (float(rng.uniform(0.5, 2.0)), -float(rng.uniform(0.5, 2.0)), int(rng.integers(1, 4))):
+            number_out(student, name, *first, x, **kwargs)
+        for x in (batch(rng, scale=1.5), rng.normal(size=(1, 4)) + 0.01):
+            numpy_array_out(student, name, *first, x, shape=x.shape, **kwargs)
+
+
+def inputs_kept(student, name, x, *args, **kwargs) -> None:
+    """name(x, ...) leaves x unchanged; an answer with one value per element of x first (a function
+    that does nothing keeps its input too)."""
+    before = x.copy()
+    _, reply = elementwise(student, name, x, *args, **kwargs)
+    checks.unchanged(before, reply["arrays"][0], name)
 
 
 def check_values(student, name, x, expected, **kwargs):
@@ -89,7 +140,7 @@ def scalars(rng, scale=3.0, count=4) -> list[float]:
 # -- Question 1: identity and binary step (2 points) ------------------------------------------
 @pytest.mark.grade("test_step_like", points=0.5)
 def test_binary_step_at_and_around_zero(student, rng):
-    """binary_step(0) is 1.0 (the threshold fires, -0.0 too), 0.0 left of 0; a number in gives a number out"""
+    """binary_step(0) is 1.0 (the threshold fires, -0.0 too), 0.0 left of 0"""
     for x in (0.0, -0.0, 0):
         assert scalar(student, "binary_step", x) == 1.0, "binary_step(0) should be 1"
     for x in (1e-300, -1e-300, 0.1, -0.1, 7, -3, 1e4, -1e4, *scalars(rng)):
@@ -110,36 +161,50 @@ def test_d_binary_step_undefined_at_zero(student, rng):
     checks.close(elementwise(student, "d_binary_step", grid)[0], ref.d_binary_step(grid), "d_binary_step(x)")
 
 
-@pytest.mark.grade("test_step_like", points=0.5)
+@pytest.mark.grade("test_step_like", points=0.25)
 def test_identity_and_its_slope(student, rng):
-    """identity returns x as a NEW number or array (never the input object), d_identity is 1 with the shape of x"""
+    """identity(x) is x and d_identity(x) is 1 everywhere, for numbers and arrays of any shape"""
     for x in (2.5, -3, 0.0, *scalars(rng)):
         assert scalar(student, "identity", x) == x
         assert scalar(student, "d_identity", x) == 1.0
     for x in (batch(rng), *edge_shapes(rng), HUGE):
-        before = x.copy()
-        out, reply = elementwise(student, "identity", x)
-        checks.close(out, ref.identity(x), "identity(x)", rtol=0, atol=0)
-        assert not reply["aliased"], "identity must return a new array, not its input"
-        checks.unchanged(before, reply["arrays"][0], "identity")
+        checks.close(elementwise(student, "identity", x)[0], ref.identity(x), "identity(x)", rtol=0, atol=0)
         checks.close(elementwise(student, "d_identity", x)[0], ref.d_identity(x), "d_identity(x)", rtol=0, atol=0)
 
 
-@pytest.mark.grade("test_step_like", points=0.5)
+@pytest.mark.grade("test_step_like", points=0.25)
+def test_identity_returns_new_array(student, rng):
+    """identity returns a NEW array, never the input object itself (nor a view of it)"""
+    for x in (batch(rng), rng.normal(size=(1, 5)), HUGE):
+        _, reply = elementwise(student, "identity", x)
+        assert not reply["aliased"], "identity must return a new array, not its input"
+
+
+@pytest.mark.grade("test_step_like", points=0.25)
 def test_step_arrays(student, rng):
     """binary_step and its derivative work elementwise on arrays of any shape (one row, empty, |x| up to 1e4)"""
     for x in (batch(rng), *edge_shapes(rng), HUGE_BUT_ZERO):
-        before = x.copy()
         for name in ("binary_step", "d_binary_step"):
-            out, reply = elementwise(student, name, x)
-            checks.close(out, getattr(ref, name)(x), f"{name}(x)", rtol=0, atol=0)
-            checks.unchanged(before, reply["arrays"][0], name)
+            checks.close(elementwise(student, name, x)[0], getattr(ref, name)(x), f"{name}(x)", rtol=0, atol=0)
+
+
+@pytest.mark.grade("test_step_like", points=0.125)
+def test_step_like_inputs_kept(student, rng):
+    """none of the four functions modifies its input array"""
+    for name in ("identity", "d_identity", "binary_step", "d_binary_step"):
+        inputs_kept(student, name, batch(rng))
+
+
+@pytest.mark.grade("test_step_like", points=0.125)
+def test_step_like_numbers_and_arrays(student, rng):
+    """a number in gives a number out (not a 0-d array: use scalar_or_array), an array a numpy array of its shape"""
+    check_forms(student, rng, ("identity", "d_identity", "binary_step", "d_binary_step"))
 
 
 # -- Question 2: logistic, tanh, arctan (3 points) --------------------------------------------
 @pytest.mark.grade("test_smooth", points=0.5)
 def test_smooth_lecture_values(student):
-    """logistic(0) = 1/2, d_logistic(0) = 1/4, d_tanh(0) = 1, arctan(1) = pi/4, d_arctan(1) = 1/2; numbers out"""
+    """logistic(0) = 1/2, d_logistic(0) = 1/4, d_tanh(0) = 1, arctan(1) = pi/4, d_arctan(1) = 1/2"""
     for name, x in [("logistic", 0.0), ("logistic", 2.0), ("d_logistic", 0.0), ("tanh", 0.5), ("tanh", 0.0),
                     ("d_tanh", 0.0), ("arctan", 1.0), ("d_arctan", 1.0), ("d_arctan", 0.0), ("logistic", 0),
                     ("d_logistic", 0), ("d_arctan", 1)]:
@@ -182,14 +247,17 @@ def test_tanh_arctan_large_inputs(student, rng):
             check_values(student, name, x, getattr(ref, name)(x))
 
 
-@pytest.mark.grade("test_smooth", points=0.5)
+@pytest.mark.grade("test_smooth", points=0.25)
 def test_smooth_inputs_kept(student, rng):
     """none of the six functions modifies its input array"""
     for name in ("logistic", "d_logistic", "tanh", "d_tanh", "arctan", "d_arctan"):
-        x = batch(rng)
-        before = x.copy()
-        _, reply = elementwise(student, name, x)
-        checks.unchanged(before, reply["arrays"][0], name)
+        inputs_kept(student, name, batch(rng))
+
+
+@pytest.mark.grade("test_smooth", points=0.25)
+def test_smooth_numbers_and_arrays(student, rng):
+    """a number in gives a number out (not a 0-d array: use scalar_or_array), an array a numpy array of its shape"""
+    check_forms(student, rng, ("logistic", "d_logistic", "tanh", "d_tanh", "arctan", "d_arctan"))
 
 
 # -- Question 3: ReLU, PReLU, ELU, softplus (4 points) ----------------------------------------
@@ -289,27 +357,35 @@ def test_softplus_large_inputs(student, rng):
             check_values(student, name, x, getattr(ref, name)(x))
 
 
-@pytest.mark.grade("test_rectifiers", points=0.5)
+@pytest.mark.grade("test_rectifiers", points=0.25)
 def test_rectifiers_inputs_kept(student, rng):
     """none of the eight functions modifies its input array, whatever alpha"""
     for name in RECTIFIERS:
-        x = batch(rng)
-        before = x.copy()
-        _, reply = elementwise(student, name, x)
-        checks.unchanged(before, reply["arrays"][0], name)
+        inputs_kept(student, name, batch(rng))
         if name in ("prelu", "d_prelu", "elu", "d_elu"):
-            _, reply = elementwise(student, name, x, float(rng.uniform(0.1, 2.0)))
-            checks.unchanged(before, reply["arrays"][0], name)
+            inputs_kept(student, name, batch(rng), float(rng.uniform(0.1, 2.0)))
+
+
+@pytest.mark.grade("test_rectifiers", points=0.25)
+def test_rectifiers_numbers_and_arrays(student, rng):
+    """a number in gives a number out (not a 0-d array: use scalar_or_array), an array a numpy array of its shape"""
+    check_forms(student, rng, RECTIFIERS)
+    check_forms(student, rng, ("prelu", "d_prelu", "elu", "d_elu"), alpha=float(rng.uniform(0.1, 2.0)))
 
 
 # -- Question 4: numerical_derivative and autograd_derivative (3 points) -----------------------
 def derivative(student, tool, dotted, x, **kwargs):
-    """tool(<library function>, x): a number for a number x, else (array of x's shape, reply)."""
+    """tool(<library function>, x), read for its values: (a number, None) for a number x, else (the
+    values in x's shape, the reply)."""
     fn = library_function(student, dotted)
     if np.ndim(x) == 0:
         return scalar(student, tool, fn, x, **kwargs), None
     reply = _call(student, tool, fn, x, **kwargs)
-    return checks.array(reply["value"], f"{tool}(f, x)", np.shape(x)), reply
+    found = _values(reply["value"], f"{tool}(f, x)")
+    if found.size != np.size(x):
+        raise checks.AnswerTypeError(f"{tool}(f, x) should return one value per element of x ({np.size(x)}), "
+                                     f"got {found.size}")
+    return found.reshape(np.shape(x)), reply
 
 
 @pytest.mark.grade("test_derivative_tools", points=0.5)
@@ -341,19 +417,17 @@ def test_numerical_derivative_values(student, rng):
             checks.close(out, ref.numerical_derivative(f, x), f"numerical_derivative({dotted}, x)", rtol=1e-4)
 
 
-@pytest.mark.grade("test_derivative_tools", points=0.5)
-def test_numerical_derivative_inputs_kept(student, rng):
-    """numerical_derivative keeps x unchanged and handles a single row, an empty array and |x| up to 1e4"""
+@pytest.mark.grade("test_derivative_tools", points=0.25)
+def test_numerical_derivative_edges(student, rng):
+    """numerical_derivative handles a single row, an empty array, a 3-D array and |x| up to 1e4"""
     for x in (batch(rng), *edge_shapes(rng, scale=2.0), HUGE):
-        before = x.copy()
-        out, reply = derivative(student, "numerical_derivative", "numpy.arctan", x)
+        out, _ = derivative(student, "numerical_derivative", "numpy.arctan", x)
         checks.close(out, ref.numerical_derivative(np.arctan, x), "numerical_derivative(np.arctan, x)", rtol=1e-4)
-        checks.unchanged(before, reply["arrays"][1], "numerical_derivative")
 
 
 @pytest.mark.grade("test_derivative_tools", points=0.5)
 def test_autograd_lecture_values(student):
-    """sigmoid'(0) = 1/4 as a number, sin' = cos on an array, torch's relu' is 0 at 0 (unlike the lecture)"""
+    """sigmoid'(0) = 1/4, sin' = cos on an array, torch's relu' is 0 at 0 (unlike the lecture)"""
     value, _ = derivative(student, "autograd_derivative", "torch.sigmoid", 0.0)
     checks.close(value, 0.25, "autograd_derivative(torch.sigmoid, 0.0)", rtol=1e-12)
     value, _ = derivative(student, "autograd_derivative", "torch.square", 3)
@@ -367,30 +441,43 @@ def test_autograd_lecture_values(student):
 
 
 @pytest.mark.grade("test_derivative_tools", points=0.5)
-def test_autograd_float64_numpy(student, rng):
-    """autograd_derivative computes in float64 and returns a float64 numpy array, not a tensor"""
+def test_autograd_float64(student, rng):
+    """autograd_derivative computes in float64 and returns float64 values (float32 is not precise enough)"""
     for dotted in ("torch.exp", "torch.tanh", "torch.sin"):
         x = batch(rng, scale=2.0)
         out, reply = derivative(student, "autograd_derivative", dotted, x)
-        if reply["type"] != "numpy.ndarray":
-            raise checks.AnswerTypeError(f"autograd_derivative should return a numpy array, got {reply['type']}")
-        if reply["value"].dtype != np.float64:
+        if getattr(reply["value"], "dtype", np.float64) != np.float64:
             raise checks.AnswerTypeError(f"autograd_derivative should return float64 values, "
                                          f"got {reply['value'].dtype}")
         expected = ref.autograd_derivative(_python_function(dotted), x)
         checks.close(out, expected, f"autograd_derivative({dotted}, x)", rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.grade("test_derivative_tools", points=0.5)
-def test_autograd_shapes_and_inputs_kept(student, rng):
-    """arrays of any shape (a single row, empty, 3-D) give the derivative of the same shape; x is unchanged"""
+@pytest.mark.grade("test_derivative_tools", points=0.25)
+def test_autograd_shapes(student, rng):
+    """arrays of any shape (a single row, empty, 3-D) give the derivative at every element"""
     for dotted in ("torch.exp", "torch.atan", "torch.nn.functional.softplus"):
         f = _python_function(dotted)
         for x in (batch(rng, scale=2.0), *edge_shapes(rng, scale=2.0)):
-            before = x.copy()
-            out, reply = derivative(student, "autograd_derivative", dotted, x)
+            out, _ = derivative(student, "autograd_derivative", dotted, x)
             checks.close(out, ref.autograd_derivative(f, x), f"autograd_derivative({dotted}, x)", rtol=1e-5)
-            checks.unchanged(before, reply["arrays"][1], "autograd_derivative")
+
+
+@pytest.mark.grade("test_derivative_tools", points=0.25)
+def test_derivative_tools_inputs_kept(student, rng):
+    """numerical_derivative and autograd_derivative leave x unchanged"""
+    for tool, dotted in (("numerical_derivative", "numpy.arctan"), ("autograd_derivative", "torch.atan")):
+        x = batch(rng, scale=2.0)
+        before = x.copy()
+        _, reply = derivative(student, tool, dotted, x)   # an answer first: doing nothing keeps x too
+        checks.unchanged(before, reply["arrays"][1], tool)
+
+
+@pytest.mark.grade("test_derivative_tools", points=0.25)
+def test_derivative_tools_numbers_and_arrays(student, rng):
+    """a number in gives a number out, an array in a numpy array of its shape (not a tensor, not a 0-d array)"""
+    for tool, dotted in (("numerical_derivative", "numpy.sin"), ("autograd_derivative", "torch.sin")):
+        check_forms(student, rng, (tool,), first=(library_function(student, dotted),))
 
 
 # -- Question 5: vanishing gradients through a chain of units (3 points) -------------------------
@@ -398,11 +485,13 @@ def test_autograd_shapes_and_inputs_kept(student, rng):
 # ...) passed by handle, never the notebook's own activations: a mistake in Questions 1-3 does not
 # cost Question 5.
 def chain_of(student, name, fn_dotted, *args, length) -> tuple[np.ndarray, dict]:
-    """name(<library function>, *args) must return a numpy array of shape (L,)."""
+    """name(<library function>, *args), read for its values: L of them (as an array of shape (L,));
+    whether it is a numpy array of shape (L,) is judged by its own test."""
     reply = _call(student, name, library_function(student, fn_dotted), *args)
-    if reply["type"] != "numpy.ndarray":
-        raise checks.AnswerTypeError(f"{name} should return a numpy array, got {reply['type']}")
-    return checks.array(reply["value"], name, (length,)), reply
+    found = _values(reply["value"], name)
+    if found.size != length:
+        raise checks.AnswerTypeError(f"{name} should return one value per layer ({length}), got {found.size}")
+    return found.reshape(length), reply
 
 
 def chain_weights(rng, length=None, scale=1.5) -> np.ndarray:
@@ -411,21 +500,19 @@ def chain_weights(rng, length=None, scale=1.5) -> np.ndarray:
 
 @pytest.mark.grade("test_vanishing", points=0.75)
 def test_chain_forward_values(student, rng):
-    """chain_forward: z[0] = weights[0] * x, then z[k] = weights[k] * activation(z[k-1]), a float64 array (L,)"""
+    """chain_forward: z[0] = weights[0] * x, then z[k] = weights[k] * activation(z[k-1])"""
     for dotted in ("numpy.tanh", "numpy.sin", "numpy.arctan"):
         w, x = chain_weights(rng), float(rng.uniform(-2.0, 2.0))
         z, _ = chain_of(student, "chain_forward", dotted, x, w, length=w.size)
         checks.close(z, ref.chain_forward(_python_function(dotted), x, w), f"chain_forward({dotted}, x, w)", **TIGHT)
 
 
-@pytest.mark.grade("test_vanishing", points=0.5)
-def test_chain_forward_edges_and_inputs_kept(student, rng):
-    """a chain of one unit (L = 1) and an integer x work, and the weights are left unchanged"""
+@pytest.mark.grade("test_vanishing", points=0.25)
+def test_chain_forward_edges(student, rng):
+    """a chain of one unit (L = 1) and an integer x work"""
     for w, x in ((chain_weights(rng, 1), float(rng.uniform(0.5, 2.0))), (chain_weights(rng), int(rng.integers(-3, 4)) or 2)):
-        before = w.copy()
-        z, reply = chain_of(student, "chain_forward", "numpy.tanh", x, w, length=w.size)
+        z, _ = chain_of(student, "chain_forward", "numpy.tanh", x, w, length=w.size)
         checks.close(z, ref.chain_forward(np.tanh, x, w), "chain_forward(np.tanh, x, w)", **TIGHT)
-        checks.unchanged(before, reply["arrays"][2], "chain_forward")
 
 
 @pytest.mark.grade("test_vanishing", points=1)
@@ -438,9 +525,9 @@ def test_chain_gradient_values(student, rng):
         checks.close(g, ref.chain_gradient(_python_function(dotted), z, w), f"chain_gradient({dotted}, z, w)", **TIGHT)
 
 
-@pytest.mark.grade("test_vanishing", points=0.75)
-def test_chain_gradient_edges_and_inputs_kept(student, rng):
-    """a chain of one unit; a factor of 0 (a dead unit) zeroes g at and below it; z and weights are left unchanged"""
+@pytest.mark.grade("test_vanishing", points=0.5)
+def test_chain_gradient_edges(student, rng):
+    """a chain of one unit; a factor of 0 (a dead unit) zeroes g at and below it"""
     w = chain_weights(rng, 1)
     z = rng.normal(size=1)
     g, _ = chain_of(student, "chain_gradient", "numpy.cos", z, w, length=1)
@@ -448,8 +535,34 @@ def test_chain_gradient_edges_and_inputs_kept(student, rng):
     w = chain_weights(rng, int(rng.integers(5, 10)))
     z = rng.normal(scale=2.0, size=w.size)
     z[int(rng.integers(1, w.size - 1))] = 0.0  # numpy.sign is 0 there: a dead unit in the middle
-    z_before, w_before = z.copy(), w.copy()
-    g, reply = chain_of(student, "chain_gradient", "numpy.sign", z, w, length=w.size)
+    g, _ = chain_of(student, "chain_gradient", "numpy.sign", z, w, length=w.size)
     checks.close(g, ref.chain_gradient(np.sign, z, w), "chain_gradient with a dead unit", **TIGHT)
+
+
+@pytest.mark.grade("test_vanishing", points=0.25)
+def test_chain_numpy_arrays(student, rng):
+    """chain_forward and chain_gradient return a float64 numpy array of shape (L,), also for L = 1"""
+    for length in (1, int(rng.integers(3, 9))):
+        w = chain_weights(rng, length)
+        for name, args in (("chain_forward", (float(rng.uniform(-2.0, 2.0)), w)),
+                           ("chain_gradient", (rng.normal(size=length), w))):
+            reply = _call(student, name, library_function(student, "numpy.tanh"), *args)
+            if reply["type"] != "numpy.ndarray":
+                raise checks.AnswerTypeError(f"{name} should return a numpy array, got {reply['type']}")
+            checks.array(reply["value"], name, (length,))
+            if reply["value"].dtype != np.float64:
+                raise checks.AnswerTypeError(f"{name} should return float64 values, got {reply['value'].dtype}")
+
+
+@pytest.mark.grade("test_vanishing", points=0.25)
+def test_chain_inputs_kept(student, rng):
+    """chain_forward leaves weights unchanged, chain_gradient leaves pre_activations and weights unchanged"""
+    w = chain_weights(rng)
+    before = w.copy()
+    _, reply = chain_of(student, "chain_forward", "numpy.tanh", float(rng.uniform(0.5, 2.0)), w, length=w.size)
+    checks.unchanged(before, reply["arrays"][2], "chain_forward")
+    z = rng.normal(scale=2.0, size=w.size)
+    z_before = z.copy()
+    _, reply = chain_of(student, "chain_gradient", "numpy.cos", z, w, length=w.size)
     checks.unchanged(z_before, reply["arrays"][1], "chain_gradient")
-    checks.unchanged(w_before, reply["arrays"][2], "chain_gradient")
+    checks.unchanged(before, reply["arrays"][2], "chain_gradient")

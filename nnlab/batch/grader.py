@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nnlab.autograde.sandboxed_execute import is_linked
@@ -113,8 +114,10 @@ class Prefetched:
 class Grader:
     """A course's grader for many runs in one process (see the module); `close()` (or `with`) ends it."""
 
-    def __init__(self, course: Course, verbose: bool = False):
-        self.course, self.verbose = course, verbose
+    def __init__(self, course: Course, verbose: bool = False, keep_log: bool = False):
+        """`keep_log`: each run adds to nbgrader's log (a service grading hand-in after hand-in) instead of
+        starting it afresh (`nnlab grade`: the log of its last run)."""
+        self.course, self.verbose, self.keep_log = course, verbose, keep_log
         self.settings = BatchGrading(config=course.config)
         self._stack = ExitStack()
         self._app = self._pool = self._cluster = None
@@ -150,7 +153,9 @@ class Grader:
         course = self.course
         run = BatchRun(self.settings.workers, self.settings.scheduler)
         course.grade_runs.mkdir(parents=True, exist_ok=True)
-        log_file(course).write_text("")
+        with open(log_file(course), "a" if self.keep_log else "w") as log:
+            log.write(f"== grading {', '.join(assignments)} of {', '.join(students) if students else 'every student'}"
+                      f" at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC ==\n")
         plan = self.plan(assignments, students, run)
         if plan.jobs or plan.links:
             for a, todo in plan.todo.items():

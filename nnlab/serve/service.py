@@ -366,7 +366,7 @@ class Service:
         """The grader's run over `students`' submissions of `assignments`; None when the grader failed (the
         hand-ins stay collected and are graded at the next turn)."""
         if self.grader is None:
-            self.grader = Grader(self.course, self.verbose)
+            self.grader = Grader(self.course, self.verbose, keep_log=True)   # the log of every hand-in's grading
         try:
             run = self.grader.grade(assignments, students=students)
         except ClusterError as exc:

@@ -9,7 +9,7 @@ from nbgrader.api import Gradebook
 from test_batch import ASSIGNMENT, make_course
 
 from nnlab.batch.grader import Grader
-from nnlab.batch.run import Status
+from nnlab.batch.run import Status, log_file
 from nnlab.course import PROJECT_ROOT, Course
 
 
@@ -29,7 +29,7 @@ def graded(tmp_path_factory, fast_config):
     course_folder = make_course(folder / "course", fast_config + f"c.Grading.graders_dir = {str(graders)!r}\n")
     course = Course.open(course_folder)
     found = {}
-    with Grader(course) as grader:
+    with Grader(course, keep_log=True) as grader:
         found["first"] = grader.grade([ASSIGNMENT], students=["ada", "ben"])
         found["after first"] = scores(course)
         app, pool = grader.application, grader.workers
@@ -41,6 +41,10 @@ def graded(tmp_path_factory, fast_config):
         shutil.rmtree(course.autograded("ada", ASSIGNMENT))   # ada's hand-in is graded afresh
         found["third"] = grader.grade([ASSIGNMENT], students=["ada"])
         found["after third"] = scores(course)
+    found["log"] = log_file(course).read_text()
+    with Grader(course) as grader:   # as `nnlab grade` does: the log of this run only
+        grader.grade([ASSIGNMENT], students=["finn"])
+    found["fresh log"] = log_file(course).read_text()
     return found
 
 
@@ -64,6 +68,14 @@ def test_each_run_grades_its_subset_only(graded):
     assert second == {("cara", Status.GRADED)}
     assert set(graded["after second"]) == {"ada", "ben", "cara"}
     assert {s: graded["after second"][s] for s in ("ada", "ben")} == graded["after first"]
+
+
+def test_a_kept_log_holds_every_run_and_a_fresh_one_the_last(graded):
+    runs = [line for line in graded["log"].splitlines() if line.startswith("== grading")]
+    assert [run.split(" at ")[0] for run in runs] == [f"== grading {ASSIGNMENT} of ada, ben", f"== grading {ASSIGNMENT} of cara",
+                                                      f"== grading {ASSIGNMENT} of ada"]
+    assert "cara" in graded["log"] and "ben" in graded["log"]
+    assert graded["fresh log"].startswith(f"== grading {ASSIGNMENT} of finn") and "cara" not in graded["fresh log"]
 
 
 def test_the_same_application_and_workers_serve_every_run(graded):

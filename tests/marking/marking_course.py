@@ -67,19 +67,25 @@ def course_id(course: Path) -> str:
         return gb.find_assignment(ASSIGNMENT).course_id
 
 
+def write_answers(course: Path, answers: dict[str, str]) -> None:
+    """Each student's notebook, in submitted/ and autograded/, with their answer to the written question."""
+    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    for student, text in answers.items():
+        nb = nbformat.from_dict(release)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == QUESTION:
+                cell.source = text
+        for step in ("submitted", "autograded"):
+            folder = course / step / student / ASSIGNMENT
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+
+
 def hand_in(course: Path, answers: dict[str, str]) -> None:
     """Each student's notebook with their answer to the written question, as autograded."""
-    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    write_answers(course, answers)
     with Gradebook(db_url(course), course_id(course)) as gb:
-        for student, text in answers.items():
-            nb = nbformat.from_dict(release)
-            for cell in nb.cells:
-                if cell.metadata.get("nbgrader", {}).get("grade_id") == QUESTION:
-                    cell.source = text
-            for step in ("submitted", "autograded"):
-                folder = course / step / student / ASSIGNMENT
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+        for student in answers:
             with warnings.catch_warnings():  # nbgrader's add_submission trips an autoflush warning of SQLAlchemy 2
                 warnings.simplefilter("ignore")
                 gb.add_submission(ASSIGNMENT, student)

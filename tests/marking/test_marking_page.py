@@ -13,7 +13,7 @@ import time
 import pytest
 from browser_helpers import idle, marking_page, marking_server
 from conftest import store_course
-from marking_course import ANSWERS, ASSIGNMENT, QUESTION, class_answers, make_course, students
+from marking_course import ANSWERS, ASSIGNMENT, QUESTION, class_answers, make_course, students, write_answers
 from playwright.sync_api import expect
 
 from nnlab.course import run_nbgrader
@@ -89,6 +89,7 @@ def course(shared):
             gb.find_comment(QUESTION, ASSIGNMENT, ASSIGNMENT, student).manual_comment = None
         gb.db.commit()
     shutil.rmtree(course / "feedback", ignore_errors=True)
+    write_answers(course, class_answers(CLASS))   # the injection test hands in other answers
     return course
 
 
@@ -233,3 +234,63 @@ def test_pseudonyms_only_until_names_are_revealed(browser, server, course):
         expect(page.locator("#script-list li").first).to_contain_text("Student")
     recorded = json.loads(MarkingStore(store_course(course), ASSIGNMENT).path.read_text())["reveal"]
     assert [(e["on"], e["by"]) for e in recorded] == [(True, "Marker A")]
+
+
+ACTIVE_IN_ANSWER = """() => Array.from(document.querySelectorAll('#answer *')).flatMap(e => {
+    const found = [];
+    if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'BASE', 'FORM', 'STYLE'].includes(e.tagName.toUpperCase())) found.push(e.tagName);
+    for (const a of e.attributes) {
+        const active = a.name.toLowerCase().startsWith('on') || /^\\s*(javascript|data:text)/i.test(a.value);
+        if (active) found.push(e.tagName + ' ' + a.name);
+    }
+    return found;
+})"""
+
+
+def test_hostile_answers_stay_inert(browser, server, course):
+    """The browser injection corpus's markdown vectors (tests/browser/vectors.py), handed in as answers
+    to the written question: each payload, if it ran, would write pwned-<vector>.txt through the
+    contents API and set grades through the formgrader's API. Every answer is shown (and its planted
+    links clicked); nothing runs, no grade changes, nothing leaves the machine. A payload run by the
+    test itself in the same page (past the policy, as a script that got through would run) does write
+    its file: the check can fail."""
+    from vectors import corpus, payload_js, pwned_file
+
+    vectors = [v for v in corpus() if v.where == "markdown cell"]
+    assert {"md-script", "md-img-onerror", "md-javascript-link"} <= {v.name for v in vectors}
+    hostile = {student: vectors[i].cells[0].source for i, (student, _, _) in enumerate(students(CLASS)) if i < len(vectors)}
+    write_answers(course, hostile)
+    before = marks(course)
+    with marking_page(browser, server) as page:
+        response = page.goto(page.url)
+        policy = response.headers["content-security-policy"]
+        script_src = next(d for d in policy.split("; ") if d.startswith("script-src")).split()[1:]
+        assert script_src == [server.url + "/nnlab/marking/static/"], policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "default-src 'none'" in policy
+        idle(page)
+        state = page.evaluate("url => fetch(url).then(r => r.json())",
+                              f"{server.url}/nnlab/marking/api/{ASSIGNMENT}/{ASSIGNMENT}/{QUESTION}")
+        assert len(state["answers"]) == CLASS
+        active = []
+        for _ in range(len(state["answers"])):
+            # what the answer became in the page: no element or attribute that can run script
+            active += page.evaluate(ACTIVE_IN_ANSWER)
+            for planted in page.locator("#answer a:not([href^='http']):not([href^='/']), #answer form button").all():
+                planted.click(timeout=2000, no_wait_after=True)
+            page.keyboard.press("n")
+            idle(page)
+        page.wait_for_timeout(1000)      # a payload's fetches, had one started
+        assert active == []
+        assert not any("NNLAB-PWNED" in line for line in page.console)
+        ran = sorted(v.name for v in vectors if (course / pwned_file(v.name)).exists())
+        assert ran == [], f"hostile answers ran on the marking page: {ran}"
+        assert marks(course) == before
+        # the control: the same payload, run in this page as a script that got through would run
+        page.evaluate(payload_js("marking-control"))
+        page.wait_for_function("() => true")
+        for _ in range(50):
+            if (course / pwned_file("marking-control")).exists():
+                break
+            page.wait_for_timeout(100)
+        assert (course / pwned_file("marking-control")).exists()
+    (course / pwned_file("marking-control")).unlink()

@@ -128,6 +128,7 @@ class Graded:
     skipped: list[int] = field(default_factory=list)          # cells dropped after they killed the process
     cell_seconds: float = 0.0                                 # the notebook's own cells
     call_seconds: float = 0.0                                 # the hidden tests' calls into the student's code
+    carried_seconds: float = 0.0                              # a second judgement with earlier answers carried forward
 
 
 def unreadable(tests: list[HiddenTest], student_id: str, why: str) -> GradeReport:

@@ -55,29 +55,38 @@ def grade_notebook_node(nb: NotebookNode, student_id: str, assignment: str, note
     digest = cells_digest(nb)
     tests = engine.hidden_tests(grading.graders(assignment, notebook))
     key = key if key is not None else grading.student_key(student_id)
-    process = grading.student_process(cell_budgets=cell_budgets(grading, nb, budgets))
+    graded = judge(nb, student_id, tests, grading, key, budgets, answers)
+    report = graded.report.to_json() if tests else None
+    # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
+    _put_outputs(nb, graded, report)
+    outputs = {i: (c.execution_count, list(c.outputs)) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"}
+    return NotebookGrade(digest, outputs, report, graded.cell_seconds + graded.call_seconds, graded.cell_seconds,
+                         time.monotonic() - began, graded.carried_seconds)
+
+
+def judge(nb: dict, student_id: str, tests: list[engine.HiddenTest], grading: Grading, key: bytes,
+          budgets: SolutionTimes | None = None, answers: ModelAnswers | None = None,
+          capture: bool = True) -> engine.Graded:
+    """The engine's judgement of notebook `nb` (nbformat JSON) in a student process of `grading`, with
+    earlier answers carried forward where that can raise a later question's score (`answers`, see
+    grade_notebook_node). `capture`: keep the cells' outputs (for the autograded notebook)."""
+    process = grading.student_process(capture=capture, cell_budgets=cell_budgets(grading, nb, budgets))
     graded = engine.grade(code_cells(nb), student_id, tests, process, key)
 
-    def judge(sealed: dict, cells: set[str]):
-        """The sealed second judgement: its cells run as in the first (a kernel's way), their outputs are
-        dropped here, and only its report goes on."""
-        process = grading.student_process(cell_budgets=cell_budgets(grading, sealed, budgets))
+    def again(sealed: dict, cells: set[str]):
+        """The sealed second judgement: its cells run as in the first, its outputs are dropped here, and
+        only its report goes on."""
+        process = grading.student_process(capture=capture, cell_budgets=cell_budgets(grading, sealed, budgets))
         try:
             return engine.grade(code_cells(sealed), student_id, [t for t in tests if t.cell in cells], process,
                                 key).report
         except StartError:
             return None
 
-    carried = time.monotonic()
-    judged_again = bool(tests) and grading.carry_forward and carry.carry_forward(
-        nb, graded.report, answers, graded.skipped, judge)
-    carried = time.monotonic() - carried if judged_again else 0.0
-    report = graded.report.to_json() if tests else None
-    # the feedback is made here, where the work is (a batch worker), not in the gradebook writer
-    _put_outputs(nb, graded, report)
-    outputs = {i: (c.execution_count, list(c.outputs)) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"}
-    return NotebookGrade(digest, outputs, report, graded.cell_seconds + graded.call_seconds, graded.cell_seconds,
-                         time.monotonic() - began, carried)
+    began = time.monotonic()
+    if tests and grading.carry_forward and carry.carry_forward(nb, graded.report, answers, graded.skipped, again):
+        graded.carried_seconds = time.monotonic() - began
+    return graded
 
 
 def _error_output(ename: str, evalue: str) -> dict:

@@ -3,7 +3,8 @@
 pytest collects the grader module; the engine (nnlab.graders.engine) grades the submission with it,
 as nbgrader's autograde does, and each collected test passes or fails as the engine found. The
 settings are the course's (`c.Grading.*` in the nbgrader_config.py of --course, default: the
-current folder when it holds one); --secret overrides Grading.secret_path.
+current folder when it holds one); --secret overrides Grading.secret_path. Earlier answers are
+carried forward from that course's source notebook, as in every grading path (nnlab.graders.carry).
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.course import load_configuration
+from nnlab.course import Course, load_configuration
 from nnlab.files import write_atomic
 from nnlab.graders import engine
+from nnlab.graders.carry import model_answers
+from nnlab.graders.notebook import judge
 from nnlab.graders.results import GradeReport
 from nnlab.graders.settings import Grading
 from nnlab.notebook_format import SubmissionError, code_cells, read_notebook
@@ -55,12 +58,16 @@ def _graded(config, module: Path) -> GradeReport:
         settings, student = config.stash[SETTINGS], config.getoption("--student")
         tests = engine.hidden_tests(module)
         try:
-            cells = code_cells(read_notebook(Path(config.getoption("--submission"))))
+            nb = read_notebook(Path(config.getoption("--submission")))
+            code_cells(nb)
         except SubmissionError as exc:
             reports[module] = engine.unreadable(tests, student, str(exc))
         else:
-            process = settings.student_process(capture=False)
-            reports[module] = engine.grade(cells, student, tests, process, settings.student_key(student)).report
+            course = Course.open(Path(config.getoption("--course") or Path.cwd()))
+            assignment, notebook = module.parent.name, module.stem.removeprefix("test_")
+            answers = model_answers(course, assignment, notebook) if settings.carry_forward else None
+            reports[module] = judge(nb, student, tests, settings, settings.student_key(student), answers=answers,
+                                    capture=False).report
         reports[module].submission = str(config.getoption("--submission"))
     return reports[module]
 

@@ -14,6 +14,7 @@ from nnlab.course import PROJECT_ROOT
 from nnlab.demo import submissions
 from nnlab.demo.mistakes import mistake_sets
 from nnlab.graders import engine
+from nnlab.graders.carry import answers_in
 from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
 from nnlab.notebook_format import code_cells
@@ -35,8 +36,10 @@ def launcher(grading):
 
 
 def run(nb, grading: Grading, student: str = "s1", assignment: str = SCRATCH):
-    """Grade `nb` and put its outputs into it, as SandboxedExecute does; the grade."""
-    return grade_notebook_node(nb, student, assignment, assignment, grading)
+    """Grade `nb` and put its outputs into it, as SandboxedExecute does (earlier answers carried forward
+    from the course's source notebook); the grade."""
+    answers = None if assignment == SCRATCH else answers_in(submissions.course_notebook(assignment))
+    return grade_notebook_node(nb, student, assignment, assignment, grading, answers=answers)
 
 
 def pytest_entry(assignment: str, path, secret) -> dict:

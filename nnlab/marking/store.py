@@ -360,9 +360,9 @@ class MarkingStore:
     def agreement(self, question: Question, margin: float):
         from nnlab.marking.sample import agreement
 
+        numbers = self.pseudonyms()
         data = self.read()
         state = self.question_state(data, question)
-        numbers = data["pseudonyms"]
         labels = {s: pseudonyms.label(numbers[s]) if s in numbers else s for s in state["second"]["sample"]}
         return agreement(state["marks"], state["second"]["marks"], state["second"]["sample"], state["items"],
                          labels, margin)

@@ -143,6 +143,30 @@ def test_changing_a_rubric_items_points_rescores_every_answer_that_has_it(browse
         expect(page.locator("#script-list li")).to_have_count(len(with_item_1))
         page.locator("#script-list li").first.click()
         expect(page.locator("#score")).to_have_text("0.5")
+        student = MarkingStore(store_course(course), ASSIGNMENT).student_of(
+            int(page.locator("#script-label").inner_text().split()[-1]))
+        # the comment bank grows as the marker writes: a new item (key i), applied to this answer at once
+        page.locator("body").press("i")
+        page.keyboard.type("Clear figure of the four corners")
+        page.keyboard.press("Enter")
+        idle(page)
+        expect(page.locator("#rubric li")).to_have_count(4)
+        expect(page.locator("#rubric li").last.locator("kbd")).to_have_text("4")
+        expect(page.locator("#score")).to_have_text("1.5")
+        # a free adjustment and a comment of the marker's own, by keyboard
+        page.locator("body").press("a")
+        page.keyboard.type("-0.25")
+        page.keyboard.press("Enter")
+        idle(page)
+        page.locator("body").press("c")
+        page.keyboard.type("See me about the proof.")
+        page.keyboard.press("Enter")
+        idle(page)
+        expect(page.locator("#score")).to_have_text("1.25")
+        found = marks(course)[student]
+        assert found["score"] == 1.25
+        assert found["comment"] == ("the boundary is a line (half-plane) (+0.5)\nClear figure of the four corners (+1)\n"
+                                    "Adjustment (-0.25)\nSee me about the proof.")
 
 
 def test_two_markers_at_once_never_overwrite_each_other_silently(browser, server, course):
@@ -213,7 +237,7 @@ def test_moderation_sample_blind_second_marks_and_agreement(browser, server, cou
         expect(page.locator("#item-disagreements li")).to_have_count(len(report.items))
         # the instructor takes one second mark: it becomes the mark in the gradebook
         taken = report.apart[0]["script"]
-        page.locator("#apart li", has_text=taken).locator("button.take").click()
+        page.locator("#apart li", has_text=re.compile(rf"^{taken}:")).locator("button.take").click()
         expect(page.locator("#status")).to_have_text(f"Took the second mark of {taken}")
         student = store.student_of(int(taken.split()[-1]))
         assert first[student]["score"] != 2 and marks(course)[student]["score"] == 2

@@ -318,3 +318,32 @@ def test_hostile_answers_stay_inert(browser, server, course):
             page.wait_for_timeout(100)
         assert (course / pwned_file("marking-control")).exists()
     (course / pwned_file("marking-control")).unlink()
+
+
+def test_the_page_and_its_api_need_the_instructors_session(server, course):
+    """Without the server's token or cookie: no page, no answers, no marks; with the token but no XSRF
+    cookie a browser would send, a cross-site form cannot post a mark either."""
+    import urllib.error
+    import urllib.request
+
+    api = f"{server.url}/nnlab/marking/api/{ASSIGNMENT}/{ASSIGNMENT}/{QUESTION}"
+
+    def status(url: str, data: bytes | None = None, headers: dict | None = None) -> int:
+        request = urllib.request.Request(url, data=data, headers=headers or {})
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    mark = json.dumps({"script": 1, "items": ["i1"], "base": {"version": 0}}).encode()
+    assert status(api) == 403
+    assert status(f"{server.url}/nnlab/marking/{ASSIGNMENT}/{ASSIGNMENT}/{QUESTION}") in (302, 403)
+    assert status(api + "/mark", mark, {"Content-Type": "application/json"}) == 403
+    assert status(api, headers={"Authorization": f"token {server.token}"}) == 200
+    assert all(m["score"] is None for m in marks(course).values())

@@ -22,7 +22,10 @@ A hand-in that is not a notebook, is over c.CourseDirectory.max_dir_size, holds 
 impossible time is not graded: it is moved to .nnlab/serve/set-aside/ and its student gets a page that
 says why. Over the attempt limit (c.Serve.attempts_per_day, c.Serve.minutes_between_attempts), a
 hand-in is kept, acknowledged, and graded when the next attempt is due; a newer one replaces it.
-Every step is journaled in .nnlab/serve/journal.jsonl: a restart resumes, nothing lost or graded twice."""
+Every step is journaled in .nnlab/serve/journal.jsonl: a restart resumes, nothing lost or graded twice.
+With c.Moodle.url set (as for `nnlab sync-lms`), each released hand-in's grade, comment and feedback
+pages are pushed to the Moodle assignment by sync-lms's rules; a push Moodle refuses or does not answer
+is logged once, kept (.nnlab/lms-sync/serve-pending.json) and tried again every c.Moodle.retry_seconds."""
 
 # option -> the trait it sets over course_config.py (as commands.OVERRIDES does for `nnlab grade`)
 OVERRIDES = {
@@ -76,7 +79,10 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
     if shutil.which("alembic") is None:
         os.environ["PATH"] = nbgrader_environment()["PATH"]
     log = service_log(args.verbose)
-    service = Service(course, log, verbose=args.verbose)
+    from nnlab.lms.serve_push import ServePush
+
+    # with c.Moodle.url set, each released hand-in's grade goes to Moodle too (the service knows no LMS)
+    service = Service(course, log, verbose=args.verbose, released=ServePush.of(course, log))
     log.info("serving %s: the inbound %s every %g s (journal .nnlab/serve/journal.jsonl)", course.folder,
              course.inbound(), service.settings.poll_interval)
     try:

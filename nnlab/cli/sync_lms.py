@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignment", metavar="A")
     parser.add_argument("--pull-only", action="store_true", help="pull hand-ins and deadlines, send nothing")
     parser.add_argument("--partial", action="store_true",
-                        help="also send grades with answers still to grade by hand (counted 0, as nbgrader does)")
+                        help="also send grades with answers still to grade by hand (counted 0, as nbgrader does; "
+                             "c.Moodle.partial = True makes it the default)")
     parser.add_argument("--students", metavar="CSV",
                         help="the class list id,first_name,last_name,email (default: students.csv in the course folder)")
 
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
         return 0
     try:
         service = MoodleService(settings.url, settings.token())
-        result = sync_moodle(course, a, service, push=not args.pull_only, partial=args.partial, students_csv=students)
+        result = sync_moodle(course, a, service, push=not args.pull_only, partial=args.partial or settings.partial,
+                             students_csv=students)
     except LmsImportError as exc:   # a refused call, a missing token: one line, nothing more changed
         raise Problem(str(exc)) from None
     print(result.summary())

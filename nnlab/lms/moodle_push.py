@@ -41,20 +41,35 @@ def _read_record(path: Path) -> dict[str, str]:
     return {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) else {}
 
 
+def points_maximum(moodle: dict) -> float:
+    """The Moodle assignment's maximum grade in points. Moodle's assign.grade is that maximum when positive,
+    minus a scale's id when the assignment is graded on a scale, 0 when it takes no grade: nnlab's points do
+    not map to a scale's items, so those are refused, naming the assignment."""
+    maximum = float(moodle.get("grade") or 0)
+    if maximum > 0:
+        return maximum
+    how = (f"it is graded on a scale (Moodle scale id {-int(maximum)}), not in points" if maximum < 0
+           else "it takes no grade (Grade > Type: None)")
+    raise LmsImportError(f"Moodle assignment {moodle.get('name')!r} (id {moodle.get('id')}): {how}; nnlab sends "
+                         "points: set its Grade > Type to Point in Moodle's settings of the assignment (nothing sent)")
+
+
 def push_grades(course: Course, assignment: str, service: MoodleService, moodle: dict, course_id: int,
-                users: list[User], pushed: Pushed, partial: bool = False) -> None:
+                users: list[User], pushed: Pushed, partial: bool = False, only: set[str] | None = None) -> None:
     """Send what changed; names every participant left out, with the reason. A feedback page that no
-    longer shows the gradebook's grades stops the push before anything is sent."""
+    longer shows the gradebook's grades stops the push before anything is sent. `only`: these students
+    alone (`nnlab serve` pushes the hand-ins it graded); one not among Moodle's participants is named."""
     from nnlab.report.classdata import ReportError, read_class
 
+    maximum = points_maximum(moodle)
     try:
         results = read_class(course, assignment)
     except ReportError as exc:
         raise LmsImportError(str(exc)) from None
-    maximum = float(moodle.get("grade") or 0)
-    if maximum <= 0:
-        raise LmsImportError(f"Moodle assignment {moodle.get('name')!r} has no maximum grade in points "
-                             f"(grade = {moodle.get('grade')}: a scale, or no grade): nothing sent")
+    if only is not None:
+        found = {u.student for u in users}
+        pushed.left_out += [(student, "not a participant of the Moodle assignment") for student in sorted(only - found)]
+        users = [u for u in users if u.student in only]
     scored = {r.student: r for r in results.results}
     locked = service.locked_grades(course_id, int(moodle["id"]))
     record = _read_record(record_path(course, assignment))

@@ -6,7 +6,7 @@ from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from traitlets import Dict, Int, Unicode
+from traitlets import Bool, Dict, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from nnlab.lms.roster import LmsImportError
@@ -27,6 +27,13 @@ class Moodle(Configurable):
     assignments = Dict(key_trait=Unicode(), value_trait=Int(), default_value={},
                        help="{nbgrader assignment: Moodle assignment id}; an assignment not named here is the "
                             "course's Moodle assignment of the same name").tag(config=True)
+    partial = Bool(False, help="Also push grades whose written answers are still to mark by hand (counted 0, as "
+                               "nbgrader does): `nnlab serve` always, `nnlab sync-lms` as --partial does").tag(config=True)
+    serve_push = Bool(True, help="With c.Moodle.url set, `nnlab serve` pushes each graded hand-in's grade and "
+                                 "feedback to Moodle after releasing its feedback (False: only `nnlab sync-lms` "
+                                 "does)").tag(config=True)
+    retry_seconds = Float(60.0, help="`nnlab serve`: seconds between two tries of a push Moodle refused or "
+                                     "did not answer (it is kept, across restarts, until Moodle takes it)").tag(config=True)
 
     def token(self) -> str:
         """The web-service token from token_path; one clear error when there is none."""

@@ -16,6 +16,7 @@ import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Protocol
 
 from nnlab.batch.grader import Grader, check
 from nnlab.batch.run import BatchGrading, ClusterError, Status
@@ -59,9 +60,21 @@ class ServiceStopped(Exception):
     """The service cannot go on: the message says why."""
 
 
+class Released(Protocol):
+    """What else is done with each hand-in whose feedback is released (nnlab/cli/serve.py gives it: the
+    course's Moodle, nnlab.lms.serve_push): `queue` notes the students durably before the release is
+    journaled, `push` (every turn too) does the work; neither raises, neither stops the grading."""
+
+    def queue(self, assignment: str, students: list[str]) -> None: ...
+
+    def push(self) -> None: ...
+
+
 class Service:
-    def __init__(self, course: Course, log: logging.Logger | None = None, verbose: bool = False):
+    def __init__(self, course: Course, log: logging.Logger | None = None, verbose: bool = False,
+                 released: Released | None = None):
         self.course, self.verbose = course, verbose
+        self.released = released
         self.settings = Serve(config=course.config)
         self.log = log or logging.getLogger("nnlab.serve")
         self.exchange = CourseExchange(course, self.log)
@@ -138,6 +151,8 @@ class Service:
             return False
         self._notify_pending()
         self._release_pending()
+        if self.released is not None:
+            self.released.push()   # what an earlier turn (or run) could not push
         batch = next_batch(self.journal, time.time(), self.settings.batch or 2 * self._workers())
         if not batch or self.stopping:
             return False
@@ -427,6 +442,7 @@ class Service:
         if not graded:
             return
         missing = set(generate_feedback(self.course, assignment, [h.student for h in graded], self.log))
+        done = []
         for handin in graded:
             stamp = self.course.feedback(handin.student, assignment) / "timestamp.txt"
             if handin.student in missing or not stamp.is_file() or stamp.read_text().strip() != handin.handed_in:
@@ -438,9 +454,15 @@ class Service:
             except ExchangeFailed as exc:
                 self.log.error("%s: %s", handin.name, exc)
                 continue
+            done.append(handin)
+        if done and self.released is not None:   # noted before the journal says released: a stop loses none
+            self.released.queue(assignment, list(dict.fromkeys(h.student for h in done)))
+        for handin in done:
             self.journal.record(handin, RELEASED)
             self.log.info("%s: graded, feedback released %.1f s after it was handed in", handin.name,
                           time.time() - handed_in_at(handin.handed_in).timestamp())
+        if done and self.released is not None:
+            self.released.push()
 
     def _release_pending(self) -> None:
         """Hand-ins graded whose feedback was not released (a stop between the two)."""
@@ -464,4 +486,4 @@ def service_log(verbose: bool = False) -> logging.Logger:
     return log
 
 
-__all__ = ["RELEASED", "Service", "ServiceStopped", "service_log"]
+__all__ = ["RELEASED", "Released", "Service", "ServiceStopped", "service_log"]

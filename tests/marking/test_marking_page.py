@@ -115,7 +115,9 @@ def test_a_class_marked_by_keyboard_only_is_in_the_gradebook_and_the_feedback(br
         assert found[student]["score"] == earned, (student, found[student])
     assert "decision boundary is a straight line" in found["s01"]["comment"]
     # the feedback nbgrader makes from the gradebook shows the mark and the rubric's comment
+    began = time.monotonic()
     run_nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "s01", "--force")
+    print(f"feedback in {time.monotonic() - began:.1f} s")
     feedback = (course / "feedback" / "s01" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "decision boundary is a straight line" in feedback
     assert re.search(r"Score:\s*1(\.0)?\s*/\s*3", feedback) or "1.0 / 3.0" in feedback or "1 / 3" in feedback

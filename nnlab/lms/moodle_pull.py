@@ -146,7 +146,7 @@ def _place(course: Course, assignment: str, student: str, data: bytes, modified:
 
 def take_deadlines(course: Course, assignment: str, moodle: dict, flags: list[dict], users: list[User],
                    pulled: Pulled) -> None:
-    """Moodle's due date and each student's extension into the gradebook, where they differ."""
+    """Moodle's due date and each matched student's extension into the gradebook, where they differ."""
     from nbgrader.api import Gradebook
 
     from nnlab.deadlines.extensions import deadline_of, set_extension
@@ -155,7 +155,9 @@ def take_deadlines(course: Course, assignment: str, moodle: dict, flags: list[di
 
     due_at = int(moodle.get("duedate") or 0)
     due = datetime.fromtimestamp(due_at, timezone.utc) if due_at else None
-    student_of = {u.userid: u.student for u in users if u.student}
+    # every matched student's extension is Moodle's: one withdrawn there (its flag's extensionduedate 0,
+    # or no flag) is withdrawn here too
+    until_of = {int(flag.get("userid", 0)): int(flag.get("extensionduedate") or 0) for flag in flags}
     changed = False
     with Gradebook(course.db_url, course.course_id) as gb:
         row = gb.update_or_create_assignment(assignment)
@@ -163,9 +165,8 @@ def take_deadlines(course: Course, assignment: str, moodle: dict, flags: list[di
             gb.update_or_create_assignment(assignment, duedate=None if due is None else to_gradebook(due))
             pulled.deadlines.append(f"due date: {show_time(due) if due else 'none'} (from Moodle)")
             changed = True
-        for flag in flags:
-            student = student_of.get(int(flag.get("userid", 0)))
-            until = int(flag.get("extensionduedate") or 0)
+        for user in users:
+            student, until = user.student, until_of.get(user.userid, 0)
             if not student or not due:
                 continue
             extension = timedelta(seconds=until - due_at) if until > due_at else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nnlab.course import Course
 from nnlab.lms.moodle_pull import Pulled, User, is_blind, match_users, pull_submissions, take_deadlines
-from nnlab.lms.moodle_push import Pushed, push_grades
+from nnlab.lms.moodle_push import Pushed, points_maximum, push_grades
 from nnlab.lms.roster import LmsImportError
 from nnlab.lms.settings import Moodle
 from nnlab.lms.webservice import MoodleService
@@ -62,6 +62,11 @@ def sync_moodle(course: Course | Path, assignment: str, service: MoodleService, 
     course = Course.of(course)
     settings = Moodle(config=course.config)
     moodle = moodle_assignment(service, settings, assignment)
+    if push:   # a scale-graded assignment is refused before anything is pulled
+        try:
+            points_maximum(moodle)
+        except LmsImportError as exc:
+            raise LmsImportError(f"{exc}; `--pull-only` pulls its hand-ins and deadlines") from None
     blind = is_blind(moodle)
     users = match_users(course, assignment, service.participants(int(moodle["id"])),
                         service.participant_numbers(int(moodle["id"])), blind, students_csv)

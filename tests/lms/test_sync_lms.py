@@ -183,6 +183,25 @@ def test_a_missing_capability_names_the_function_and_the_capability(moodle):
     assert len(service.submissions(5)) == 4
 
 
+def test_partial_sends_a_grade_still_waiting_for_marks_by_hand_counting_them_0(moodle):
+    # the last test of this course: dan's grade goes to Moodle from now on
+    term, site, _, _ = moodle
+    calls = len(site.calls)
+    refused = term.nnlab("sync-lms", A)
+    assert "participant 14 (dan): not graded: 1 answer(s) still to grade by hand" in refused.stdout
+    partial = term.nnlab("sync-lms", A, "--partial")
+    assert partial.returncode == 0, partial.stderr
+    results = read_class(term.course, A)
+    dan = {r.student: r for r in results.results}["dan"]
+    assert dan.awaiting_manual == 1 and dan.total > 0
+    assert site.grades[104]["grade"] == pytest.approx(dan.total / results.max_score * 10, abs=1e-4)
+    assert f"dan: {site.grades[104]['grade']:g} / 10, comment and 1 feedback file(s)" in partial.stdout
+    assert "pushed: 1 grade(s), 2 unchanged since the last push" in partial.stdout
+    assert "participant 13 (chris2): the grade is locked" in partial.stdout   # --partial unlocks nothing
+    [saved] = [params for function, params in site.calls[calls:] if function == "mod_assign_save_grades"]
+    assert [int(g["userid"]) for g in saved["grades"]] == [104]
+
+
 def _port(site: Site, moodle) -> str:
     term = moodle[0]
     text = (term.course / "nbgrader_config.py").read_text()
@@ -303,3 +322,49 @@ def test_parameters_go_in_phps_array_notation():
         ("assignmentid", "5"), ("applytoall", "0"), ("grades[0][userid]", "7"),
         ("grades[0][plugindata][assignfeedbackcomments_editor][text]", "<p>ok</p>"),
         ("grades[0][plugindata][assignfeedbackcomments_editor][format]", "1")]
+
+
+def test_an_extension_withdrawn_in_moodle_is_withdrawn_from_the_gradebook(small_course):
+    site = site_for(b'{"cells": []}')
+    site.extensions[102] = int((DUE + timedelta(days=1)).timestamp())
+    server, url = serve(site)
+    course = Course.open(small_course)
+
+    def extensions() -> dict[str, timedelta | None]:
+        with Gradebook(course.db_url, course.course_id) as gb:
+            return {sid: deadline_of(gb, course.root, A, sid).extension for *_, sid in USERS.values()}
+    try:
+        sync_moodle(small_course, A, MoodleService(url, TOKEN), push=False)
+        assert extensions() == {"zoe": None, "chris1": timedelta(days=1), "chris2": timedelta(days=2), "dan": None}
+        site.extensions[103] = 0          # Moodle's "Grant extension" undone: the flag stays, its date 0
+        del site.extensions[102]          # and a user's flags gone altogether
+        synced = sync_moodle(small_course, A, MoodleService(url, TOKEN), push=False)
+    finally:
+        server.shutdown()
+    assert extensions() == {"zoe": None, "chris1": None, "chris2": None, "dan": None}
+    assert sorted(synced.pulled.deadlines) == ["extension of chris1: until none (from Moodle)",
+                                               "extension of chris2: until none (from Moodle)"]
+
+
+@pytest.mark.parametrize("grade, how", [(-3, "it is graded on a scale (Moodle scale id 3), not in points"),
+                                        (0, "it takes no grade (Grade > Type: None)")])
+def test_an_assignment_graded_on_a_scale_is_refused_naming_it_before_anything_is_pulled(small_course, capsys,
+                                                                                       tmp_path, grade, how):
+    site = site_for(b'{"cells": []}', grade=grade, name="Perceptron (scale)")
+    server, url = serve(site)
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    with open(small_course / "nbgrader_config.py", "a") as config:
+        config.write(f"c.Moodle.url = {url!r}\nc.Moodle.token_path = {str(token_file)!r}\n"
+                     f"c.Moodle.assignments = {{{A!r}: 5}}\n")
+    try:
+        status, out, err = sync(small_course, capsys)
+        pulled_only = sync(small_course, capsys, "--pull-only")
+    finally:
+        server.shutdown()
+    assert status == 1 and out == ""
+    assert err.strip() == (f"nnlab sync-lms: Moodle assignment 'Perceptron (scale)' (id 5): {how}; nnlab sends "
+                           "points: set its Grade > Type to Point in Moodle's settings of the assignment (nothing "
+                           "sent); `--pull-only` pulls its hand-ins and deadlines")
+    assert not [f for f, _ in site.calls if f == "mod_assign_save_grades"]
+    assert pulled_only[0] == 0 and "pulled: 4 new" in pulled_only[1]

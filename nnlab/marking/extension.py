@@ -331,6 +331,18 @@ def handlers(base_url: str) -> list[tuple]:
     ]
 
 
+FORMGRADER = "nbgrader.server_extensions.formgrader"
+
+
+def serves_marking(extensions: dict) -> bool:
+    """The marking page goes only where nbgrader's formgrader is enabled: never on a student's server
+    (the course's student configuration switches the formgrader off, and so this page)."""
+    return bool(extensions.get(FORMGRADER))
+
+
 def load(serverapp) -> None:
+    if not serves_marking(serverapp.jpserver_extensions):
+        serverapp.log.info("nnlab.marking: not served: nbgrader's formgrader is not enabled on this server")
+        return
     serverapp.web_app.add_handlers(".*$", handlers(serverapp.base_url))
     serverapp.log.info("nnlab.marking: written answers marked at %snnlab/marking", serverapp.base_url)

@@ -165,3 +165,15 @@ def test_second_marks_stay_beside_the_gradebook_until_taken(setup):
     assert report.compared == 1 and report.largest_difference == 3 - first
     store.take_second(question, target, "instructor")
     assert store.gradebook_marks(question)[target]["score"] == 3
+
+
+def test_the_marking_page_goes_only_where_the_formgrader_is():
+    """A student's server (the course's student configuration switches the formgrader off) gets no
+    marking page, whatever the environment enables."""
+    import json
+
+    from nnlab.marking.extension import serves_marking
+
+    student = json.loads((Path(__file__).parents[2] / "student" / "jupyter" / "jupyter_server_config.json").read_text())
+    assert not serves_marking({"nnlab.marking": True, **student["ServerApp"]["jpserver_extensions"]})
+    assert serves_marking({"nnlab.marking": True, "nbgrader.server_extensions.formgrader": True})

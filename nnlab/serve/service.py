@@ -393,8 +393,9 @@ class Service:
         except Exception as exc:  # nbgrader's writer crashed: a fresh grader, up to the cap
             self._restart_grader(f"{type(exc).__name__}: {exc}")
             return None
-        if run.stopped:
+        if run.stopped:   # the notebooks the cluster did not grade are graded here at the next turn
             self._local_grading(run.stopped)
+            return run
         broken = self._workers_broken()
         if broken:   # the notebooks in hand failed for the grader's sake, not the students': graded again
             self._restart_grader(broken)

@@ -213,6 +213,10 @@ def test_moderation_sample_blind_second_marks_and_agreement(browser, server, cou
     with marking_page(browser, server, mode="second", marker="Marker B") as second:
         expect(second.locator("#progress")).to_have_text("0 of 5 marked")
         expect(second.locator("#script-list li")).to_have_count(5)
+        blind = second.evaluate("url => fetch(url).then(r => r.json())", f"{server.url}/nnlab/marking/api/{ASSIGNMENT}/"
+                                f"{ASSIGNMENT}/{QUESTION}?mode=second")
+        assert len(blind["answers"]) == 5 and all(a["mark"] is None and "gradebook" not in a for a in blind["answers"])
+        assert "sample" not in blind
         for _ in sample:
             expect(second.locator("#score")).to_have_text("-")      # blind: no first mark shown
             second.keyboard.press("1")

@@ -178,8 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
     options = parser.parse_args()
-    from browser_helpers import marking_server  # tests/marking
-    from conftest import browser_conftest  # tests/marking/conftest.py, which loads tests/browser/conftest.py
+    from browser_helpers import browser_conftest, marking_server  # tests/marking (it loads tests/browser/conftest.py)
     from playwright.sync_api import sync_playwright
 
     executable = browser_conftest.chromium_path()

@@ -2,14 +2,35 @@
 nbgrader's extensions, nnlab.formgrader_csp and nnlab.marking, and a logged-in browser page."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import browser_conftest
 from marking_course import ASSIGNMENT, QUESTION
 from playwright.sync_api import Page, expect
+
+BROWSER_TESTS = Path(__file__).resolve().parent.parent / "browser"
+
+
+def _browser_conftest():
+    """tests/browser/conftest.py under a name of its own (the suite's conftest modules share the name
+    `conftest`, so it cannot be imported by that name from here)."""
+    name = "nnlab_tests_browser_conftest"
+    if name in sys.modules:
+        return sys.modules[name]
+    if str(BROWSER_TESTS) not in sys.path:
+        sys.path.insert(0, str(BROWSER_TESTS))   # it imports its neighbours (injection_term)
+    spec = importlib.util.spec_from_file_location(name, BROWSER_TESTS / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module   # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+browser_conftest = _browser_conftest()
 
 TIMEOUT_MS = 30_000
 EXTENSIONS = {"nnlab.marking": True, "nnlab.formgrader_csp": True}

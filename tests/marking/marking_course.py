@@ -16,6 +16,7 @@ from nbgrader.api import Gradebook
 
 from nnlab.batch.nbgrader_adapter import generate_into_gradebook
 from nnlab.course import Course, copy_course
+from nnlab.marking.store import Course as MarkingCourse
 
 ASSIGNMENT = "perceptron"
 QUESTION = "xor_explanation"
@@ -106,3 +107,8 @@ def make_course(base: Path, dest: Path, answers: dict[str, str]) -> Path:
 
 def class_answers(n: int) -> dict[str, str]:
     return {s: ANSWERS[i % len(ANSWERS)] + f" (answer of script writer {i})" for i, (s, _, _) in enumerate(students(n))}
+
+
+def store_course(folder: Path) -> MarkingCourse:
+    """The course as nnlab.marking's store opens it."""
+    return MarkingCourse(folder, db_url(folder), course_id(folder))

@@ -12,8 +12,16 @@ import time
 
 import pytest
 from browser_helpers import idle, marking_page, marking_server
-from conftest import store_course
-from marking_course import ANSWERS, ASSIGNMENT, QUESTION, class_answers, make_course, students, write_answers
+from marking_course import (
+    ANSWERS,
+    ASSIGNMENT,
+    QUESTION,
+    class_answers,
+    make_course,
+    store_course,
+    students,
+    write_answers,
+)
 from playwright.sync_api import expect
 
 from nnlab.course import run_nbgrader

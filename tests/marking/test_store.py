@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import store_course
-from marking_course import ASSIGNMENT, QUESTION, class_answers
+from marking_course import ASSIGNMENT, QUESTION, class_answers, store_course
 from nbgrader.api import Gradebook
 
 from nnlab.gradebook import read_gradebook

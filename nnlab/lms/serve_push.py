@@ -23,8 +23,9 @@ from nnlab.lms.moodle_push import Pushed, push_grades
 from nnlab.lms.roster import LmsImportError
 from nnlab.lms.settings import Moodle
 from nnlab.lms.sync import moodle_assignment
-from nnlab.lms.webservice import MoodleService
+from nnlab.lms.webservice import MoodleService, MoodleUnreachable
 
+ANY = "*"      # a failure of every assignment's push (Moodle cannot be reached)
 TIMEOUT = 20   # seconds: a Moodle that does not answer holds the service's grading this long at most per try
 
 
@@ -41,7 +42,7 @@ class ServePush:
         self.path = pending_path(course)
         self.pending: dict[str, list[str]] = self._read()
         self.retry_at = 0.0          # monotonic: no try before
-        self.failing = ""            # the last failure logged ("" once a push went through)
+        self.failing: dict[str, str] = {}   # assignment (ANY: every one) -> the failure last logged
 
     @classmethod
     def of(cls, course: Course, log: logging.Logger) -> "ServePush | None":
@@ -86,38 +87,48 @@ class ServePush:
                 self.log.error("Moodle: cannot note the pushes owed in %s (%s)", self.path, exc)
 
     def push(self) -> None:
-        """Push what is owed, unless a failed try was too recent; never raises (the service goes on)."""
+        """Push what is owed, unless a failed try was too recent; never raises (the service goes on). An
+        assignment Moodle refuses does not hold the others up; a Moodle that cannot be reached holds all."""
         if not self.pending or time.monotonic() < self.retry_at:
             return
+        failed = False
         for assignment in sorted(self.pending):
             students = list(self.pending[assignment])
             try:
                 self._push(assignment, students)
+            except MoodleUnreachable as exc:   # the same for every assignment: tried again later, all of them
+                self._failed(ANY, f"Moodle: the pushes owed did not go through: {exc}")
+                failed = True
+                break
             except LmsImportError as exc:
-                self._failed(f"Moodle: the push of {assignment} did not go through: {exc}")
-                return
+                self._failed(assignment, f"Moodle: the push of {assignment} did not go through: {exc}")
+                failed = True
+                continue
             except Exception as exc:  # an unforeseen failure: named once, tried again later, never the end of grading
-                self._failed(f"Moodle: the push of {assignment} failed: {type(exc).__name__}: {exc}")
-                return
-            done = set(students)
-            self.pending[assignment] = [s for s in self.pending[assignment] if s not in done]
-            if not self.pending[assignment]:
-                del self.pending[assignment]
-            try:
-                self._write()
-            except OSError as exc:   # pushed again at the next start: Moodle takes the same grade twice
-                self.log.error("Moodle: cannot note the pushes done in %s (%s)", self.path, exc)
-        if self.failing:
-            self.log.info("Moodle answers again: every push owed has gone through")
-        self.failing = ""
+                self._failed(assignment, f"Moodle: the push of {assignment} failed: {type(exc).__name__}: {exc}")
+                failed = True
+                continue
+            self._done(assignment, students)
+            if [self.failing.pop(key, None) for key in (assignment, ANY)] != [None, None]:
+                self.log.info("Moodle answers again: the pushes owed of %s have gone through", assignment)
+        if failed:
+            self.retry_at = time.monotonic() + self.settings.retry_seconds
 
-    def _failed(self, why: str) -> None:
-        if why != self.failing:   # the same failure again is not logged again
+    def _done(self, assignment: str, students: list[str]) -> None:
+        self.pending[assignment] = [s for s in self.pending[assignment] if s not in set(students)]
+        if not self.pending[assignment]:
+            del self.pending[assignment]
+        try:
+            self._write()
+        except OSError as exc:   # pushed again at the next start: Moodle takes the same grade twice
+            self.log.error("Moodle: cannot note the pushes done in %s (%s)", self.path, exc)
+
+    def _failed(self, key: str, why: str) -> None:
+        if self.failing.get(key) != why:   # the same failure again is not logged again
             self.log.error("%s; kept (%d push(es) owed: %s), tried again every %g s while the service grades on",
                            why, self.waiting(), ", ".join(f"{a}/{s}" for a, owed in sorted(self.pending.items())
                                                         for s in owed), self.settings.retry_seconds)
-        self.failing = why
-        self.retry_at = time.monotonic() + self.settings.retry_seconds
+        self.failing[key] = why
 
     def _push(self, assignment: str, students: list[str]) -> None:
         settings = self.settings

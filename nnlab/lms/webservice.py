@@ -35,6 +35,10 @@ class MoodleError(LmsImportError):
     """A Moodle web-service call failed; the message is one line for the instructor."""
 
 
+class MoodleUnreachable(MoodleError):
+    """No answer from the Moodle site at all (the network, the address, a time-out)."""
+
+
 def form_fields(params: dict, prefix: str = "") -> list[tuple[str, str]]:
     """`params` in PHP's array notation: {"a": [{"b": 1}]} -> [("a[0][b]", "1")]."""
     fields = []
@@ -74,7 +78,7 @@ class MoodleService:
             raise MoodleError(f"Moodle {what}: HTTP {exc.code} {exc.reason} from {self.url}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise MoodleError(f"Moodle {what}: cannot reach {self.url} ({reason}); check c.Moodle.url") from None
+            raise MoodleUnreachable(f"Moodle {what}: cannot reach {self.url} ({reason}); check c.Moodle.url") from None
 
     @staticmethod
     def _decode(body: bytes, what: str):

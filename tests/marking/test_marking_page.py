@@ -361,3 +361,9 @@ def test_the_page_and_its_api_need_the_instructors_session(server, course):
     assert status(api + "/mark", mark, {"Content-Type": "application/json"}) == 403
     assert status(api, headers={"Authorization": f"token {server.token}"}) == 200
     assert all(m["score"] is None for m in marks(course).values())
+    # the instructor's list of written questions, with each one's progress
+    request = urllib.request.Request(f"{server.url}/nnlab/marking", headers={"Authorization": f"token {server.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        listing = response.read().decode()
+        assert "script-src" in response.headers["Content-Security-Policy"]
+    assert f'href="/nnlab/marking/{ASSIGNMENT}/{ASSIGNMENT}/{QUESTION}"' in listing and f"0 of {CLASS} marked" in listing

@@ -146,5 +146,6 @@ class ServePush:
         for student in pushed.unchanged:
             self.log.info("Moodle: %s: %s's grade and feedback unchanged since the last push: not sent again",
                           assignment, student)
-        for who, why in pushed.left_out:
-            self.log.warning("Moodle: %s: %s left out: %s", assignment, who, why)
+        for who, why in pushed.left_out:   # the service's setting, not sync-lms's option
+            self.log.warning("Moodle: %s: %s left out: %s", assignment, who,
+                             why.replace("or sync with --partial", "or c.Moodle.partial = True"))

@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT / "tests" / "marking"), str(ROOT / "tests" / "browser")
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 from marking_course import ANSWERS, ASSIGNMENT, QUESTION, class_answers, course_id, db_url, make_course  # noqa: E402
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 from nnlab.marking.questions import written_questions  # noqa: E402
 from nnlab.marking.sample import report_text  # noqa: E402
@@ -159,12 +159,20 @@ def mark_in_the_formgrader(browser, server, answers: dict[str, str], wanted) -> 
         if comment:
             count.type(page, comment.replace("\n", " / "))
         if n < len(answers) - 1:
-            try:
-                with page.expect_navigation(timeout=15_000):
-                    count.key(page, "Control+.")     # saves, then the next submission
-            except PlaywrightTimeout:
-                with page.expect_navigation():
-                    count.click(page.locator("a.tabbable[href$='/next']"))
+            here = page.url
+            count.key(page, "Control+.")             # saves, then the next submission
+            # the formgrader may start the same navigation more than once (one per saved model): an
+            # aborted one is not the end, the page that loads last is
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    page.wait_for_url(lambda url, here=here: url != here and "?index=" in url, timeout=5_000)
+                    page.wait_for_load_state("load")
+                    page.wait_for_function("() => window.formgrader && formgrader.loaded")
+                    break
+                except PlaywrightError:
+                    if time.monotonic() > deadline:
+                        sys.exit(f"the formgrader did not go to the next submission from {here}")
         else:
             count.key(page, "Tab")               # leaving the box saves it
             page.wait_for_timeout(300)

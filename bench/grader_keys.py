@@ -27,6 +27,7 @@ from nnlab.course import PROJECT_ROOT, Course
 from nnlab.demo import submissions
 from nnlab.demo.cheats import CHEATS
 from nnlab.demo.mistakes import mistake_sets
+from nnlab.graders.carry import answers_in
 from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
 
@@ -55,7 +56,9 @@ def grade(args: tuple[str, str, int, str, str]) -> tuple[str, str, str, dict[str
     assignment, name, index, student, secret = args
     _, nb, expected = hand_ins(assignment)[index]
     grading = Grading(config=Config({"Grading": LIMITS}), secret_path=secret)
-    report = grade_notebook_node(nbformat.from_dict(nb), student, assignment, assignment, grading).report
+    answers = answers_in(submissions.course_notebook(assignment))   # carried forward, as the course grades
+    report = grade_notebook_node(nbformat.from_dict(nb), student, assignment, assignment, grading,
+                                 answers=answers).report
     scores = {cell: result["score"] for cell, result in report["cells"].items()}
     wrong = {cell: (scores.get(cell, 0.0), want) for cell, want in expected.items()
              if abs(scores.get(cell, 0.0) - want) > 1e-9}

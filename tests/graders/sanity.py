@@ -1,6 +1,7 @@
 """The three sides of every grader, shared by the per-assignment grader tests:
 the instructor's solution earns every point, the untouched release earns none, and each
-set of typical mistakes earns exactly the scores its MistakeSet documents."""
+set of typical mistakes earns exactly the scores its MistakeSet documents (with error carried forward,
+as the course grades; tests/graders/test_carry.py checks them judged as one program too)."""
 from __future__ import annotations
 
 import pytest

@@ -11,6 +11,7 @@ import pytest
 from traitlets.config import Config
 
 from nnlab.demo import submissions
+from nnlab.demo.mistakes import mistake_sets
 from nnlab.graders.carry import CARRIED_REASON, answers_in
 from nnlab.graders.notebook import grade_notebook_node
 from nnlab.graders.settings import Grading
@@ -199,3 +200,19 @@ def test_leaving_an_answer_wrong_on_purpose_gains_nothing(grading):
     right, _ = graded(grading, "perceptron", {})
     wrong_on_purpose, _ = graded(grading, "perceptron", {"step": NP_INT_STEP})
     assert sum(scores(wrong_on_purpose).values()) == sum(scores(right).values()) - full("perceptron")["test_step"]
+
+
+@pytest.mark.parametrize("assignment", ["perceptron", "activations", "hinge_loss", "backprop", "pytorch"])
+def test_an_early_mistake_costs_its_own_question_only(grading, assignment):
+    # the assignment's first documented mistake set that later questions build on: with carry-forward
+    # it scores as documented, and the same notebook judged as one program loses later questions too
+    mistakes = next(m for m in mistake_sets(assignment) if m.alone)
+    carried, _ = graded(grading, assignment, mistakes.answers)
+    alone, _ = graded(grading, assignment, mistakes.answers, carry=False)
+    assert scores(carried) == pytest.approx(mistakes.scores(carry_forward=True))
+    assert scores(alone) == pytest.approx(mistakes.scores(carry_forward=False))
+    raised = [cell for cell in mistakes.alone if scores(alone)[cell] < scores(carried)[cell]]
+    assert raised, "the later questions lose points without carry-forward"
+    first_lost = next(cell for cell, score in scores(carried).items() if score < full(assignment)[cell])
+    cells = list(full(assignment))
+    assert all(cells.index(cell) > cells.index(first_lost) for cell in raised)

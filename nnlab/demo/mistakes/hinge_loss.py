@@ -54,6 +54,21 @@ def choose_hyperparameters(X_train, y_train, X_val, y_val, learning_rates, regs,
     return best[1], best[2], accuracy
 '''
 
+SVM_LOSS = '''\
+def svm_loss(W, b, X, y, reg=0.0, delta=1.0):
+    W, X = np.asarray(W, dtype=float), np.asarray(X, dtype=float)
+    N = X.shape[0]
+    rows = np.arange(N)
+    S = X @ W.T + np.asarray(b, dtype=float)
+    margins = np.maximum(0.0, S - S[rows, y][:, None] + delta)
+    margins[rows, y] = 0.0
+    loss = float(np.sum(margins) / N + reg * np.sum(W ** 2))
+    dS = (margins > 0).astype(float)
+    dS[rows, y] = -dS.sum(axis=1)
+    dS /= N
+    return loss, dS.T @ X + 2.0 * reg * W, dS.sum(axis=0)
+'''
+
 MISTAKE_SETS = [
     MistakeSet(
         name="written for one image only, delta hard-coded, true class not removed, forward difference",
@@ -305,5 +320,14 @@ MISTAKE_SETS = [
         # hint names the return type (the lecture example, or two numbers for squared_error) fails.
         expected={**FULL, "test_linear_scores": 1.5, "test_hinge_loss_i": 1.25, "test_hinge_loss_naive": 1.5,
                   "test_squared_error": 0.75},
+    ),
+    MistakeSet(
+        name="a summed loss: svm_loss without the 1/N of the mean",
+        answers={
+            # the loss and its gradient summed over the batch, not averaged: the lecture's mean is lost.
+            "svm_loss": edited(SVM_LOSS, ("np.sum(margins) / N", "np.sum(margins)"), ("    dS /= N\n", "")),
+        },
+        expected={**FULL, "test_svm_loss": 0},
+        alone={"test_train_svm": 0.5},
     ),
 ]

@@ -28,7 +28,8 @@ from nnlab.marking.questions import Question, answer_of, written_questions
 from nnlab.marking.store import Conflict, Course, MarkingError, MarkingStore
 
 HERE = Path(__file__).parent
-NAME = r"[A-Za-z0-9_.\-]+"
+# an assignment, notebook, question or item name in a URL: never "." or "..", which would name a folder above
+NAME = r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*"
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
                         trim_blocks=True, lstrip_blocks=True)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import nbformat
+from nbgrader.utils import compute_checksum
 
 from nnlab.course import Course
 from nnlab.graders.results import GradeReport, TestResult
@@ -60,21 +61,33 @@ class Question:
     """A graded test cell (`test`, its grade_id) and the answer cells since the graded test cell before it."""
     test: str
     answers: tuple[str, ...]     # the grade_ids of its code answer cells
+    answered: bool = True        # the student changed at least one of them from the release
+
+
+def changed(cell: dict) -> bool:
+    """Whether the student changed answer cell `cell` from the release (nbgrader's checksum of the
+    released cell, which it keeps in the cell's metadata; a cell without one counts as changed)."""
+    checksum = cell.get("metadata", {}).get("nbgrader", {}).get("checksum")
+    try:
+        return checksum is None or compute_checksum(nbformat.from_dict(cell)) != checksum
+    except (KeyError, TypeError, ValueError, AttributeError):   # metadata nbgrader itself could not read
+        return True
 
 
 def questions(nb: dict, graded: set[str]) -> list[Question]:
     """The notebook's questions in order: one per test cell whose grade_id is in `graded`."""
-    found, pending, seen = [], [], set()
+    found, pending, answered, seen = [], [], False, set()
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
         gid = grade_id(cell)
         if is_answer_cell(cell) and gid is not None:
             pending.append(gid)
+            answered = answered or changed(cell)
         elif is_test_cell(cell) and gid in graded and gid not in seen:
             seen.add(gid)
-            found.append(Question(gid, tuple(pending)))
-            pending = []
+            found.append(Question(gid, tuple(pending), answered or not pending))
+            pending, answered = [], False
     return found
 
 
@@ -88,14 +101,15 @@ class Plan:
 
 def plan(nb: dict, report: GradeReport, answers: ModelAnswers) -> Plan | None:
     """The second judgement `report` calls for, None when no later question can gain (nothing lost,
-    or only the first questions to lose points, or no model answer for what lost points)."""
+    or only the first questions to lose points, no model answer for what lost points, or the later
+    questions that lost points left as released: an answer never written is not judged again)."""
     cells = report.cells()
     lost = {test for test, cell in cells.items() if cell["score"] < cell["points"]}
     carried, again = [], []
     for question in questions(nb, set(cells)):
         if question.test not in lost:
             continue
-        if carried:
+        if carried and question.answered:
             again.append((question, list(carried)))
         if question.answers and all(a in answers.cells for a in question.answers):
             carried.append(question)

@@ -122,9 +122,16 @@ def test_carrying_forward_never_lowers_a_score(grading):
     {},                                                                            # nothing lost
     {"xor_two_layer": "def xor_two_layer(x):\n    return np.zeros(len(x))\n"},  # only the last question lost
     {"decision_boundary_x2": "def decision_boundary_x2(w, x1):\n    return 0.0\n"},  # nothing after it builds on it
-], ids=["nothing-lost", "last-lost", "nothing-builds-on-it"])
+    None,                                                                          # the release, never answered
+], ids=["nothing-lost", "last-lost", "nothing-builds-on-it", "release-untouched"])
 def test_no_second_run_where_no_later_question_can_gain(grading, answers):
-    grade, _ = graded(grading, "perceptron", answers)
+    if answers is None:
+        node = nbformat.from_dict(submissions.course_notebook("perceptron", "release"))
+        grade = grade_notebook_node(node, "s1", "perceptron", "perceptron", grading,
+                                    answers=answers_in(submissions.course_notebook("perceptron")))
+        assert sum(scores(grade).values()) == 0.0
+    else:
+        grade, _ = graded(grading, "perceptron", answers)
     assert grade.carried_seconds == 0.0
     assert grade.report["carried_forward"] == {}
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from nnlab.graders import checks
+from nnlab.graders.definitions import notebook_definitions
 from nnlab.graders.library import library_module
 from nnlab.graders.library import library_object as library_function
 from nnlab.reference import hinge_loss as ref
@@ -148,30 +149,6 @@ def array_in_student(student, array: np.ndarray):
 # -- "no Python loop", read from the submitted source -------------------------------------------
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 LOOPING_CALLS = {"vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter", "map"}
-
-
-def notebook_definitions(student) -> dict[str, ast.AST]:
-    """The last top-level definition of every function of the submitted notebook (def, lambda or alias)."""
-    definitions: dict[str, ast.AST] = {}
-    for _, source in student.cells:
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                definitions[node.name] = node
-            elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Lambda, ast.Name)):
-                # `f = lambda ...` or `f = other_function`: followed; data assignments are not functions
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        definitions[target.id] = node
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        definitions.pop(target.id, None)
-    return definitions
 
 
 def loops_in(definitions: dict, name: str, seen: set | None = None) -> bool:

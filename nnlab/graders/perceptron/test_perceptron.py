@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from nnlab.graders import checks
+from nnlab.graders.definitions import notebook_definitions
 from nnlab.reference import perceptron as ref
 
 CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -417,28 +418,6 @@ def test_xor_float_outputs(student, rng):
 
 
 # -- "uses perceptron_output", read from the submitted source ------------------------------------
-def notebook_definitions(student) -> dict[str, ast.AST]:
-    """The last top-level definition of every function of the submitted notebook (def, lambda or alias)."""
-    definitions: dict[str, ast.AST] = {}
-    for _, source in student.cells:
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                definitions[node.name] = node
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        if isinstance(node.value, (ast.Lambda, ast.Name)):
-                            definitions[target.id] = node   # `f = lambda ...` or `f = other_function`
-                        else:
-                            definitions.pop(target.id, None)
-    return definitions
-
-
 def refers_to(definitions: dict, name: str, wanted: str, seen: set | None = None) -> bool:
     """Whether the notebook's function `name` names `wanted`, itself or through another notebook
     function it names."""

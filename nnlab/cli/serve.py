@@ -23,9 +23,14 @@ impossible time is not graded: it is moved to .nnlab/serve/set-aside/ and its st
 says why. Over the attempt limit (c.Serve.attempts_per_day, c.Serve.minutes_between_attempts), a
 hand-in is kept, acknowledged, and graded when the next attempt is due; a newer one replaces it.
 Every step is journaled in .nnlab/serve/journal.jsonl: a restart resumes, nothing lost or graded twice.
-With c.Moodle.url set (as for `nnlab sync-lms`), each released hand-in's grade, comment and feedback
-pages are pushed to the Moodle assignment by sync-lms's rules; a push Moodle refuses or does not answer
-is logged once, kept (.nnlab/lms-sync/serve-pending.json) and tried again every c.Moodle.retry_seconds."""
+With c.Moodle.url set (as for `nnlab sync-lms`), every c.Moodle.poll_seconds (default 60; 0: never) it
+also pulls each assignment's hand-ins and deadlines from Moodle as `nnlab sync-lms A --pull-only` does:
+a notebook handed in on Moodle goes into submitted/ and is graded like the exchange's hand-ins (journaled
+as moodle/S+A+TIME; its feedback is not released to the exchange, and a student whose hand-in is held,
+replaced or not graded is told in the log only). Each graded hand-in's grade, comment and feedback pages
+are pushed to the Moodle assignment by sync-lms's rules. A pull or push Moodle refuses or does not answer
+is logged once and tried again (pushes are kept in .nnlab/lms-sync/serve-pending.json and tried every
+c.Moodle.retry_seconds); grading goes on."""
 
 # option -> the trait it sets over course_config.py (as commands.OVERRIDES does for `nnlab grade`)
 OVERRIDES = {
@@ -79,10 +84,12 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
     if shutil.which("alembic") is None:
         os.environ["PATH"] = nbgrader_environment()["PATH"]
     log = service_log(args.verbose)
+    from nnlab.lms.serve_pull import ServePull
     from nnlab.lms.serve_push import ServePush
 
-    # with c.Moodle.url set, each released hand-in's grade goes to Moodle too (the service knows no LMS)
-    service = Service(course, log, verbose=args.verbose, released=ServePush.of(course, log))
+    # with c.Moodle.url set, hand-ins come from Moodle too and grades go back to it (the service knows no LMS)
+    service = Service(course, log, verbose=args.verbose, released=ServePush.of(course, log),
+                      arrivals=ServePull.of(course, log))
     log.info("serving %s: the inbound %s every %g s (journal .nnlab/serve/journal.jsonl)", course.folder,
              course.inbound(), service.settings.poll_interval)
     try:

@@ -34,6 +34,10 @@ class Moodle(Configurable):
                                  "does)").tag(config=True)
     retry_seconds = Float(60.0, help="`nnlab serve`: seconds between two tries of a push Moodle refused or "
                                      "did not answer (it is kept, across restarts, until Moodle takes it)").tag(config=True)
+    poll_seconds = Float(60.0, help="`nnlab serve`: seconds between two pulls of the hand-ins and deadlines of "
+                                    "each of the course's assignments in Moodle, as `nnlab sync-lms` pulls them (a "
+                                    "notebook handed in on Moodle is graded on arrival); 0: the service never "
+                                    "pulls").tag(config=True)
 
     def token(self) -> str:
         """The web-service token from token_path; one clear error when there is none."""

@@ -1,5 +1,7 @@
 """The journal: every hand-in the service saw and what became of it, keyed by the exchange's hand-in
-name (`student+assignment+timestamp[+random]`), in `.nnlab/serve/journal.jsonl`.
+name (`student+assignment+timestamp[+random]`), or, for a hand-in that came another way into submitted/
+(pulled from the course's Moodle), by `<source>/student+assignment+timestamp`: no exchange hand-in's name
+holds a '/' (it is a folder's name), so the two never meet. In `.nnlab/serve/journal.jsonl`.
 
 A line an event, appended and flushed to disk (fsync) only once the step it records is done, so a
 restart redoes at most the step in hand, and each step is safe to redo (collecting the same hand-in
@@ -19,17 +21,18 @@ from pathlib import Path
 from nnlab.course import Course, work_folder
 
 # the events of a hand-in, in the order they can happen
-SEEN = "seen"                  # listed in the exchange's inbound
+SEEN = "seen"                  # listed in the exchange's inbound, or pulled into submitted/ (`source`)
 HELD = "held"                  # over the attempt limit: graded when `due`
 SUPERSEDED = "superseded"      # a newer hand-in of the same student and assignment replaced it before grading
 NOT_GRADED = "not graded"      # bad input, or grading failed: `why`
 NOTIFIED = "notified"          # the page of a held, superseded or not graded hand-in released
 COLLECTED = "collected"        # in submitted/
 GRADED = "graded"              # in the gradebook
-RELEASED = "released"          # its feedback released to the exchange
+RELEASED = "released"          # its feedback released to the exchange (pulled: made, and handed to what pushes it)
 
 WAITING = {SEEN, HELD, COLLECTED}      # still to be graded
 DONE = {RELEASED, SUPERSEDED, NOT_GRADED}
+EXCHANGE = "exchange"                  # the source of a hand-in handed in through nbgrader's exchange
 
 
 @dataclass
@@ -46,10 +49,21 @@ class HandIn:
     notified: bool = False
     graded_notebooks: int = 0                              # notebooks the grader graded for it (0: found graded)
     grading_events: int = 0                                # GRADED lines: more than one is a hand-in graded twice
+    source: str = EXCHANGE                                 # where it was handed in ("moodle": pulled into submitted/)
 
     @property
     def seen(self) -> float:
         return self.times[SEEN]
+
+    @property
+    def pulled(self) -> bool:
+        """Whether it came into submitted/ another way than the exchange (no collect, no release to the exchange)."""
+        return self.source != EXCHANGE
+
+
+def pulled_name(source: str, student: str, assignment: str, handed_in: str) -> str:
+    """The journal's name of a hand-in `source` placed in submitted/."""
+    return f"{source}/{student}+{assignment}+{handed_in}"
 
 
 def journal_path(course: Course) -> Path:
@@ -115,7 +129,7 @@ class Journal:
         event, name = line["event"], line["handin"]
         if event == SEEN:
             self.handins[name] = HandIn(name, line["student"], line["assignment"], line["handed_in"],
-                                        list(line.get("notebooks", [])))
+                                        list(line.get("notebooks", [])), source=str(line.get("source", EXCHANGE)))
         handin = self.handins[name]
         handin.times[event] = line["at"]
         if event == NOTIFIED:

@@ -6,6 +6,11 @@ it is done. A grader that fails outright is started again, up to `Serve.grader_r
 A hand-in's way: seen -> (not graded: why | held until its next attempt | replaced by a newer one) ->
 collected -> graded -> feedback released. A restart replays the journal and redoes at most the step
 each hand-in was in; every step can be done twice without harm.
+
+A hand-in can also come another way (`Arrivals`: the course's Moodle, pulled into submitted/). It goes
+the same way, but it is collected already (submitted/ must still hold it), its feedback is only made (it
+goes back the way it came, through `Released`), and its student cannot be sent a page through the
+exchange (held, replaced or not graded: the log says so).
 """
 from __future__ import annotations
 
@@ -48,6 +53,7 @@ from nnlab.serve.journal import (
     SUPERSEDED,
     HandIn,
     Journal,
+    pulled_name,
 )
 from nnlab.serve.lock import ServiceLock
 from nnlab.serve.queue import limit_text, next_attempt, next_batch
@@ -70,11 +76,28 @@ class Released(Protocol):
     def push(self) -> None: ...
 
 
+class Arrival(Protocol):
+    """A hand-in that came another way than the exchange, already in submitted/<student>/<assignment>/."""
+    source: str          # the way it came ("moodle"): the journal names it <source>/student+assignment+time
+    student: str
+    assignment: str
+    handed_in: str       # its time, as submitted/<student>/<assignment>/timestamp.txt holds it
+
+
+class Arrivals(Protocol):
+    """Hand-ins that come another way than the exchange (nnlab/cli/serve.py gives it: the course's Moodle,
+    nnlab.lms.serve_pull): `poll`, called every turn, returns those now in submitted/, again at later calls
+    too (the service takes each one it has not journaled); it never raises, never stops the grading."""
+
+    def poll(self) -> list[Arrival]: ...
+
+
 class Service:
     def __init__(self, course: Course, log: logging.Logger | None = None, verbose: bool = False,
-                 released: Released | None = None):
+                 released: Released | None = None, arrivals: Arrivals | None = None):
         self.course, self.verbose = course, verbose
         self.released = released
+        self.arrivals = arrivals
         self.settings = Serve(config=course.config)
         self.log = log or logging.getLogger("nnlab.serve")
         self.exchange = CourseExchange(course, self.log)
@@ -144,6 +167,7 @@ class Service:
     # -- one turn -------------------------------------------------------------------------------
     def turn(self) -> bool:
         """One turn of the loop; False when there was nothing to do (the loop then waits a poll interval)."""
+        self.take(self.arrivals.poll() if self.arrivals is not None else [])
         try:
             self.see(self.exchange.inbound())
         except ExchangeFailed as exc:
@@ -184,6 +208,54 @@ class Service:
         for handin in [h for h in self.journal.waiting() if h.state == SEEN and h.name in self.listed]:
             self._sort_out(handin, self.listed[handin.name])   # after a restart: a hand-in seen, not sorted out
 
+    def take(self, arrivals: list[Arrival]) -> None:
+        """Journal and sort out each hand-in that came another way, not seen before."""
+        for arrival in arrivals:
+            name = pulled_name(arrival.source, arrival.student, arrival.assignment, arrival.handed_in)
+            if name in self.journal.handins or arrival.assignment not in self.assignments:
+                continue
+            self.journal.record(None, SEEN, name=name, student=arrival.student, assignment=arrival.assignment,
+                                handed_in=arrival.handed_in, notebooks=self.course.notebooks(arrival.assignment),
+                                source=arrival.source)
+            self.log.info("%s: handed in on %s, pulled into %s", name, arrival.source,
+                          self.course.show(self.course.submitted(arrival.student, arrival.assignment)))
+            self._sort_out_pulled(self.journal.handins[name])
+        for handin in [h for h in self.journal.waiting() if h.state == SEEN and h.pulled]:
+            self._sort_out_pulled(handin)   # after a restart: a hand-in seen, not sorted out
+
+    def _sort_out_pulled(self, handin: HandIn) -> None:
+        """A hand-in in submitted/ not graded (why), held, or waiting, as `_sort_out` does for the exchange's."""
+        if handin.state != SEEN or handin.name in self.sorted_out:
+            return
+        self.sorted_out.add(handin.name)
+        why = self._pulled_problem(handin)
+        if why:
+            self.log.warning("%s: not graded: %s", handin.name, why)
+            self.journal.record(handin, NOT_GRADED, why=why)
+            self.notify(handin)
+            return
+        self._hold_or_wait(handin)
+
+    def _pulled_problem(self, handin: HandIn) -> str:
+        """Why a hand-in in submitted/ cannot be graded ("" when it can): its name, its time, its files."""
+        why = unsafe_name(Listed(handin.student, handin.assignment, "", "", ""))
+        if why or handed_in_at(handin.handed_in) is None:
+            return why or f"its time {handin.handed_in!r} is not a time"
+        folder = self.course.submitted(handin.student, handin.assignment)
+        problems = content_problems(folder, handin.assignment, self.course.notebooks(handin.assignment),
+                                    1000 * self.course.max_dir_size)
+        if problems:
+            return "; ".join(problems)
+        return self._replaced_in_submitted(handin)
+
+    def _replaced_in_submitted(self, handin: HandIn) -> str:
+        """Why submitted/ no longer holds `handin` (another hand-in took its place), "" when it does."""
+        written = submitted_time(self.course, handin.student, handin.assignment)
+        if written == handin.handed_in:
+            return ""
+        return (f"your hand-in of {written} took its place before it was graded" if written
+                else "it is no longer in the course's submitted folder")
+
     def _sort_out(self, handin: HandIn, item: Listed) -> None:
         """A hand-in not graded (why), held (over the attempt limit), or waiting; the older waiting hand-ins of
         its student at its assignment replaced by it."""
@@ -205,6 +277,11 @@ class Service:
             self._set_aside(item)
             self.notify(handin)
             return
+        self._hold_or_wait(handin)
+
+    def _hold_or_wait(self, handin: HandIn) -> None:
+        """`handin` replaces its student's older waiting hand-ins of the assignment, and is held when over the
+        attempt limit."""
         newest = self._replace_older(handin)
         due = next_attempt(self.journal, self.settings, newest, time.time())
         if due and newest.state == SEEN:
@@ -275,6 +352,11 @@ class Service:
         notice = {HELD: lambda: notices.held(shown_time(handin.due), limit_text(self.settings, handin.assignment)),
                   SUPERSEDED: lambda: notices.superseded(handin.why),
                   NOT_GRADED: lambda: notices.not_graded(handin.why)}[handin.state]()
+        if handin.pulled:   # no hand-in of theirs in the exchange to file a page under
+            self.log.info("%s: handed in on %s: its student is not sent this page (%s)", handin.name, handin.source,
+                          notice.message)
+            self.journal.record(handin, NOTIFIED, page=False)
+            return
         folder = self._folder_of(handin)
         secret = read_secret(folder) if folder is not None and not folder.is_symlink() else None
         if secret is None or unsafe_name(Listed(handin.student, handin.assignment, "", "", "")):
@@ -334,8 +416,10 @@ class Service:
 
     def _collect(self, handin: HandIn) -> HandIn | None:
         """`handin` in submitted/ (collected now, unless it already was); None when it is not to be graded now."""
-        if handin.state in (COLLECTED, GRADED):
+        if handin.state == GRADED:
             return handin
+        if handin.state == COLLECTED or handin.pulled:
+            return self._still_submitted(handin)
         s, a = handin.student, handin.assignment
         try:
             self.see(self.exchange.inbound(s, a))   # a newer hand-in of theirs replaces this one first
@@ -363,6 +447,23 @@ class Service:
             self.notify(handin)
             return None
         self.journal.record(handin, COLLECTED)
+        return handin
+
+    def _still_submitted(self, handin: HandIn) -> HandIn | None:
+        """`handin` collected, if submitted/ still holds it (a later hand-in, pulled there from Moodle say,
+        may have taken its place while it waited: then that one is graded, this one is replaced)."""
+        why = self._replaced_in_submitted(handin)
+        if why:
+            written = submitted_time(self.course, handin.student, handin.assignment)
+            self.log.warning("%s: not graded: %s", handin.name, why)
+            if written:
+                self.journal.record(handin, SUPERSEDED, why=written)
+            else:
+                self.journal.record(handin, NOT_GRADED, why=why)
+            self.notify(handin)
+            return None
+        if handin.state != COLLECTED:
+            self.journal.record(handin, COLLECTED)
         return handin
 
     def _drop_stale_autograded(self, handin: HandIn) -> None:
@@ -451,7 +552,8 @@ class Service:
                                handin.name)
                 continue
             try:
-                self.exchange.release_feedback(handin.student, assignment)
+                if not handin.pulled:   # one that came another way goes back that way (`Released`)
+                    self.exchange.release_feedback(handin.student, assignment)
             except ExchangeFailed as exc:
                 self.log.error("%s: %s", handin.name, exc)
                 continue
@@ -460,7 +562,8 @@ class Service:
             self.released.queue(assignment, list(dict.fromkeys(h.student for h in done)))
         for handin in done:
             self.journal.record(handin, RELEASED)
-            self.log.info("%s: graded, feedback released %.1f s after it was handed in", handin.name,
+            self.log.info("%s: graded, feedback %s %.1f s after it was handed in", handin.name,
+                          f"made for {handin.source}" if handin.pulled else "released",
                           time.time() - handed_in_at(handin.handed_in).timestamp())
         if done and self.released is not None:
             self.released.push()
@@ -475,6 +578,15 @@ class Service:
             self.release(assignment, graded)
 
 
+def submitted_time(course: Course, student: str, assignment: str) -> str:
+    """The time in submitted/<student>/<assignment>/timestamp.txt ("" without one)."""
+    stamp = course.submitted(student, assignment) / "timestamp.txt"
+    try:
+        return stamp.read_text(errors="replace").strip() if stamp.stat().st_size < 200 else ""
+    except OSError:
+        return ""
+
+
 def service_log(verbose: bool = False) -> logging.Logger:
     """The service's log: a line an event, with its time, on stderr (systemd's journal takes it from there)."""
     log = logging.getLogger("nnlab.serve")
@@ -487,4 +599,4 @@ def service_log(verbose: bool = False) -> logging.Logger:
     return log
 
 
-__all__ = ["RELEASED", "Released", "Service", "ServiceStopped", "service_log"]
+__all__ = ["RELEASED", "Arrival", "Arrivals", "Released", "Service", "ServiceStopped", "service_log"]

@@ -117,6 +117,18 @@ NOTEBOOK_STEPS = frozenset({
 })
 
 
+# The steps of the second pass known to leave the notebook as they find it: they write the gradebook or check
+# the notebook. When every step left to the writer is one of them, the worker also writes the notebook's file
+# text (`Prepared.written`), and the writer runs those steps on the worker's notebook without copying,
+# validating or serializing it again.
+RECORDING_STEPS = frozenset({
+    "nbgrader.preprocessors.saveautogrades.SaveAutoGrades",
+    "nbgrader.preprocessors.latesubmissions.AssignLatePenalties",
+    "nbgrader.preprocessors.checkcellmetadata.CheckCellMetadata",
+    "nnlab.deadlines.steps.ApplyDeadlines",
+})
+
+
 def _step_name(step) -> str:
     if isinstance(step, str):
         return step
@@ -136,6 +148,16 @@ def worker_steps(config) -> int:
     return next((i for i, name in enumerate(steps) if name not in NOTEBOOK_STEPS), len(steps))
 
 
+def worker_writes(config) -> bool:
+    """Whether a worker also writes the notebook's file text for the course's `config`: it runs some steps of
+    the second pass, and every step after them is known to leave the notebook as it is (RECORDING_STEPS)."""
+    from nbgrader.converters import Autograde
+
+    steps = worker_steps(config)
+    rest = Autograde(coursedir=None, config=config).autograde_preprocessors[steps:]
+    return steps > 0 and all(_step_name(step) in RECORDING_STEPS for step in rest)
+
+
 @dataclass
 class Prepared:
     """A notebook as nbgrader's autograde would make it, made by a worker so that the gradebook writer only
@@ -146,6 +168,7 @@ class Prepared:
     finished: object                              # NotebookNode: the second pass's worker steps' notebook
     sanitize_log: list[tuple[int, str]] = field(default_factory=list)   # (level, message)
     finish_log: list[tuple[int, str]] = field(default_factory=list)
+    written: str = ""                             # `finished` as nbgrader writes it ("" when the writer must)
 
 
 @contextlib.contextmanager
@@ -164,7 +187,9 @@ def captured_log(app) -> Iterator[list[tuple[int, str]]]:
 
 def finisher(app, steps: int) -> Callable:
     """A function: (student, assignment, notebook, the first pass's notebook, the worker's NotebookGrade) ->
-    the notebook after the first `steps` steps of autograde's second pass (SandboxedExecute takes the grade)."""
+    the notebook after the first `steps` steps of autograde's second pass (SandboxedExecute takes the grade)
+    and, when the steps after those only read it (`worker_writes`), its file text as nbgrader writes it
+    (else "")."""
     from nbconvert.exporters import Exporter
     from nbgrader.converters import Autograde
 
@@ -173,13 +198,17 @@ def finisher(app, steps: int) -> Callable:
     exporter = Exporter(parent=converter, config=converter.config)   # the base exporter returns the notebook
     for preprocessor in converter.autograde_preprocessors[:steps]:
         exporter.register_preprocessor(preprocessor)   # as nbgrader registers them: each enabled by its config
+    # the writer's own exporter with no step: it writes a notebook exactly as autograde writes it after steps
+    # that leave it as it is
+    writer = converter.exporter_class(parent=converter, config=converter.config) if worker_writes(app.config) else None
 
     def finish(student: str, assignment: str, notebook: str, sanitized, grade):
         path = os.path.join(converter._format_source(assignment, student), f"{notebook}.ipynb")
         resources = converter.init_single_notebook_resources(path)
         resources["nnlab"] = {"prefetched": lambda *_: grade}
         finished, _ = exporter.from_notebook_node(sanitized, resources)
-        return finished
+        written = writer.from_notebook_node(finished, {})[0] if writer is not None else ""
+        return finished, written
     return finish
 
 
@@ -207,8 +236,8 @@ def prefetching_converter(app, assignment: str, prefetched, recorded: Callable[[
             resources["nnlab"] = {"prefetched": prefetched}
             if self._taken is not None:
                 taken = self._taken
-                resources["nnlab"]["taken"] = ((taken.sanitized, taken.sanitize_log) if self._sanitizing
-                                               else (taken.finished, taken.finish_log))
+                resources["nnlab"]["taken"] = ((taken.sanitized, taken.sanitize_log, "") if self._sanitizing
+                                               else (taken.finished, taken.finish_log, taken.written))
             return resources
 
         def _init_preprocessors(self):
@@ -236,18 +265,26 @@ def _taking(exporter_class):
     """`exporter_class` made to read, when a notebook's resources carry one (`resources["nnlab"]["taken"]`), the
     worker's notebook instead of the file, after logging what the worker's steps logged: the first pass's
     notebook is written as the worker wrote it (it ran every step of that pass), the second pass's goes
-    through the steps left to the writer."""
+    through the steps left to the writer, and is written as the worker wrote it when those steps only read
+    it (RECORDING_STEPS)."""
     class Taking(exporter_class):
         def from_file(self, file_stream, resources=None, **kw):
             taken = (resources or {}).get("nnlab", {}).get("taken")
             if taken is None:
                 return super().from_file(file_stream, resources, **kw)
-            notebook, log = taken
+            notebook, log, written = taken
             for level, message in log:
                 self.log.log(level, "%s", message)
             if isinstance(notebook, str):
                 resources["output_extension"] = self.file_extension   # all nbgrader's writer needs of the export
                 return notebook, resources
+            if written:
+                # the steps left here only read the notebook: no copy, validation or serialization of it again
+                resources = self._init_resources(resources)
+                for preprocessor in self._preprocessors:
+                    notebook, resources = preprocessor(notebook, resources)
+                resources["output_extension"] = self.file_extension
+                return written, resources
             self._taking = True
             try:
                 return self.from_notebook_node(notebook, resources, **kw)

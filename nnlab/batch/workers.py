@@ -107,12 +107,12 @@ class Worker:
             self._finish = finisher(self.app, self._steps)
         try:
             with captured_log(self.app) as finish_log:
-                finished = self._finish(job.student, job.assignment, job.notebook, notebook, grade)
+                finished, written = self._finish(job.student, job.assignment, job.notebook, notebook, grade)
             if file_digest(job.path) != source:
                 return None
         except Exception:   # the writer runs every step itself and reports what goes wrong
             return None
-        return Prepared(source, sanitized, finished, sanitize_log, finish_log)
+        return Prepared(source, sanitized, finished, sanitize_log, finish_log, written)
 
 
 # The Worker of this process: set by the pool's initializer in each worker process only (never in the

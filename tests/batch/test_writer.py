@@ -13,7 +13,7 @@ from nbgrader.api import Gradebook
 from test_batch import ASSIGNMENT, grades, make_course
 
 from nnlab.batch.grader import Grader, Prefetched
-from nnlab.batch.nbgrader_adapter import Prepared, worker_steps
+from nnlab.batch.nbgrader_adapter import Prepared, worker_steps, worker_writes
 from nnlab.batch.run import log_file
 from nnlab.batch.workers import Job, JobResult
 from nnlab.course import Course
@@ -31,6 +31,22 @@ class CourseOwnStep(_Step):
 
 
 c.Autograde.autograde_preprocessors = [CourseOwnStep] + list(c.Autograde.autograde_preprocessors)
+"""
+
+
+# A course's own last step that changes the notebook: the workers still run the steps before SaveAutoGrades,
+# but the writer must write the notebook this step leaves, not the worker's text.
+OWN_LAST_STEP = """
+from nbgrader.preprocessors import NbGraderPreprocessor as _Step
+
+
+class MarkGraded(_Step):
+    def preprocess(self, nb, resources):
+        nb.metadata["graded_by_course_step"] = resources["nbgrader"]["student"]
+        return nb, resources
+
+
+c.Autograde.autograde_preprocessors = list(c.Autograde.autograde_preprocessors) + [MarkGraded]
 """
 
 
@@ -67,6 +83,20 @@ def test_the_workers_prepare_only_where_the_course_steps_are_known(twins):
     prepared, full, _ = twins
     assert worker_steps(prepared.config) == 5     # SandboxedExecute .. LimitOutput; SaveAutoGrades is the writer's
     assert worker_steps(full.config) == 0
+    assert worker_writes(prepared.config)         # SaveAutoGrades, AssignLatePenalties, CheckCellMetadata only read
+    assert not worker_writes(full.config)
+
+
+def test_a_course_step_after_the_recording_steps_writes_its_own_notebook(tmp_path, fast_config):
+    course = Course.open(make_course(tmp_path / "own-last", fast_config + OWN_LAST_STEP))
+    assert worker_steps(course.config) == 5 and not worker_writes(course.config)
+    with Grader(course) as grader:
+        run = grader.grade([ASSIGNMENT])
+    graded = {n.student for n in run.notebooks if n.status.value == "graded"}
+    assert graded == {"ada", "ben", "cara"}
+    for student in graded:
+        notebook = nbformat.read(course.autograded(student, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
+        assert notebook.metadata.get("graded_by_course_step") == student
 
 
 def test_recording_the_workers_notebooks_writes_what_nbgrader_writes_itself(twins):

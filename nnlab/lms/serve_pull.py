@@ -118,7 +118,7 @@ class ServePull:
             try:
                 arrivals += self._pull(service, assignment, moodle)
             except MoodleUnreachable as exc:   # the same for every assignment: tried again later, all of them
-                self._failed(ANY, f"Moodle: cannot pull the hand-ins: {exc}")
+                self._failed(ANY, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
                 break
             except Exception as exc:  # refused (LmsImportError) or unforeseen: this assignment only
                 self._failed(assignment, f"Moodle: the pull of {assignment} did not go through: {_said(exc)}")
@@ -198,5 +198,8 @@ class ServePull:
 
 
 def _said(exc: Exception) -> str:
-    """A failure in one line: the refusal's own message, the type of an unforeseen one."""
+    """A failure in one line: the refusal's own message, the type of an unforeseen one; a Moodle that cannot be
+    reached without the call it failed at (whichever call of a pull meets it, it is logged once)."""
+    if isinstance(exc, MoodleUnreachable):
+        return str(exc).split(": ", 1)[-1]
     return str(exc) if isinstance(exc, LmsImportError) else f"{type(exc).__name__}: {exc}"

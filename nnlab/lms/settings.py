@@ -20,7 +20,8 @@ class Moodle(Configurable):
                                 "(the zip's dates are then read in this machine's zone, or, with --worksheet, in "
                                 "the zone its dates suggest)").tag(config=True)
 
-    url = Unicode("", help="The Moodle site's address, e.g. https://moodle.example.org (for `nnlab sync-lms`)").tag(config=True)
+    url = Unicode("", help="The Moodle site's address, e.g. https://moodle.example.org (for `nnlab sync-lms`, and for "
+                           "`nnlab serve`, which then pulls hand-ins from it and pushes grades to it)").tag(config=True)
     token_path = Unicode("~/.nnlab/moodle-token", help="The file holding the course's Moodle web-service token, "
                          "outside the repository (like the course secret); never printed").tag(config=True)
     course_id = Int(0, help="The course's id in Moodle (the id= of its course page)").tag(config=True)

@@ -116,6 +116,9 @@ c.GenerateFeedback.preprocessors = [ReassessLatePenalty, RecordFeedbackGrades, S
                                     GetGrades, DeadlineFeedback, CSSHTMLHeaderPreprocessor]
 c.GenerateFeedback.HTMLExporter.template_name = "nnlab_feedback"
 c.GenerateFeedback.HTMLExporter.template_file = "page.html.j2"
+# nbconvert's HTMLExporter, without parsing each finished page again (nnlab/feedback_page.py): a page costs
+# a third of what it did, for every hand-in `nnlab serve` grades
+c.GenerateFeedback.exporter_class = "nnlab.feedback_page.FeedbackExporter"
 
 # --- formulas without the internet --------------------------------------------
 # nbgrader's formgrader pages and the feedback (its formgrade and feedback templates) load MathJax from a

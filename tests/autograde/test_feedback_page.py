@@ -1,0 +1,57 @@
+"""The feedback pages' exporter (nnlab.feedback_page): the page nbconvert's HTMLExporter writes, without
+parsing it again, and the alternative text nbconvert gives images still there."""
+from __future__ import annotations
+
+import base64
+
+import nbformat
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from traitlets.config import Config
+
+from nnlab.feedback_page import NO_ALT, FeedbackExporter, with_alt_text
+
+PIXEL = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                                       "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+
+
+def notebook() -> nbformat.NotebookNode:
+    """A graded notebook's kinds of content: markdown with a formula and an image with alt text, code, a
+    figure output (no alt text), a traceback, text with markup characters."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# Step\nThe rule $w \\leftarrow w + \\eta (y - \\hat y) x$ "
+                                      f"<img src=\"data:image/png;base64,{PIXEL}\" alt=\"one pixel\">"),
+        nbformat.v4.new_code_cell("import numpy as np\nprint('<b> & \"quoted\" </b>')\nfig", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="<b> & \"quoted\" </b>\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": PIXEL, "text/plain": "<Figure>"}),
+            nbformat.v4.new_output("error", ename="ValueError", evalue="shapes (3,) and (2,)",
+                                   traceback=["\x1b[0;31mValueError\x1b[0m: shapes (3,) and (2,)"])]),
+    ]
+    return nb
+
+
+def pages(template: str) -> tuple[str, str]:
+    config = Config({"HTMLExporter": {"template_name": template}})
+    graded = notebook()
+    theirs, _ = HTMLExporter(config=config).from_notebook_node(graded)
+    mine, _ = FeedbackExporter(config=config).from_notebook_node(graded)
+    return theirs, mine
+
+
+def test_the_page_is_nbconverts_page_without_the_second_parse():
+    theirs, mine = pages("classic")
+    assert mine != theirs                                               # not parsed and written again ...
+    assert str(BeautifulSoup(mine, features="html.parser")) == theirs   # ... but the same page
+    soup = BeautifulSoup(mine, features="html.parser")
+    alts = [img.get("alt") for img in soup.find_all("img")]
+    assert alts == ["one pixel", NO_ALT]                                # the figure's alt added, the student's kept
+
+
+def test_only_image_tags_without_alt_text_get_one():
+    page, count = with_alt_text('<p>&lt;img src="x"&gt;</p><img src="a.png"><IMG SRC="b.png" ALT="b"/>'
+                                '<img src="c.png" />')
+    assert count == 2
+    assert page == (f'<p>&lt;img src="x"&gt;</p><img src="a.png" alt="{NO_ALT}"><IMG SRC="b.png" ALT="b"/>'
+                    f'<img src="c.png" alt="{NO_ALT}" />')

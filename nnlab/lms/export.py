@@ -117,7 +117,7 @@ def export_moodle(course: Course | Path, assignment: str, worksheet: Path, *, ou
         participant, name = sheet.participant(row), sheet.cell(row, "name")
         student, why = match(participant, sheet.cell(row, "email"))
         if not student:
-            export.unfilled.append(Unfilled(line, participant, name, "", why))
+            export.unfilled.append(Unfilled(line, participant, name, "", why if sheet.handed_in(row) else "no submission"))
             continue
         seen.add(student)
         result = scored.get(student)

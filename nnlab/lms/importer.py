@@ -198,8 +198,9 @@ class ImportResult:
                 [f"{source}: {self._show(path)}" for source, path in self.locations().items()
                  if path.is_relative_to(self.quarantine_dir)
                  and path.relative_to(self.quarantine_dir).parts[0].startswith(CONFLICT)])
-        lines += ["", f"Everything not placed is kept, with its path in the zip, in "
-                      f"{self._show(self.quarantine_dir)}/"]
+        aside = [path for path in self.locations().values() if path.is_relative_to(self.quarantine_dir)]
+        lines += ["", f"Everything not placed is kept, with its path in the zip, in {self._show(self.quarantine_dir)}/"
+                  if aside else "Every file of the zip was placed: nothing kept aside."]
         return "\n".join(lines)
 
 

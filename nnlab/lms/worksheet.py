@@ -34,12 +34,16 @@ KNOWN_NAMES: dict[str, tuple[str, ...]] = {
     "modified_submission": ("last modified (submission)", "zuletzt geändert (abgabe)"),
     "modified_grade": ("last modified (grade)", "zuletzt geändert (bewertung)"),
     "comments": ("feedback comments", "feedback als kommentar"),
+    "status": ("status",),
 }
 REQUIRED = ("identifier", "grade", "maximum")
 # `Participant 12`, `Teilnehmer/in 12`: a word (any language), then the participant number.
 IDENTIFIER = re.compile(r"^(?P<word>\D*?)\s*(?P<number>\d+)$")
 # What "Grade can be changed" says when it cannot (Moodle's core "No" in a few languages).
 NO = {"no", "nein", "non", "nee", "nej", "nei", "nie", "não", "nao", "ne", "ei", "hayır", "нет", "ні", "否", "いいえ"}
+# What the Status column says of a participant who handed nothing in (Moodle's "nosubmission" string in a
+# few languages); whatever the language, Moodle writes "-" as the time of a submission there is none of.
+NO_SUBMISSION = {"no submission", "keine abgabe", "aucun travail remis", "geen inzending", "sin entrega"}
 
 
 @dataclass
@@ -71,6 +75,11 @@ class Worksheet:
 
     def changeable(self, row: list[str]) -> bool:
         return self.cell(row, "changeable").casefold() not in NO
+
+    def handed_in(self, row: list[str]) -> bool:
+        """False when the row says the participant handed nothing in (its status, or no time of submission)."""
+        status = self.cell(row, "status").casefold()
+        return not (status.split(" - ")[0].strip() in NO_SUBMISSION or self.cell(row, "modified_submission") == "-")
 
     def describe(self) -> str:
         return ", ".join(repr(h) for h in self.header)

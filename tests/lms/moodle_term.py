@@ -54,7 +54,7 @@ def moodle_worksheet(path: Path, language: str = "en", *, changeable: dict[int, 
         status = "Submitted for grading" if language == "en" else "Zur Bewertung abgegeben"
         row = [f"{word} {number}", name, email, status if number != 13 else NO_SUBMISSION[language],
                (grades or {}).get(number, ""), maximum, yes if can else no,
-               "Thursday, 2 May 2024, 9:00 AM", "-", ""]
+               "Thursday, 2 May 2024, 9:00 AM" if number != 13 else "-", "-", ""]
         lines.append(",".join(_php_field(v) for v in row))
     path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8"))
     return path

@@ -134,3 +134,24 @@ def test_a_worksheet_that_names_no_one_cannot_reveal(term, tmp_path, capsys):
                          "--course", str(term.course)])
     err = capsys.readouterr().err
     assert status == 1 and "names no one" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("status, modified", [("No submission", "-"), ("Keine Abgabe", "-"),
+                                              ("Not submitted (another language)", "-")])
+def test_a_blind_row_without_a_hand_in_is_reported_as_no_submission(term, tmp_path, status, modified):
+    sheet = worksheet(tmp_path / "blind grades.csv", False)
+    with sheet.open("a", encoding="utf-8") as out:
+        out.write(",".join(["Participant 35", f'"{status}"', "", "100.00", "Yes", modified, "-", ""]) + "\n")
+    result = export_moodle(term.course, A, sheet, feedback_zip=False, partial=True)
+    [unfilled] = result.unfilled
+    assert (unfilled.participant, unfilled.reason) == ("35", "no submission")
+    assert "unmatched" not in result.summary()
+
+
+def test_a_blind_row_with_a_hand_in_nnlab_never_imported_is_unmatched(term, tmp_path):
+    sheet = worksheet(tmp_path / "blind grades.csv", False)
+    with sheet.open("a", encoding="utf-8") as out:
+        out.write(",".join(["Participant 35", '"Submitted for grading"', "", "100.00", "Yes",
+                            '"Monday, 7 December 2026, 11:58 AM"', "-", ""]) + "\n")
+    [unfilled] = export_moodle(term.course, A, sheet, feedback_zip=False, partial=True).unfilled
+    assert unfilled.reason.startswith("unmatched: participant 35 is in no Moodle import")

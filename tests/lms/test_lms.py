@@ -170,6 +170,14 @@ def test_copy_marks_do_not_hide_the_assignment_name(course, tmp_path):
     assert placed.path.read_bytes() == notebook("copy")
 
 
+def test_a_zip_of_notebooks_only_says_nothing_was_kept_aside(course, tmp_path):
+    zip_path = write_zip(tmp_path / "m.zip", [
+        (folder("Ada Lovelace", 3) + f"/{A}.ipynb", notebook("ada"), (2024, 5, 1, 9, 0, 0))])
+    text = import_moodle_zip(course, A, zip_path, course / "students.csv").summary()
+    assert text.splitlines()[-1] == "Every file of the zip was placed: nothing kept aside."
+    assert "Everything not placed is kept" not in text
+
+
 def test_non_notebook_files_are_kept_aside_at_their_path_in_the_zip(imported):
     others = {o.source: o for o in imported.other_files}
     pdf = others[folder("Ada Lovelace", 103) + "/report.pdf"]

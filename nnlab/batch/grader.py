@@ -62,7 +62,7 @@ def check(course: Course, assignment: str, dry_run: bool = False) -> Check:
 @dataclass
 class Plan:
     """What a run grades: per assignment, who (state.Todo), and a job a notebook for the workers."""
-    todo: dict[str, state.Todo]
+    todo: dict[str, state.Todo]      # in the order the workers take them and the writer records them
     jobs: list[Job] = field(default_factory=list)
     links: dict[tuple[str, str, str], str] = field(default_factory=dict)   # notebooks never graded: why
 
@@ -160,8 +160,11 @@ class Grader:
         if plan.jobs or plan.links:
             for a, todo in plan.todo.items():
                 state.clear_changed(course, a, todo)
-            used = self._grade_ahead(assignments, students, plan, run)
+            used = self._grade_ahead(students, plan, run)
             _record_results(course, plan, used, run)
+            asked = {a: i for i, a in enumerate(assignments)}   # reported in the order asked, whatever the order graded
+            run.notebooks.sort(key=lambda n: asked.get(n.assignment, len(asked)))
+            run.failed_assignments.sort(key=lambda a: asked.get(a, len(asked)))
         run.wall_seconds = time.monotonic() - began
         if plan.jobs or plan.links:
             save_run(course, run)
@@ -188,7 +191,7 @@ class Grader:
                         plan.links[(student, a, notebook)] = "the notebook is a link, not the student's own file"
                     elif path.is_file():
                         plan.jobs.append(Job(student, a, notebook, str(path), times[notebook], answers[notebook]))
-        return plan
+        return longest_first(plan)
 
     # -- what the grader keeps between runs -----------------------------------------------------
     def _started(self):
@@ -220,8 +223,7 @@ class Grader:
         return self._cluster
 
     # -- one run ----------------------------------------------------------------------------------
-    def _grade_ahead(self, assignments: list[str], students: list[str] | None, plan: Plan,
-                     run: BatchRun) -> dict[tuple, JobResult]:
+    def _grade_ahead(self, students: list[str] | None, plan: Plan, run: BatchRun) -> dict[tuple, JobResult]:
         """The workers grade the plan's jobs while nbgrader's autograde, here, writes the gradebook;
         returns the workers' results nbgrader used."""
         app, pool = self._started()
@@ -231,7 +233,7 @@ class Grader:
         recorded = _recorder(self.course, plan, progress)
         began = time.thread_time()   # this thread's CPU time: nbgrader's own work, not its waiting
         try:
-            for a in assignments:
+            for a in plan.todo:
                 if cluster and cluster.lost:
                     break
                 if plan.todo[a].students and not self._autograde(app, a, students, prefetched, recorded):
@@ -251,6 +253,19 @@ class Grader:
         collected = self.course.students_in(self.course.submitted_directory, assignment)
         others = [s for s in collected if s not in students] if students is not None else []
         return autograde(app, assignment, prefetched, recorded, exclude=others, steps=worker_steps(app.config))
+
+
+def longest_first(plan: Plan) -> Plan:
+    """`plan` with the assignments whose notebooks took the model solution longest first, for the workers
+    and the writer alike (the writer records in the order the workers finish): a slow notebook started last
+    would leave the other workers idle at the end of a run. Without solution times the order stays."""
+    cost = {a: 0.0 for a in plan.todo}
+    for job in plan.jobs:
+        cost[job.assignment] = max(cost[job.assignment], job.budgets.total() if job.budgets else 0.0)
+    order = sorted(plan.todo, key=lambda a: -cost[a])   # stable: equal costs keep the order asked for
+    plan.todo = {a: plan.todo[a] for a in order}
+    plan.jobs.sort(key=lambda job: order.index(job.assignment))
+    return plan
 
 
 def grade_class(course: Course, assignments: list[str], verbose: bool = False) -> BatchRun:

@@ -41,6 +41,10 @@ class SolutionTimes:
     def largest(self) -> float:
         return max(self.seconds.values(), default=0.0)
 
+    def total(self) -> float:
+        """The seconds the whole notebook took the model solution."""
+        return sum(self.seconds.values())
+
     def of(self, cell: dict) -> float | None:
         """The solution's seconds for the student's `cell` (an nbformat cell): matched by grade_id,
         else by its exact source; None when the solution has no such cell."""

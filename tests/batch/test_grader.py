@@ -8,9 +8,12 @@ import pytest
 from nbgrader.api import Gradebook
 from test_batch import ASSIGNMENT, make_course
 
-from nnlab.batch.grader import Grader
+from nnlab.batch.grader import Grader, Plan, longest_first
 from nnlab.batch.run import Status, log_file
+from nnlab.batch.state import Todo
+from nnlab.batch.workers import Job
 from nnlab.course import PROJECT_ROOT, Course
+from nnlab.graders.budgets import SolutionTimes
 
 
 def scores(course: Course) -> dict[str, float]:
@@ -133,3 +136,14 @@ def test_a_worker_killed_between_runs_is_replaced_and_workers_end_on_sigterm(tmp
     assert [(n.student, n.status) for n in first.notebooks] == [("ada", Status.GRADED)]
     assert [(n.student, n.status) for n in second.notebooks] == [("ada", Status.GRADED)]
     assert scores(course)["ada"] > 0
+
+
+def test_the_slowest_assignment_is_graded_first_and_reported_in_the_order_asked():
+    quick, slow = SolutionTimes({"a": 0.2, "b": 0.3}), SolutionTimes({"train": 9.0, "test_train": 1.0})
+    jobs = [Job(s, a, a, f"/{s}/{a}.ipynb", times) for a, times in (("perceptron", quick), ("pytorch", slow),
+                                                                   ("untimed", None)) for s in ("ada", "ben")]
+    plan = longest_first(Plan({a: Todo() for a in ("perceptron", "pytorch", "untimed")}, list(jobs)))
+    assert list(plan.todo) == ["pytorch", "perceptron", "untimed"]       # the writer records in this order too
+    assert [(j.assignment, j.student) for j in plan.jobs] == [
+        ("pytorch", "ada"), ("pytorch", "ben"), ("perceptron", "ada"), ("perceptron", "ben"),
+        ("untimed", "ada"), ("untimed", "ben")]

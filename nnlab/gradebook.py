@@ -39,6 +39,7 @@ class Submission:
     seconds_late: float
     scores: dict[tuple[str, str], float | None] = field(default_factory=dict)  # (notebook, cell) -> score
     awaiting: int = 0                 # questions still to grade by hand
+    autograded: bool = True           # False: handed in, but grading never got to its tests (not a notebook, ...)
 
 
 @dataclass
@@ -86,10 +87,14 @@ def _snapshot(gb) -> Snapshot:
         for sub in found.submissions:
             grades = Submission(sub.student.id, found.name, float(sub.score or 0.0), float(sub.max_score or 0.0),
                                 bool(sub.needs_manual_grade), float(sub.total_seconds_late or 0.0))
+            tests = []   # whether each autograded test cell got a score
             for snb in sub.notebooks:
                 for grade in snb.grades:
                     graded = grade.manual_score is not None or grade.auto_score is not None
                     grades.scores[snb.name, grade.name] = float(grade.score) if graded else None
                     grades.awaiting += int(not graded and bool(grade.needs_manual_grade))
+                    if grade.cell.cell_type == "code":
+                        tests.append(graded)
+            grades.autograded = any(tests) or not tests
             snapshot.submissions[grades.student, found.name] = grades
     return snapshot

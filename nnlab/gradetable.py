@@ -12,11 +12,12 @@ class Cell:
     score: float | None   # None: no submission
     max_score: float
     needs_manual: bool = False
+    autograded: bool = True
 
     def text(self) -> str:
         if self.score is None:
             return "-"
-        mark = "*" if self.needs_manual else ""
+        mark = "?" if not self.autograded else "*" if self.needs_manual else ""
         return f"{self.score:g}/{self.max_score:g}{mark}"
 
 
@@ -28,7 +29,7 @@ def read_grades(db_url: str, course_id: str) -> tuple[list[str], list[str], dict
         for name, assignment in book.assignments.items():
             sub = book.submission(student, name)
             grades[student, name] = (Cell(None, assignment.max_score) if sub is None else
-                                     Cell(sub.score, sub.max_score, sub.needs_manual))
+                                     Cell(sub.score, sub.max_score, sub.needs_manual, sub.autograded))
     return book.students, list(book.assignments), grades
 
 
@@ -41,5 +42,6 @@ def format_table(students: list[str], assignments: list[str], grades: dict) -> s
         possible = sum(c.max_score for c in cells)
         rows.append([student, *(c.text() for c in cells), f"{total:g}/{possible:g}"])
     out = [text_table([header, *rows])]
-    out.append("(* = has manually graded answers still to mark; '-' = nothing submitted)")
+    out.append("(* = has manually graded answers still to mark; '-' = nothing submitted; "
+               "? = handed in, not graded: `nnlab grade` says why)")
     return "\n".join(out)

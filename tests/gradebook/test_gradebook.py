@@ -23,9 +23,11 @@ def db_url(tmp_path) -> str:
         gb.add_grade_cell("test_step", "perceptron", "perceptron", max_score=2, cell_type="code")
         gb.add_grade_cell("why", "perceptron", "perceptron", max_score=1, cell_type="markdown")
         gb.add_assignment("backprop")
-        for student in ("ada", "ben", "cy"):
+        for student in ("ada", "ben", "cy", "dan"):
             gb.add_student(student)
-        for student, handed in (("ada", datetime(2026, 12, 7, 11, 0)), ("ben", datetime(2026, 12, 7, 13, 0))):
+        # dan's hand-in was never autograded (not a notebook: nbgrader made the submission, then failed)
+        for student, handed in (("ada", datetime(2026, 12, 7, 11, 0)), ("ben", datetime(2026, 12, 7, 13, 0)),
+                                ("dan", datetime(2026, 12, 7, 10, 0))):
             with warnings.catch_warnings():  # nbgrader's add_submission trips an autoflush warning of SQLAlchemy 2
                 warnings.simplefilter("ignore", SAWarning)
                 gb.add_submission("perceptron", student, timestamp=handed)
@@ -44,7 +46,7 @@ def db_url(tmp_path) -> str:
 
 def test_the_snapshot_follows_nbgraders_scoring_rules(db_url):
     book = read_gradebook(db_url, "course")
-    assert book.students == ["ada", "ben", "cy"]
+    assert book.students == ["ada", "ben", "cy", "dan"]
     assert list(book.assignments) == ["backprop", "perceptron"]   # nbgrader's order: by due date, then name
     perceptron = book.assignments["perceptron"]
     assert perceptron.max_score == 3 and perceptron.duedate == datetime(2026, 12, 7, 12, 0)
@@ -57,15 +59,17 @@ def test_the_snapshot_follows_nbgraders_scoring_rules(db_url):
     assert ben.scores == {("perceptron", "test_step"): 1.0, ("perceptron", "why"): None}
     assert ben.score == 1.0 and ben.needs_manual and ben.awaiting == 1
     assert (ada.seconds_late, ben.seconds_late) == (0.0, 3600.0)
+    assert ada.autograded and ben.autograded and not book.submission("dan", "perceptron").autograded
     assert book.submission("cy", "perceptron") is None and book.submission("ada", "backprop") is None
 
 
 def test_the_grade_table_reads_the_same_snapshot(db_url):
     students, assignments, grades = read_grades(db_url, "course")
-    assert (students, assignments) == (["ada", "ben", "cy"], ["backprop", "perceptron"])
+    assert (students, assignments) == (["ada", "ben", "cy", "dan"], ["backprop", "perceptron"])
     assert grades["ada", "perceptron"].text() == "2.75/3"
     assert grades["ben", "perceptron"].text() == "1/3*"
     assert grades["cy", "perceptron"].text() == "-"
+    assert grades["dan", "perceptron"].text() == "0/3?"     # handed in, never graded: not "answers to mark"
 
 
 def test_a_missing_or_broken_gradebook_is_one_line_and_nothing_is_created(tmp_path):

@@ -98,6 +98,15 @@ class Course(CourseDirectory):
     def submitted(self, student: str, assignment: str) -> Path:
         return self.path(self.submitted_directory, student, assignment)
 
+    def submitted_stamp(self, student: str, assignment: str) -> str:
+        """The hand-in time nbgrader wrote in submitted/<student>/<assignment>/timestamp.txt, as written ("" without
+        one, or when the file is too large to be one)."""
+        stamp = self.submitted(student, assignment) / "timestamp.txt"
+        try:
+            return stamp.read_text(errors="replace").strip() if stamp.stat().st_size < 200 else ""
+        except OSError:
+            return ""
+
     def autograded(self, student: str, assignment: str) -> Path:
         return self.path(self.autograded_directory, student, assignment)
 

@@ -63,13 +63,14 @@ def submitted_time(course: Course, student: str, assignment: str):
     """The hand-in time nbgrader recorded (submitted/<student>/<assignment>/timestamp.txt), as naive UTC."""
     from nbgrader.utils import parse_utc
 
-    path = course.submitted(student, assignment) / "timestamp.txt"
-    if not path.exists():
+    stamp = course.submitted_stamp(student, assignment)
+    if not stamp:
         return None
     try:
-        return parse_utc(path.read_text().strip())
+        return parse_utc(stamp)
     except (ValueError, OverflowError):
-        raise ValueError(f"{course.show(path)}: not a timestamp: {path.read_text()[:40]!r}") from None
+        path = course.submitted(student, assignment) / "timestamp.txt"
+        raise ValueError(f"{course.show(path)}: not a timestamp: {stamp[:40]!r}") from None
 
 
 def extensions(course: Course, assignment: str) -> dict[str, tuple[timedelta, bool]]:

@@ -68,15 +68,6 @@ def moodle_time(modified: int) -> str:
     return datetime.fromtimestamp(modified, timezone.utc).isoformat(" ")
 
 
-def written_time(course: Course, student: str, assignment: str) -> str:
-    """The time in submitted/<student>/<assignment>/timestamp.txt ("" without one)."""
-    stamp = course.submitted(student, assignment) / "timestamp.txt"
-    try:
-        return stamp.read_text(errors="replace").strip() if stamp.stat().st_size < 200 else ""
-    except OSError:
-        return ""
-
-
 class ServePull:
     """The pulls of `nnlab serve` from the course's Moodle."""
 
@@ -166,7 +157,7 @@ class ServePull:
             modified = int(submission.get("timemodified") or 0)
             if submission.get("status") != "submitted" or not student or not modified:
                 continue
-            if written_time(self.course, student, assignment) == moodle_time(modified):
+            if self.course.submitted_stamp(student, assignment) == moodle_time(modified):
                 arrivals.append(Arrival(student, assignment, moodle_time(modified)))
         return arrivals
 

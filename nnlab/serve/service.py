@@ -250,7 +250,7 @@ class Service:
 
     def _replaced_in_submitted(self, handin: HandIn) -> str:
         """Why submitted/ no longer holds `handin` (another hand-in took its place), "" when it does."""
-        written = submitted_time(self.course, handin.student, handin.assignment)
+        written = self.course.submitted_stamp(handin.student, handin.assignment)
         if written == handin.handed_in:
             return ""
         return (f"your hand-in of {written} took its place before it was graded" if written
@@ -454,7 +454,7 @@ class Service:
         may have taken its place while it waited: then that one is graded, this one is replaced)."""
         why = self._replaced_in_submitted(handin)
         if why:
-            written = submitted_time(self.course, handin.student, handin.assignment)
+            written = self.course.submitted_stamp(handin.student, handin.assignment)
             self.log.warning("%s: not graded: %s", handin.name, why)
             if written:
                 self.journal.record(handin, SUPERSEDED, why=written)
@@ -576,15 +576,6 @@ class Service:
                 pending.setdefault(handin.assignment, []).append(handin)
         for assignment, graded in pending.items():
             self.release(assignment, graded)
-
-
-def submitted_time(course: Course, student: str, assignment: str) -> str:
-    """The time in submitted/<student>/<assignment>/timestamp.txt ("" without one)."""
-    stamp = course.submitted(student, assignment) / "timestamp.txt"
-    try:
-        return stamp.read_text(errors="replace").strip() if stamp.stat().st_size < 200 else ""
-    except OSError:
-        return ""
 
 
 def service_log(verbose: bool = False) -> logging.Logger:

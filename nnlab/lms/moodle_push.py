@@ -15,7 +15,7 @@ from nnlab.files import write_atomic
 from nnlab.lms.export import feedback_comment, why_not_gradable
 from nnlab.lms.moodle_pull import User
 from nnlab.lms.roster import LmsImportError
-from nnlab.lms.webservice import MoodleService
+from nnlab.lms.webservice import FileRefused, MoodleService
 
 FEEDBACK_FORMAT_HTML = 1   # Moodle's FORMAT_HTML, the format of the comment's text
 
@@ -100,15 +100,20 @@ def push_grades(course: Course, assignment: str, service: MoodleService, moodle:
         named = ", ".join(f"{student} ({why})" for student, why in stale.items())
         raise LmsImportError(f"the feedback of {assignment} no longer shows the gradebook's grades for {named}: "
                              f"run `nnlab feedback {assignment}`, then sync again (nothing sent)")
-    grades = []
-    for user, grade, comment, pages, _ in outgoing:
+    grades, sent = [], {}
+    for user, grade, comment, pages, digest in outgoing:
         plugindata: dict = {"assignfeedbackcomments_editor": {"text": comment, "format": FEEDBACK_FORMAT_HTML}}
         if pages:
-            plugindata["files_filemanager"] = service.upload_draft([(p.name, p.read_bytes()) for p in pages])
+            try:
+                plugindata["files_filemanager"] = service.upload_draft([(p.name, p.read_bytes()) for p in pages])
+            except FileRefused as exc:   # the grade waits with its page: sent once Moodle takes both
+                pushed.left_out.append((user.who, f"Moodle refused its feedback page ({exc}): grade not sent"))
+                continue
         grades.append({"userid": user.userid, "grade": grade, "attemptnumber": -1, "addattempt": False,
                        "workflowstate": "", "plugindata": plugindata})
         pushed.sent.append((user.student, f"{grade:g} / {maximum:g}", len(pages)))
+        sent[user.student] = digest
     if grades:
         service.save_grades(int(moodle["id"]), grades)
-        record.update({user.student: digest for user, _, _, _, digest in outgoing})
+        record.update(sent)
         write_atomic(record_path(course, assignment), json.dumps(record, indent=1, sort_keys=True) + "\n")

@@ -39,6 +39,11 @@ class MoodleUnreachable(MoodleError):
     """No answer from the Moodle site at all (the network, the address, a time-out)."""
 
 
+class FileRefused(MoodleError):
+    """webservice/upload.php took the request but refused a file: over the site's upload limit
+    (errortype fileoversized), or its name already in the draft area (filenameexist)."""
+
+
 def form_fields(params: dict, prefix: str = "") -> list[tuple[str, str]]:
     """`params` in PHP's array notation: {"a": [{"b": 1}]} -> [("a[0][b]", "1")]."""
     fields = []
@@ -166,6 +171,13 @@ class MoodleService:
         request = urllib.request.Request(f"{self.url}/webservice/upload.php", data=body,
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         answer = self._decode(self._open(request, "file upload"), "file upload (webservice/upload.php)")
-        if not isinstance(answer, list) or not answer:
+        answer = answer if isinstance(answer, list) else []
+        # upload.php answers each file with its stored record, or with {filename, errortype, error}
+        refused = [f for f in answer if isinstance(f, dict) and f.get("error")]
+        if refused:
+            raise FileRefused("; ".join(f"{f.get('filename')}: {' '.join(str(f['error']).split())} "
+                                        f"({f.get('errortype', 'refused')})" for f in refused))
+        stored = [f for f in answer if isinstance(f, dict) and "itemid" in f]
+        if len(stored) != len(files):
             raise MoodleError("Moodle file upload (webservice/upload.php): no file record in the answer")
-        return int(answer[0]["itemid"])
+        return int(stored[0]["itemid"])

@@ -63,6 +63,7 @@ class Site:
     capabilities: set[str] = field(default_factory=lambda: set(ALL))
     grades: dict[int, dict] = field(default_factory=dict)     # userid -> what save_grades stored
     drafts: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    max_bytes: int = 0                                        # the site's upload limit (0: none)
     calls: list[tuple[str, dict]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -238,11 +239,20 @@ def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
                 return self._json({"error": "Invalid token - token not found", "errorcode": "invalidtoken"})
             itemid = int(fields.get("itemid", 0) or 0) or next(site._ids)
             area = site.drafts.setdefault(itemid, {})
-            for name, data in files:
-                area[name] = data
-            self._json([{"component": "user", "contextid": 5, "userid": "2", "filearea": "draft",
-                         "filename": name, "filepath": "/", "itemid": itemid, "license": "unknown",
-                         "author": "Instructor", "source": ""} for name, _ in files])
+            answers = []
+            for name, data in files:   # upload.php: a file over the limit or already there is answered, not stored
+                if site.max_bytes and len(data) > site.max_bytes:
+                    answers.append({"filename": name, "errortype": "fileoversized",
+                                    "error": "This file is bigger than the maximum size"})
+                elif name in area:
+                    answers.append({"filename": name, "errortype": "filenameexist",
+                                    "error": f"File name already exists: {name}"})
+                else:
+                    area[name] = data
+                    answers.append({"component": "user", "contextid": 5, "userid": "2", "filearea": "draft",
+                                    "filename": name, "filepath": "/", "itemid": itemid, "license": "unknown",
+                                    "author": "Instructor", "source": ""})
+            self._json(answers)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

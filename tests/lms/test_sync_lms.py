@@ -183,6 +183,22 @@ def test_a_missing_capability_names_the_function_and_the_capability(moodle):
     assert len(service.submissions(5)) == 4
 
 
+def test_a_feedback_page_over_moodles_upload_limit_leaves_its_grade_out_naming_it(moodle):
+    term, site, _, _ = moodle
+    calls = len(site.calls)
+    site.max_bytes = 1000   # every page is larger
+    try:
+        refused = term.nnlab("sync-lms", A, "--partial")
+    finally:
+        site.max_bytes = 0
+    assert refused.returncode == 0, refused.stderr
+    assert ("participant 14 (dan): Moodle refused its feedback page (perceptron.html: This file is bigger than the "
+            "maximum size (fileoversized)): grade not sent") in refused.stdout
+    assert "pushed: 0 grade(s), 2 unchanged since the last push" in refused.stdout
+    assert 104 not in site.grades
+    assert "mod_assign_save_grades" not in [function for function, _ in site.calls[calls:]]
+
+
 def test_partial_sends_a_grade_still_waiting_for_marks_by_hand_counting_them_0(moodle):
     # the last test of this course: dan's grade goes to Moodle from now on
     term, site, _, _ = moodle

@@ -14,7 +14,7 @@ from nnlab.files import write_atomic
 from nnlab.lms.identify import blind_id
 from nnlab.lms.participants import read_participants, record_participants
 from nnlab.lms.roster import LmsImportError, Roster, id_problem, read_students
-from nnlab.lms.webservice import MoodleService
+from nnlab.lms.webservice import MoodleError, MoodleService, MoodleUnreachable
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,16 @@ def pull_submissions(course: Course, assignment: str, service: MoodleService, mo
         if notebook is None:
             pulled.left_out.append((who, why))
             continue
+        try:
+            data = service.download(notebook["fileurl"])
+        except MoodleUnreachable:
+            raise
+        except MoodleError as exc:   # this file only (gone since the listing, refused): the others are pulled
+            pulled.left_out.append((who, f"its notebook could not be downloaded: {exc}"))
+            continue
         if user.participant:
             found[user.participant] = {"student": user.student, "name": user.name}
-        _place(course, assignment, user.student, service.download(notebook["fileurl"]),
-               int(submission.get("timemodified") or 0), aside, pulled)
+        _place(course, assignment, user.student, data, int(submission.get("timemodified") or 0), aside, pulled)
     if found:
         record_participants(course, assignment, found)
 

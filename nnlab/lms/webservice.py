@@ -59,6 +59,18 @@ def form_fields(params: dict, prefix: str = "") -> list[tuple[str, str]]:
     return fields
 
 
+def _is_error(body: bytes) -> bool:
+    """Whether a file download's answer is Moodle's error JSON (AJAX_SCRIPT: {"error", "errorcode", ...}), not
+    the file; a notebook (which the student writes, top-level keys included) never is."""
+    if body[:1] != b"{" or b'"errorcode"' not in body[:2000]:
+        return False
+    try:
+        found = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(found, dict) and "errorcode" in found and "cells" not in found and "nbformat" not in found
+
+
 def _quoted(name: str) -> str:
     """A file name as a form field's header can carry it: no quote or line end to break out with."""
     return "".join("_" if ch in '"\\\r\n' else ch for ch in name)
@@ -154,9 +166,18 @@ class MoodleService:
             raise MoodleError(f"Moodle gave a file address on another site ({urlsplit(file_url).netloc}): "
                               "not fetched, the token goes to c.Moodle.url only")
         joiner = "&" if "?" in file_url else "?"
-        body = self._open(urllib.request.Request(f"{file_url}{joiner}{urlencode({'token': self._token})}"),
-                          "file download")
-        if body[:1] == b"{" and b'"errorcode"' in body[:400]:
+        request = urllib.request.Request(f"{file_url}{joiner}{urlencode({'token': self._token})}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                body = response.read()
+        except urllib.error.HTTPError as exc:   # pluginfile.php: a missing file is a 404 with Moodle's error JSON
+            body = exc.read()
+            if not _is_error(body):
+                raise MoodleError(f"Moodle file download: HTTP {exc.code} {exc.reason} from {self.url}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise MoodleUnreachable(f"Moodle file download: cannot reach {self.url} ({reason}); check c.Moodle.url") from None
+        if _is_error(body):
             self._decode(body, "file download")
         return body
 

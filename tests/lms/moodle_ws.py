@@ -48,6 +48,7 @@ class Submission:
     files: dict[str, bytes]           # file name -> bytes
     timemodified: int
     status: str = "submitted"
+    gone: bool = False                # listed, but its files are no longer there when fetched
 
 
 @dataclass
@@ -200,9 +201,11 @@ def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
             from urllib.parse import unquote
 
             submission = site.submissions.get(int(found[1])) if found else None
-            data = submission.files.get(unquote(found[2])) if submission else None
-            if data is None:
-                return self._send(b"Sorry, the requested file could not be found", "text/plain", 404)
+            data = submission.files.get(unquote(found[2])) if submission and not submission.gone else None
+            if data is None:   # send_file_not_found(): a 404, then print_error's exception as AJAX JSON
+                return self._send(json.dumps({"error": "Sorry, the requested file could not be found",
+                                              "errorcode": "filenotfound", "stacktrace": None, "debuginfo": None,
+                                              "reproductionlink": None}).encode(), "application/json", 404)
             self._send(data, "application/octet-stream")
 
         def do_POST(self):

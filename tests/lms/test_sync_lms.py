@@ -384,3 +384,24 @@ def test_an_assignment_graded_on_a_scale_is_refused_naming_it_before_anything_is
                            "sent); `--pull-only` pulls its hand-ins and deadlines")
     assert not [f for f, _ in site.calls if f == "mod_assign_save_grades"]
     assert pulled_only[0] == 0 and "pulled: 4 new" in pulled_only[1]
+
+
+def test_one_file_moodle_cannot_serve_or_a_notebook_posing_as_an_error_stops_no_one_elses_pull(small_course):
+    # zoe's notebook carries Moodle's error keys at its top (the student writes the file); chris1's file is
+    # listed but gone when it is fetched (pluginfile.php: 404 with filenotfound)
+    posing = json.dumps({"error": "Invalid token", "errorcode": "invalidtoken", "cells": [],
+                         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+    site = site_for(b'{"cells": ["fine"]}')
+    site.submissions[101] = Submission({f"{A}.ipynb": posing}, HANDED_IN)
+    site.submissions[102].gone = True
+    server, url = serve(site)
+    try:
+        synced = sync_moodle(small_course, A, MoodleService(url, TOKEN), push=False)
+    finally:
+        server.shutdown()
+    assert sorted(synced.pulled.placed) == ["chris2", "dan", "zoe"]
+    assert (small_course / "submitted" / "zoe" / A / f"{A}.ipynb").read_bytes() == posing
+    [(who, why)] = synced.pulled.left_out
+    assert who == "participant 12 (chris1)"
+    assert why.startswith("its notebook could not be downloaded: Moodle file download failed (filenotfound")
+    assert not (small_course / "submitted" / "chris1").exists()

@@ -43,6 +43,12 @@ class Pulled:
     deadlines: list[str] = field(default_factory=list)    # what changed in the gradebook
 
 
+def submission_time(modified: int) -> str:
+    """Moodle's time of a submission (`timemodified`) as the pull writes it into timestamp.txt: the format
+    nbgrader's zip_collect writes, read by nbgrader with its zone."""
+    return datetime.fromtimestamp(modified, timezone.utc).isoformat(" ")
+
+
 def is_blind(assignment: dict) -> bool:
     return bool(assignment.get("blindmarking")) and not assignment.get("revealidentities")
 
@@ -145,9 +151,7 @@ def _place(course: Course, assignment: str, student: str, data: bytes, modified:
         pulled.placed.append(student)
     write_atomic(path, data)
     if modified:
-        when = datetime.fromtimestamp(modified, timezone.utc)
-        # the format nbgrader's zip_collect writes, read by nbgrader with its zone
-        write_atomic(folder / "timestamp.txt", when.isoformat(" "))
+        write_atomic(folder / "timestamp.txt", submission_time(modified))
 
 
 def take_deadlines(course: Course, assignment: str, moodle: dict, flags: list[dict], users: list[User],

@@ -17,10 +17,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from nnlab.course import Course
-from nnlab.lms.moodle_pull import Pulled, User, is_blind, match_users, pull_submissions, take_deadlines
+from nnlab.lms.moodle_pull import (
+    Pulled,
+    User,
+    is_blind,
+    match_users,
+    pull_submissions,
+    submission_time,
+    take_deadlines,
+)
 from nnlab.lms.roster import LmsImportError, id_problem
 from nnlab.lms.settings import Moodle
 from nnlab.lms.sync import moodle_assignment
@@ -61,11 +68,6 @@ class _OnePoll:
 
     def __getattr__(self, name: str):
         return getattr(self._service, name)
-
-
-def moodle_time(modified: int) -> str:
-    """Moodle's time of a submission as the pull writes it into timestamp.txt (nbgrader's zip_collect format)."""
-    return datetime.fromtimestamp(modified, timezone.utc).isoformat(" ")
 
 
 class ServePull:
@@ -157,8 +159,8 @@ class ServePull:
             modified = int(submission.get("timemodified") or 0)
             if submission.get("status") != "submitted" or not student or not modified:
                 continue
-            if self.course.submitted_stamp(student, assignment) == moodle_time(modified):
-                arrivals.append(Arrival(student, assignment, moodle_time(modified)))
+            if self.course.submitted_stamp(student, assignment) == submission_time(modified):
+                arrivals.append(Arrival(student, assignment, submission_time(modified)))
         return arrivals
 
     def _report(self, assignment: str, pulled: Pulled) -> None:

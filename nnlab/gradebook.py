@@ -80,21 +80,21 @@ def _snapshot(gb) -> Snapshot:
     snapshot = Snapshot(sorted(s.id for s in gb.students), {}, {})
     for found in gb.assignments:
         record = Assignment(found.name, float(found.max_score or 0.0), found.duedate)
+        tests = set()   # (notebook, cell) of the autograded test cells
         for nb in sorted(found.notebooks, key=lambda n: n.name):
             record.questions += [Question(nb.name, c.name, float(c.max_score or 0.0))
                                  for c in [*nb.grade_cells, *nb.task_cells]]
+            tests |= {(nb.name, c.name) for c in nb.grade_cells if c.cell_type == "code"}
         snapshot.assignments[found.name] = record
         for sub in found.submissions:
             grades = Submission(sub.student.id, found.name, float(sub.score or 0.0), float(sub.max_score or 0.0),
                                 bool(sub.needs_manual_grade), float(sub.total_seconds_late or 0.0))
-            tests = []   # whether each autograded test cell got a score
             for snb in sub.notebooks:
                 for grade in snb.grades:
                     graded = grade.manual_score is not None or grade.auto_score is not None
                     grades.scores[snb.name, grade.name] = float(grade.score) if graded else None
                     grades.awaiting += int(not graded and bool(grade.needs_manual_grade))
-                    if grade.cell.cell_type == "code":
-                        tests.append(graded)
-            grades.autograded = any(tests) or not tests
+            scored = [grades.scores[key] is not None for key in tests if key in grades.scores]
+            grades.autograded = any(scored) or not scored
             snapshot.submissions[grades.student, found.name] = grades
     return snapshot

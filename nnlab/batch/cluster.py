@@ -117,6 +117,11 @@ class Cluster:
         finally:
             remote.release()
 
+    def slots(self) -> int:
+        """The threads of the scheduler's workers that grade for this course (the client's last view of them)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return sum(w.get("nthreads", 1) for address, w in workers.items() if address not in self.refused)
+
     @property
     def stopped(self) -> str:
         """Why the cluster stopped grading, "" while it grades."""

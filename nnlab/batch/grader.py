@@ -12,6 +12,7 @@ a run killed at any moment loses at most the notebooks in hand, and the next gra
 """
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -111,13 +112,31 @@ class Prefetched:
         return result.prepared
 
 
+@dataclass
+class Started:
+    """A run whose notebooks the workers have (`Grader.start`), for `Grader.finish` to record."""
+    plan: Plan
+    run: BatchRun
+    assignments: list[str]
+    students: list[str] | None
+    began: float                                # time.monotonic() at the start
+    prefetched: Prefetched | None = None        # None: nothing to grade (everything unchanged)
+    progress: Progress | None = None
+    cluster: object | None = None               # the Dask cluster's client that grades, None for the local workers
+
+    def ready(self) -> bool:
+        """Whether the workers are done with every notebook: `finish` then records without waiting."""
+        return self.prefetched is None or all(f.done() for f in self.prefetched.futures.values())
+
+
 class Grader:
     """A course's grader for many runs in one process (see the module); `close()` (or `with`) ends it."""
 
-    def __init__(self, course: Course, verbose: bool = False, keep_log: bool = False):
+    def __init__(self, course: Course, verbose: bool = False, keep_log: bool = False, progress: bool = True):
         """`keep_log`: each run adds to nbgrader's log (a service grading hand-in after hand-in) instead of
-        starting it afresh (`nnlab grade`: the log of its last run)."""
-        self.course, self.verbose, self.keep_log = course, verbose, keep_log
+        starting it afresh (`nnlab grade`: the log of its last run); `progress`: each run's progress line on
+        stderr (a service logs a line a hand-in instead)."""
+        self.course, self.verbose, self.keep_log, self.progress = course, verbose, keep_log, progress
         self.settings = BatchGrading(config=course.config)
         self._stack = ExitStack()
         self._app = self._pool = self._cluster = None
@@ -149,26 +168,54 @@ class Grader:
     def grade(self, assignments: list[str], students: list[str] | None = None) -> BatchRun:
         """Grade the collected submissions of `assignments` (of `students` only, when given); already
         graded, unchanged ones are skipped unless nbgrader's `BaseConverter.force` is set."""
+        return self.finish(self.start(assignments, students))
+
+    def start(self, assignments: list[str], students: list[str] | None = None) -> Started:
+        """The first half of `grade`: the run planned and its notebooks handed to the workers, nothing recorded
+        yet; `finish` records them. A service starts the next hand-in while it records the last one."""
         began = time.monotonic()
         course = self.course
-        run = BatchRun(self.settings.workers, self.settings.scheduler)
         course.grade_runs.mkdir(parents=True, exist_ok=True)
         with open(log_file(course), "a" if self.keep_log else "w") as log:
             log.write(f"== grading {', '.join(assignments)} of {', '.join(students) if students else 'every student'}"
                       f" at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC ==\n")
-        plan = self.plan(assignments, students, run)
-        if plan.jobs or plan.links:
-            for a, todo in plan.todo.items():
+        run = BatchRun(self.settings.workers, self.settings.scheduler)
+        started = Started(self.plan(assignments, students, run), run, assignments, students, began)
+        if started.plan.jobs or started.plan.links:
+            for a, todo in started.plan.todo.items():
                 state.clear_changed(course, a, todo)
-            used = self._grade_ahead(students, plan, run)
-            _record_results(course, plan, used, run)
-            asked = {a: i for i, a in enumerate(assignments)}   # reported in the order asked, whatever the order graded
+            _, pool = self._started()
+            started.cluster = self._cluster_now()
+            started.progress = Progress(len(started.plan.jobs), stream=None if self.progress else io.StringIO())
+            started.prefetched = Prefetched(_submit(started.plan.jobs, pool, started.cluster, started.progress),
+                                            started.plan.jobs)
+        return started
+
+    def finish(self, started: Started) -> BatchRun:
+        """The second half of `grade`: nbgrader's autograde, here, records what `start` handed to the workers,
+        waiting for each notebook it records that they have not finished."""
+        plan, run = started.plan, started.run
+        if started.prefetched is not None:
+            used = self._record(started)
+            _record_results(self.course, plan, used, run)
+            asked = {a: i for i, a in enumerate(started.assignments)}   # reported in the order asked, whatever the order graded
             run.notebooks.sort(key=lambda n: asked.get(n.assignment, len(asked)))
             run.failed_assignments.sort(key=lambda a: asked.get(a, len(asked)))
-        run.wall_seconds = time.monotonic() - began
-        if plan.jobs or plan.links:
-            save_run(course, run)
+        run.wall_seconds = time.monotonic() - started.began
+        if started.prefetched is not None:
+            save_run(self.course, run)
         return run
+
+    def slots(self) -> int:
+        """Notebooks graded at once: the Dask workers' threads when a cluster grades, else the local workers."""
+        if self._cluster is not None and not self._cluster.lost:
+            return max(1, self._cluster.slots())
+        return self.settings.workers
+
+    def broken(self) -> str:
+        """Why this grader's workers cannot grade any more (one of them died: the OOM killer, an administrator),
+        "" when they can, or have not started."""
+        return _broken(self._pool) if self._pool is not None else ""
 
     def plan(self, assignments: list[str], students: list[str] | None, run: BatchRun) -> Plan:
         """Who is graded: a job a notebook still to grade; unchanged submissions are recorded as skipped.
@@ -223,20 +270,18 @@ class Grader:
         return self._cluster
 
     # -- one run ----------------------------------------------------------------------------------
-    def _grade_ahead(self, students: list[str] | None, plan: Plan, run: BatchRun) -> dict[tuple, JobResult]:
-        """The workers grade the plan's jobs while nbgrader's autograde, here, writes the gradebook;
-        returns the workers' results nbgrader used."""
-        app, pool = self._started()
-        cluster = self._cluster_now()
-        progress = Progress(len(plan.jobs))
-        prefetched = Prefetched(_submit(plan.jobs, pool, cluster, progress), plan.jobs)
+    def _record(self, started: Started) -> dict[tuple, JobResult]:
+        """nbgrader's autograde, here, writes the gradebook from the workers' results; returns those it used."""
+        plan, run, cluster, prefetched, progress = (started.plan, started.run, started.cluster, started.prefetched,
+                                                    started.progress)
+        app = self._app   # not `_started()`: a pool that lost a worker since `start` must stay seen as broken
         recorded = _recorder(self.course, plan, progress)
         began = time.thread_time()   # this thread's CPU time: nbgrader's own work, not its waiting
         try:
             for a in plan.todo:
                 if cluster and cluster.lost:
                     break
-                if plan.todo[a].students and not self._autograde(app, a, students, prefetched, recorded):
+                if plan.todo[a].students and not self._autograde(app, a, started.students, prefetched, recorded):
                     run.failed_assignments.append(a)   # some submissions failed: the others are graded
             run.writer_seconds = time.thread_time() - began
         finally:
@@ -286,13 +331,16 @@ def _submit(jobs: list[Job], pool, cluster, progress: Progress) -> dict[tuple, F
     return futures
 
 
-def _broken(pool) -> bool:
-    """Whether the pool lost a worker process (it then refuses every job)."""
+def _broken(pool) -> str:
+    """Why the pool cannot take work (it lost a worker process: it then refuses every job), "" when it can.
+    Asked without waiting for a worker: the pool's queue may hold a service's next notebooks."""
     try:
-        pool.submit(int).result()
-    except BrokenProcessPool:
-        return True
-    return False
+        pool.submit(int).cancel()
+    except BrokenProcessPool as exc:
+        return f"a worker died: {exc}"
+    except RuntimeError as exc:   # shut down
+        return str(exc)
+    return ""
 
 
 def _then(graded: Future, pool, step) -> Future:

@@ -51,17 +51,7 @@ def ready(journal: Journal, now: float) -> list[HandIn]:
     return sorted(waiting, key=lambda h: (len(attempts(journal, h.student, h.assignment, leaving_out=h)), h.seen, h.name))
 
 
-def next_batch(journal: Journal, now: float, size: int) -> list[HandIn]:
-    """The first ready hand-ins, up to `size`, that have had as few graded attempts as the first (none of them
-    a student's later attempt ahead of another's earlier one), at most one of a student at an assignment."""
-    order = ready(journal, now)
-    if not order:
-        return []
-    head = order[0]
-    level = len(attempts(journal, head.student, head.assignment, leaving_out=head))
-    taken, chosen = set(), []
-    for h in order:   # the grader grades a student's submitted folder of an assignment once a run
-        if len(attempts(journal, h.student, h.assignment, leaving_out=h)) == level and (h.student, h.assignment) not in taken:
-            taken.add((h.student, h.assignment))
-            chosen.append(h)
-    return chosen[:max(1, size)]
+def next_up(journal: Journal, now: float, busy: set[tuple[str, str]]) -> HandIn | None:
+    """The first ready hand-in in the fair order whose (student, assignment) is not `busy` (being graded: the
+    grader grades a student's submitted folder of an assignment once at a time); None when there is none."""
+    return next((h for h in ready(journal, now) if (h.student, h.assignment) not in busy), None)

@@ -23,8 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
-from nnlab.batch.grader import Grader, check
-from nnlab.batch.run import BatchGrading, ClusterError, Status
+from nnlab.batch.grader import Grader, Started, check
+from nnlab.batch.run import BatchGrading, BatchRun, ClusterError, Status
 from nnlab.batch.state import recorded_digest
 from nnlab.course import Course, work_folder
 from nnlab.digest import folder_digest
@@ -56,7 +56,7 @@ from nnlab.serve.journal import (
     pulled_name,
 )
 from nnlab.serve.lock import ServiceLock
-from nnlab.serve.queue import limit_text, next_attempt, next_batch
+from nnlab.serve.queue import limit_text, next_attempt, next_up
 from nnlab.serve.settings import Serve
 
 STEP_TRIES = 3   # an exchange step that fails this often for one hand-in gives up on it (its student is told)
@@ -111,6 +111,8 @@ class Service:
         self.tries: dict[str, int] = {}             # hand-in name -> failed exchange steps
         self.told_unknown: set[str] = set()
         self.sorted_out: set[str] = set()           # hand-in names sorted out by this process
+        self.grading: dict[str, HandIn] = {}        # hand-in name -> a hand-in the workers have, not yet recorded
+        self.started: dict[str, Started] = {}       # hand-in name -> its grader run
 
     # -- the process --------------------------------------------------------------------------
     def run(self) -> None:
@@ -125,6 +127,7 @@ class Service:
             while not self.stopping:
                 if not self.turn():
                     self._sleep(self.settings.poll_interval)
+            self._record_graded(wait=True)
             self.log.info("stopped: every step in hand finished, the rest resumes at the next start")
         finally:
             for s, handler in previous.items():
@@ -148,9 +151,10 @@ class Service:
         self.log.info("%s: stopping after the step in hand", signal.Signals(signum).name)
 
     def _sleep(self, seconds: float) -> None:
+        """Wait `seconds`, less when a signal comes or the workers finish a hand-in."""
         end = time.monotonic() + seconds
-        while not self.stopping and time.monotonic() < end:
-            time.sleep(min(0.1, end - time.monotonic()) if end > time.monotonic() else 0)
+        while not self.stopping and time.monotonic() < end and not self._finished():
+            time.sleep(max(0.0, min(0.1, end - time.monotonic())))
 
     def _resume(self) -> None:
         """After a stop at any moment: half-written autograded folders go (their students are graded again),
@@ -166,25 +170,20 @@ class Service:
 
     # -- one turn -------------------------------------------------------------------------------
     def turn(self) -> bool:
-        """One turn of the loop; False when there was nothing to do (the loop then waits a poll interval)."""
+        """One turn of the loop; False when there was nothing to do (the loop then waits a poll interval, or
+        until the workers finish a hand-in)."""
         self.take(self.arrivals.poll() if self.arrivals is not None else [])
         try:
             self.see(self.exchange.inbound())
         except ExchangeFailed as exc:
             self.log.error("%s", exc)
-            return False
+            return self._record_graded()
         self._notify_pending()
         self._release_pending()
         if self.released is not None:
             self.released.push()   # what an earlier turn (or run) could not push
-        batch = next_batch(self.journal, time.time(), self.settings.batch or 2 * self._workers())
-        if not batch or self.stopping:
-            return False
-        self.grade(batch)
-        return True
-
-    def _workers(self) -> int:
-        return BatchGrading(config=self.course.config).workers
+        recorded = self._record_graded()
+        return self._start_ready() or recorded
 
     # -- seeing hand-ins ------------------------------------------------------------------------
     def see(self, listed: list[Listed]) -> None:
@@ -384,35 +383,76 @@ class Service:
         return self.tries[handin.name] >= STEP_TRIES
 
     # -- grading ------------------------------------------------------------------------------
-    def grade(self, batch: list[HandIn]) -> None:
-        """Collect, grade, and release the feedback of a batch of hand-ins."""
-        collected = [h for h in (self._collect(h) for h in batch) if h is not None]
-        if not collected:
-            return
-        for handin in collected:
-            self._drop_stale_autograded(handin)
-        assignments = list(dict.fromkeys(h.assignment for h in collected))
-        # the grader grades what changed of these students' submissions of these assignments: what was collected
-        run = self._graded(assignments, list(dict.fromkeys(h.student for h in collected)))
-        if run is None:
-            return
-        graded = []
-        for handin in collected:
-            records = [n for n in run.notebooks if n.student == handin.student and n.assignment == handin.assignment]
-            failed = [n for n in records if n.status is Status.FAILED]
-            if run.stopped and failed:
-                continue   # the Dask scheduler went away: graded again, here, at the next turn
-            if failed or not records:
-                why = (failed[0].error or "see the grader's log") if failed else "the grader found nothing to grade in it"
-                self.journal.record(handin, NOT_GRADED, why=f"grading failed: {why}")
-                self.notify(handin)
+    # A pipeline: the workers grade the hand-ins handed to them (one each, and `Serve.ahead` more waiting
+    # in their queue) while this process records the last ones they finished (nbgrader's autograde, the one
+    # gradebook writer) and makes and releases their feedback.
+    def _start_ready(self) -> bool:
+        """Hand the ready hand-ins to the workers, in the fair order, while they have fewer notebooks in hand
+        than they grade at once plus `Serve.ahead`; True when one was."""
+        if not self._workers_alive():
+            return False
+        began, tried = False, set()
+        while not self.stopping and self._notebooks_in_hand() < self._slots() + self.settings.ahead:
+            busy = {(h.student, h.assignment) for h in self.grading.values()} | tried
+            handin = next_up(self.journal, time.time(), busy)
+            if handin is None:
+                break
+            tried.add((handin.student, handin.assignment))
+            collected = self._collect(handin)
+            if collected is None:
                 continue
-            self.journal.record(handin, GRADED, notebooks=sum(n.status is Status.GRADED for n in records),
-                                seconds=round(sum(n.seconds for n in records), 3),
-                                student_seconds=round(sum(n.student_seconds for n in records), 3))
-            graded.append(handin)
-        for assignment in assignments:
+            self._drop_stale_autograded(collected)
+            started = self._graded(lambda grader, h=collected: grader.start([h.assignment], [h.student]))
+            if started is None:
+                break
+            self.grading[collected.name] = collected
+            self.started[collected.name] = started
+            began = True
+        return began
+
+    def _notebooks_in_hand(self) -> int:
+        return sum(len(run.plan.jobs) for run in self.started.values())
+
+    def _slots(self) -> int:
+        return self.grader.slots() if self.grader is not None else BatchGrading(config=self.course.config).workers
+
+    def _finished(self) -> bool:
+        """Whether the workers finished a hand-in this process has not recorded yet."""
+        return any(run.ready() for run in self.started.values())
+
+    def _record_graded(self, wait: bool = False) -> bool:
+        """Record the hand-ins the workers finished (every one in hand when `wait`), then make and release their
+        feedback; True when one was."""
+        if not self._workers_alive():
+            return True
+        done = [name for name, run in self.started.items() if wait or run.ready()]
+        graded = []
+        for name in done:
+            if name not in self.started:   # the grader was restarted: the hand-ins in hand are graded again
+                continue
+            handin, started = self.grading.pop(name), self.started.pop(name)
+            run = self._graded(lambda grader, run=started: grader.finish(run))
+            if run is not None and self._recorded(handin, run):
+                graded.append(handin)
+        for assignment in dict.fromkeys(h.assignment for h in graded):
             self.release(assignment, [h for h in graded if h.assignment == assignment])
+        return bool(done)
+
+    def _recorded(self, handin: HandIn, run) -> bool:
+        """Journal what the grader's `run` did with `handin`; True when it is graded."""
+        records = [n for n in run.notebooks if n.student == handin.student and n.assignment == handin.assignment]
+        failed = [n for n in records if n.status is Status.FAILED]
+        if run.stopped and failed:
+            return False   # the Dask scheduler went away: graded again, here, at the next turn
+        if failed or not records:
+            why = (failed[0].error or "see the grader's log") if failed else "the grader found nothing to grade in it"
+            self.journal.record(handin, NOT_GRADED, why=f"grading failed: {why}")
+            self.notify(handin)
+            return False
+        self.journal.record(handin, GRADED, notebooks=sum(n.status is Status.GRADED for n in records),
+                            seconds=round(sum(n.seconds for n in records), 3),
+                            student_seconds=round(sum(n.student_seconds for n in records), 3))
+        return True
 
     def _collect(self, handin: HandIn) -> HandIn | None:
         """`handin` in submitted/ (collected now, unless it already was); None when it is not to be graded now."""
@@ -478,13 +518,21 @@ class Service:
             self.log.info("%s: %s is not known to be its grading: graded afresh", handin.name, self.course.show(folder))
             shutil.rmtree(folder)
 
-    def _graded(self, assignments: list[str], students: list[str]):
-        """The grader's run over `students`' submissions of `assignments`; None when the grader failed (the
-        hand-ins stay collected and are graded at the next turn)."""
+    def _workers_alive(self) -> bool:
+        """Whether the grader's workers can grade; when one died, the grader is started again (the hand-ins in
+        hand are graded again: their failure is the grader's, not the students')."""
+        broken = self.grader.broken() if self.grader is not None else ""
+        if broken:
+            self._restart_grader(broken)
+        return not broken
+
+    def _graded(self, step):
+        """`step(grader)` (a start or a finish); None when the grader failed: the hand-ins in hand stay collected
+        and are graded again at the next turn."""
         if self.grader is None:
-            self.grader = Grader(self.course, self.verbose, keep_log=True)   # the log of every hand-in's grading
+            self.grader = Grader(self.course, self.verbose, keep_log=True, progress=False)   # the log of every hand-in
         try:
-            run = self.grader.grade(assignments, students=students)
+            run = step(self.grader)
         except ClusterError as exc:
             self._local_grading(str(exc))
             return None
@@ -494,49 +542,40 @@ class Service:
         except Exception as exc:  # nbgrader's writer crashed: a fresh grader, up to the cap
             self._restart_grader(f"{type(exc).__name__}: {exc}")
             return None
-        if run.stopped:   # the notebooks the cluster did not grade are graded here at the next turn
+        if isinstance(run, BatchRun) and run.stopped:   # the notebooks the cluster did not grade: here, next turn
             self._local_grading(run.stopped)
             return run
-        broken = self._workers_broken()
+        broken = self.grader.broken()
         if broken:   # the notebooks in hand failed for the grader's sake, not the students': graded again
             self._restart_grader(broken)
             return None
         return run
-
-    def _workers_broken(self) -> str:
-        """Why the grader's worker pool cannot grade any more (a worker killed: the OOM killer, an
-        administrator), "" when it can."""
-        pool = self.grader.workers
-        if pool is None:
-            return ""
-        try:
-            pool.submit(int).cancel()
-        except BrokenProcessPool as exc:
-            return f"a worker died: {exc}"
-        except RuntimeError as exc:   # shut down
-            return str(exc)
-        return ""
 
     def _local_grading(self, why: str) -> None:
         from traitlets.config import Config
 
         self.log.error("%s: grading on this machine's workers from now on (restart the service to use the "
                        "scheduler again)", why)
-        self.grader.close()
-        self.grader = None
+        self._drop_grader()
         self.course.update_config(Config({"BatchGrading": {"scheduler": ""}}))
 
     def _restart_grader(self, why: str) -> None:
         self.restarts += 1
         self.log.error("the grader failed (%s): restart %d of at most %d", why, self.restarts,
                        self.settings.grader_restarts)
+        self._drop_grader()
+        if self.restarts > self.settings.grader_restarts:
+            raise ServiceStopped(f"the grader failed {self.restarts} times (last: {why})")
+
+    def _drop_grader(self) -> None:
+        """Close the grader; the hand-ins it had in hand stay collected, graded again by the next one."""
+        self.grading.clear()
+        self.started.clear()
         try:
             self.grader.close()
         except Exception as exc:  # its workers may already be gone
-            self.log.warning("closing the failed grader: %s", exc)
+            self.log.warning("closing the grader: %s", exc)
         self.grader = None
-        if self.restarts > self.settings.grader_restarts:
-            raise ServiceStopped(f"the grader failed {self.restarts} times (last: {why})")
 
     # -- feedback -----------------------------------------------------------------------------
     def release(self, assignment: str, graded: list[HandIn]) -> None:

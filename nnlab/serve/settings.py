@@ -22,8 +22,9 @@ class Serve(Configurable):
         "At least this many minutes between two graded hand-ins of a student, per assignment "
         "({'backprop': 30}; the key '*' for every assignment not named); no limit when unset")).tag(config=True)
 
-    batch = Integer(0, help="Hand-ins graded together when several wait (0: twice the grader's workers, so that "
-                            "no worker waits while nbgrader records a notebook)").tag(config=True)
+    ahead = Integer(1, help="Notebooks handed to the workers beyond those they grade at once, so that none waits "
+                            "while the service records a hand-in and makes its feedback (a hand-in handed to the "
+                            "workers is graded even when a newer one of its student comes meanwhile)").tag(config=True)
 
     clock_skew_minutes = Float(10.0, help="How far a hand-in's own time (written by the student's nbgrader submit) "
                                           "may lie ahead of the time the service first saw it, or before its "

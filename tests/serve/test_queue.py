@@ -6,7 +6,7 @@ import pytest
 from traitlets.config import Config
 
 from nnlab.serve.journal import COLLECTED, GRADED, RELEASED, SEEN, Journal
-from nnlab.serve.queue import DAY, limit_text, next_attempt, next_batch, ready
+from nnlab.serve.queue import DAY, limit_text, next_attempt, next_up, ready
 from nnlab.serve.settings import Serve
 
 NOW = 1_800_000_000.0
@@ -32,24 +32,35 @@ def test_a_students_second_hand_in_waits_behind_anothers_first(journal):
     second = _hand_in(journal, "xia", NOW - 100)
     first = _hand_in(journal, "yan", NOW - 50)     # arrived later, but it is yan's first
     assert [h.name for h in ready(journal, NOW)] == [first, second]
-    assert [h.name for h in next_batch(journal, NOW, size=4)] == [first]   # not graded with a second attempt
+    assert next_up(journal, NOW, busy=set()).name == first
     journal.record(journal.handins[first], COLLECTED, at=NOW)
     journal.record(journal.handins[first], GRADED, at=NOW)
     journal.record(journal.handins[first], RELEASED, at=NOW)
-    assert [h.name for h in next_batch(journal, NOW, size=4)] == [second]
+    assert next_up(journal, NOW, busy=set()).name == second
 
 
-def test_first_hand_ins_are_graded_together_earliest_first_whatever_their_assignment(journal):
+def _taken_in_turn(journal: Journal) -> list[str]:
+    """The names next_up hands to the workers one after another, each then busy."""
+    busy, taken = set(), []
+    while (handin := next_up(journal, NOW, busy)) is not None:
+        busy.add((handin.student, handin.assignment))
+        taken.append(handin.name)
+    return taken
+
+
+def test_first_hand_ins_go_to_the_workers_earliest_first_whatever_their_assignment(journal):
     names = [_hand_in(journal, s, NOW - 60 + i) for i, s in enumerate(["ada", "ben", "cara"])]
     other = _hand_in(journal, "ada", NOW - 59.5, assignment="backprop")
-    assert [h.name for h in next_batch(journal, NOW, size=2)] == [names[0], other]
-    assert [h.name for h in next_batch(journal, NOW, size=8)] == [names[0], other, *names[1:]]
+    assert _taken_in_turn(journal) == [names[0], other, *names[1:]]
 
 
-def test_a_student_has_one_hand_in_of_an_assignment_in_a_batch(journal):
+def test_a_student_has_one_hand_in_of_an_assignment_in_hand_at_a_time(journal):
     first = _hand_in(journal, "ada", NOW - 60, (COLLECTED, NOW - 50))
     _hand_in(journal, "ada", NOW - 40)    # waits for the first to be graded (and is a second attempt)
-    assert [h.name for h in next_batch(journal, NOW, size=8)] == [first]
+    assert _taken_in_turn(journal) == [first]
+    assert next_up(journal, NOW, busy={("ada", "perceptron")}) is None
+    ben = _hand_in(journal, "ben", NOW - 30)
+    assert next_up(journal, NOW, busy={("ada", "perceptron")}).name == ben
 
 
 def _settings(**traits) -> Serve:

@@ -28,6 +28,7 @@ import base64
 import binascii
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import nh3
@@ -142,6 +143,17 @@ def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str
 
     Rendered as nbconvert renders it for the formgrader; when cleaning that rendering removes
     nothing, the student's source stays as written."""
+    return _sanitized(source, attachments) if attachments else _sanitized_text(source)
+
+
+@lru_cache(maxsize=4096)
+def _sanitized_text(source: str) -> tuple[str, bool]:
+    """`sanitize_markdown` of a cell without attachments, kept by its text: most markdown cells of a class
+    are the instructor's, the same in every notebook graded and every feedback page made."""
+    return _sanitized(source, None)
+
+
+def _sanitized(source: str, attachments: dict | None) -> tuple[str, bool]:
     rendered = render_markdown(source, attachments)
     cleaned = clean_html(rendered)
     if same_markup(rendered, cleaned):

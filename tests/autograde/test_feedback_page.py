@@ -3,6 +3,7 @@ parsing it again, and the alternative text nbconvert gives images still there.""
 from __future__ import annotations
 
 import base64
+import copy
 
 import nbformat
 from bs4 import BeautifulSoup
@@ -55,3 +56,29 @@ def test_only_image_tags_without_alt_text_get_one():
     assert count == 2
     assert page == (f'<p>&lt;img src="x"&gt;</p><img src="a.png" alt="{NO_ALT}"><IMG SRC="b.png" ALT="b"/>'
                     f'<img src="c.png" alt="{NO_ALT}" />')
+
+
+def test_a_page_made_again_with_what_is_kept_is_the_same_page_and_a_changed_cell_shows():
+    config = Config({"HTMLExporter": {"template_name": "classic"}})
+    graded = notebook()
+    first, _ = FeedbackExporter(config=config).from_notebook_node(copy.deepcopy(graded))
+    again, _ = FeedbackExporter(config=config).from_notebook_node(copy.deepcopy(graded))   # templates, cells kept
+    assert again == first
+    changed = copy.deepcopy(graded)
+    changed.cells[0].source = changed.cells[0].source.replace("# Step", "# Update")
+    changed.cells[1].source = changed.cells[1].source.replace("numpy", "torch")
+    page, _ = FeedbackExporter(config=config).from_notebook_node(changed)
+    text = BeautifulSoup(page, features="html.parser").get_text()
+    assert "Update" in text and "Step" not in text
+    assert "torch" in text and "numpy" not in text
+
+
+def test_a_template_changed_on_disk_is_compiled_again(tmp_path):
+    template = tmp_path / "mark.html.j2"
+    pages = []
+    for mark in ("first", "second"):
+        template.write_text("{% for cell in nb.cells %}{{ cell.source | markdown2html }}{% endfor %}" + mark)
+        page, _ = FeedbackExporter(template_file=str(template)).from_notebook_node(notebook())
+        pages.append(page)
+    assert pages[0].endswith("first") and pages[1].endswith("second")
+    assert pages[0][:-len("first")] == pages[1][:-len("second")]

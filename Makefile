@@ -42,7 +42,7 @@ demo: $(STAMP)
 	$(BIN)/python -m nnlab.demo
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # The code's own checks (pyproject.toml): ruff, and the layers kept by import-linter.
 lint: $(STAMP)

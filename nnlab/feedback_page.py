@@ -36,7 +36,7 @@ def with_alt_text(page: str) -> tuple[str, int]:
     return IMAGE_WITHOUT_ALT.subn(lambda m: f'<img{m.group(1)} alt="{NO_ALT}"{m.group(2)}>', page)
 
 
-CACHED = 4096
+CACHED = 1024   # a few MB at most; the instructor's cells, met on every page, stay
 
 
 class CompiledTemplates(BytecodeCache):

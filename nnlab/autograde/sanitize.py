@@ -146,7 +146,7 @@ def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str
     return _sanitized(source, attachments) if attachments else _sanitized_text(source)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _sanitized_text(source: str) -> tuple[str, bool]:
     """`sanitize_markdown` of a cell without attachments, kept by its text: most markdown cells of a class
     are the instructor's, the same in every notebook graded and every feedback page made."""

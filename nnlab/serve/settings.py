@@ -22,7 +22,7 @@ class Serve(Configurable):
         "At least this many minutes between two graded hand-ins of a student, per assignment "
         "({'backprop': 30}; the key '*' for every assignment not named); no limit when unset")).tag(config=True)
 
-    ahead = Integer(1, help="Notebooks handed to the workers beyond those they grade at once, so that none waits "
+    ahead = Integer(1, min=0, help="Notebooks handed to the workers beyond those they grade at once, so that none waits "
                             "while the service records a hand-in and makes its feedback (a hand-in handed to the "
                             "workers is graded even when a newer one of its student comes meanwhile)").tag(config=True)
 

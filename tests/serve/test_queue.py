@@ -3,6 +3,7 @@ ahead of another's earlier one, and an attempt over the limit is due when the li
 from __future__ import annotations
 
 import pytest
+from traitlets import TraitError
 from traitlets.config import Config
 
 from nnlab.serve.journal import COLLECTED, GRADED, RELEASED, SEEN, Journal
@@ -92,3 +93,9 @@ def test_a_held_hand_in_is_ready_once_it_is_due(journal):
     journal.record(journal.handins[name], "held", at=NOW - 5, due=NOW + 60)
     assert ready(journal, NOW) == []
     assert [h.name for h in ready(journal, NOW + 60)] == [name]
+
+
+def test_notebooks_ahead_of_the_workers_cannot_be_fewer_than_none():
+    assert _settings(ahead=2).ahead == 2
+    with pytest.raises(TraitError, match="'ahead'.* less than 0"):   # -1 would leave a worker idle for good
+        _settings(ahead=-1)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from nnlab.batch.grader import Grader, Started, check
-from nnlab.batch.run import BatchGrading, BatchRun, ClusterError, Status
+from nnlab.batch.run import BatchRun, ClusterError, Status
 from nnlab.batch.state import recorded_digest
 from nnlab.course import Course, work_folder
 from nnlab.digest import folder_digest
@@ -111,8 +111,7 @@ class Service:
         self.tries: dict[str, int] = {}             # hand-in name -> failed exchange steps
         self.told_unknown: set[str] = set()
         self.sorted_out: set[str] = set()           # hand-in names sorted out by this process
-        self.grading: dict[str, HandIn] = {}        # hand-in name -> a hand-in the workers have, not yet recorded
-        self.started: dict[str, Started] = {}       # hand-in name -> its grader run
+        self.in_hand: dict[str, tuple[HandIn, Started]] = {}   # hand-in name -> it and its grader run, not yet recorded
 
     # -- the process --------------------------------------------------------------------------
     def run(self) -> None:
@@ -393,7 +392,7 @@ class Service:
             return False
         began, tried = False, set()
         while not self.stopping and self._notebooks_in_hand() < self._slots() + self.settings.ahead:
-            busy = {(h.student, h.assignment) for h in self.grading.values()} | tried
+            busy = {(h.student, h.assignment) for h, _ in self.in_hand.values()} | tried
             handin = next_up(self.journal, time.time(), busy)
             if handin is None:
                 break
@@ -405,32 +404,31 @@ class Service:
             started = self._graded(lambda grader, h=collected: grader.start([h.assignment], [h.student]))
             if started is None:
                 break
-            self.grading[collected.name] = collected
-            self.started[collected.name] = started
+            self.in_hand[collected.name] = (collected, started)
             began = True
         return began
 
     def _notebooks_in_hand(self) -> int:
-        return sum(len(run.plan.jobs) for run in self.started.values())
+        return sum(len(run.plan.jobs) for _, run in self.in_hand.values())
 
     def _slots(self) -> int:
-        return self.grader.slots() if self.grader is not None else BatchGrading(config=self.course.config).workers
+        return self._grader().slots()
 
     def _finished(self) -> bool:
         """Whether the workers finished a hand-in this process has not recorded yet."""
-        return any(run.ready() for run in self.started.values())
+        return any(run.ready() for _, run in self.in_hand.values())
 
     def _record_graded(self, wait: bool = False) -> bool:
         """Record the hand-ins the workers finished (every one in hand when `wait`), then make and release their
         feedback; True when one was."""
         if not self._workers_alive():
             return True
-        done = [name for name, run in self.started.items() if wait or run.ready()]
+        done = [name for name, (_, run) in self.in_hand.items() if wait or run.ready()]
         graded = []
         for name in done:
-            if name not in self.started:   # the grader was restarted: the hand-ins in hand are graded again
+            if name not in self.in_hand:   # the grader was restarted: the hand-ins in hand are graded again
                 continue
-            handin, started = self.grading.pop(name), self.started.pop(name)
+            handin, started = self.in_hand.pop(name)
             run = self._graded(lambda grader, run=started: grader.finish(run))
             if run is not None and self._recorded(handin, run):
                 graded.append(handin)
@@ -518,6 +516,12 @@ class Service:
             self.log.info("%s: %s is not known to be its grading: graded afresh", handin.name, self.course.show(folder))
             shutil.rmtree(folder)
 
+    def _grader(self) -> Grader:
+        """The service's grader, made when first needed and again after a restart."""
+        if self.grader is None:
+            self.grader = Grader(self.course, self.verbose, keep_log=True, progress=False)   # the log of every hand-in
+        return self.grader
+
     def _workers_alive(self) -> bool:
         """Whether the grader's workers can grade; when one died, the grader is started again (the hand-ins in
         hand are graded again: their failure is the grader's, not the students')."""
@@ -529,10 +533,8 @@ class Service:
     def _graded(self, step):
         """`step(grader)` (a start or a finish); None when the grader failed: the hand-ins in hand stay collected
         and are graded again at the next turn."""
-        if self.grader is None:
-            self.grader = Grader(self.course, self.verbose, keep_log=True, progress=False)   # the log of every hand-in
         try:
-            run = step(self.grader)
+            run = step(self._grader())
         except ClusterError as exc:
             self._local_grading(str(exc))
             return None
@@ -569,8 +571,7 @@ class Service:
 
     def _drop_grader(self) -> None:
         """Close the grader; the hand-ins it had in hand stay collected, graded again by the next one."""
-        self.grading.clear()
-        self.started.clear()
+        self.in_hand.clear()
         try:
             self.grader.close()
         except Exception as exc:  # its workers may already be gone

@@ -9,7 +9,7 @@ turn. `poll` returns every Moodle hand-in whose notebook in submitted/ is Moodle
 holds Moodle's time of the submission), not only those this pull placed: the service journals the ones it
 has not seen, so a notebook placed just before the service was killed (or by `nnlab sync-lms`) is still
 graded, and one already journaled is never graded again. Moodle unreachable or refusing (a wrong token, a
-missing capability) is logged once per failure; grading goes on and the pull is tried again at the next
+missing capability) is logged once per failure (nnlab.lms.outages); grading goes on and the pull is tried again at the next
 interval.
 """
 from __future__ import annotations
@@ -28,14 +28,13 @@ from nnlab.lms.moodle_pull import (
     submission_time,
     take_deadlines,
 )
+from nnlab.lms.outages import ANY, Outages
 from nnlab.lms.roster import LmsImportError, id_problem
 from nnlab.lms.settings import Moodle
 from nnlab.lms.sync import moodle_assignment
 from nnlab.lms.webservice import MoodleService, MoodleUnreachable
 
 SOURCE = "moodle"   # the service names each hand-in pulled from here moodle/<student>+<assignment>+<time>
-ANY = "*"           # a failure of every assignment's pull (Moodle cannot be reached, the token unreadable)
-TIMEOUT = 20        # seconds: a Moodle that does not answer holds the service's grading this long at most per call
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class ServePull:
         self.course, self.log = course, log
         self.settings = Moodle(config=course.config)
         self.next_at = 0.0                    # monotonic: no pull before
-        self.failing: dict[str, str] = {}     # assignment (ANY: every one) -> the failure last logged
+        self.outages = Outages()
         self.told: set[tuple[str, ...]] = set()   # what was left out (and why), named once a run
 
     @classmethod
@@ -100,10 +99,11 @@ class ServePull:
             return []
         self.next_at = time.monotonic() + self.settings.poll_seconds
         try:
-            service = _OnePoll(MoodleService(self.settings.url, self.settings.token(), timeout=TIMEOUT))
+            service = _OnePoll(MoodleService(self.settings.url, self.settings.token(),
+                                             timeout=self.settings.serve_timeout))
             found = self._in_moodle(service)
         except Exception as exc:  # an unforeseen failure too: named once, tried again later, never the end of grading
-            self._failed(ANY, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
+            self._failed(ANY, exc, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
             return []
         self._answers_again(ANY, "every assignment")
         arrivals: list[Arrival] = []
@@ -111,10 +111,10 @@ class ServePull:
             try:
                 arrivals += self._pull(service, assignment, moodle)
             except MoodleUnreachable as exc:   # the same for every assignment: tried again later, all of them
-                self._failed(ANY, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
+                self._failed(ANY, exc, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
                 break
             except Exception as exc:  # refused (LmsImportError) or unforeseen: this assignment only
-                self._failed(assignment, f"Moodle: the pull of {assignment} did not go through: {_said(exc)}")
+                self._failed(assignment, exc, f"Moodle: the pull of {assignment} did not go through: {_said(exc)}")
                 continue
             self._answers_again(assignment, assignment)
         return arrivals
@@ -180,13 +180,12 @@ class ServePull:
             self.told.add(key)
             self.log.warning("%s", message)
 
-    def _failed(self, key: str, why: str) -> None:
-        if self.failing.get(key) != why:   # the same failure again is not logged again
+    def _failed(self, key: str, exc: Exception, why: str) -> None:
+        if self.outages.failed(key, exc, why):
             self.log.error("%s; grading goes on, pulled again every %g s", why, self.settings.poll_seconds)
-        self.failing[key] = why
 
     def _answers_again(self, key: str, what: str) -> None:
-        if self.failing.pop(key, None) is not None:
+        if self.outages.answered(key):
             self.log.info("Moodle answers again: the hand-ins of %s are pulled", what)
 
 

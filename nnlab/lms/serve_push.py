@@ -20,13 +20,11 @@ from nnlab.course import Course, work_folder
 from nnlab.files import write_atomic
 from nnlab.lms.moodle_pull import is_blind, match_users
 from nnlab.lms.moodle_push import Pushed, push_grades
+from nnlab.lms.outages import ANY, Outages
 from nnlab.lms.roster import LmsImportError
 from nnlab.lms.settings import Moodle
 from nnlab.lms.sync import moodle_assignment
 from nnlab.lms.webservice import MoodleService, MoodleUnreachable
-
-ANY = "*"      # a failure of every assignment's push (Moodle cannot be reached)
-TIMEOUT = 20   # seconds: a Moodle that does not answer holds the service's grading this long at most per try
 
 
 def pending_path(course: Course) -> Path:
@@ -42,7 +40,7 @@ class ServePush:
         self.path = pending_path(course)
         self.pending: dict[str, list[str]] = self._read()
         self.retry_at = 0.0          # monotonic: no try before
-        self.failing: dict[str, str] = {}   # assignment (ANY: every one) -> the failure last logged
+        self.outages = Outages()
 
     @classmethod
     def of(cls, course: Course, log: logging.Logger) -> "ServePush | None":
@@ -97,19 +95,19 @@ class ServePush:
             try:
                 self._push(assignment, students)
             except MoodleUnreachable as exc:   # the same for every assignment: tried again later, all of them
-                self._failed(ANY, f"Moodle: the pushes owed did not go through: {exc}")
+                self._failed(ANY, exc, f"Moodle: the pushes owed did not go through: {exc}")
                 failed = True
                 break
             except LmsImportError as exc:
-                self._failed(assignment, f"Moodle: the push of {assignment} did not go through: {exc}")
+                self._failed(assignment, exc, f"Moodle: the push of {assignment} did not go through: {exc}")
                 failed = True
                 continue
             except Exception as exc:  # an unforeseen failure: named once, tried again later, never the end of grading
-                self._failed(assignment, f"Moodle: the push of {assignment} failed: {type(exc).__name__}: {exc}")
+                self._failed(assignment, exc, f"Moodle: the push of {assignment} failed: {type(exc).__name__}: {exc}")
                 failed = True
                 continue
             self._done(assignment, students)
-            if [self.failing.pop(key, None) for key in (assignment, ANY)] != [None, None]:
+            if self.outages.answered(assignment, ANY):
                 self.log.info("Moodle answers again: the pushes owed of %s have gone through", assignment)
         if failed:
             self.retry_at = time.monotonic() + self.settings.retry_seconds
@@ -123,16 +121,15 @@ class ServePush:
         except OSError as exc:   # pushed again at the next start: Moodle takes the same grade twice
             self.log.error("Moodle: cannot note the pushes done in %s (%s)", self.path, exc)
 
-    def _failed(self, key: str, why: str) -> None:
-        if self.failing.get(key) != why:   # the same failure again is not logged again
+    def _failed(self, key: str, exc: Exception, why: str) -> None:
+        if self.outages.failed(key, exc, why):
             self.log.error("%s; kept (%d push(es) owed: %s), tried again every %g s while the service grades on",
                            why, self.waiting(), ", ".join(f"{a}/{s}" for a, owed in sorted(self.pending.items())
                                                         for s in owed), self.settings.retry_seconds)
-        self.failing[key] = why
 
     def _push(self, assignment: str, students: list[str]) -> None:
         settings = self.settings
-        service = MoodleService(settings.url, settings.token(), timeout=TIMEOUT)
+        service = MoodleService(settings.url, settings.token(), timeout=settings.serve_timeout)
         moodle = moodle_assignment(service, settings, assignment)
         moodle_id = int(moodle["id"])
         users = match_users(self.course, assignment, service.participants(moodle_id),

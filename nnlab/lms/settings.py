@@ -35,6 +35,9 @@ class Moodle(Configurable):
                                  "does)").tag(config=True)
     retry_seconds = Float(60.0, help="`nnlab serve`: seconds between two tries of a push Moodle refused or "
                                      "did not answer (it is kept, across restarts, until Moodle takes it)").tag(config=True)
+    serve_timeout = Float(20.0, min=1.0, help="`nnlab serve`: seconds a Moodle that does not answer holds the "
+                                              "service's grading at most, per web-service call (it is then taken "
+                                              "for unreachable and tried again later)").tag(config=True)
     poll_seconds = Float(60.0, help="`nnlab serve`: seconds between two pulls of the hand-ins and deadlines of "
                                     "each of the course's assignments in Moodle, as `nnlab sync-lms` pulls them (a "
                                     "notebook handed in on Moodle is graded on arrival); 0: the service never "

@@ -6,6 +6,9 @@ pulls."""
 from __future__ import annotations
 
 import logging
+import socket
+import struct
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -119,6 +122,44 @@ def test_an_unreachable_moodle_is_logged_once_and_pulled_again_at_the_next_inter
     assert "grading goes on" in errors[0]
     assert "Moodle answers again" in caplog.text
     assert found == [Arrival("ada", "perceptron", STAMP)]
+
+
+def _resetting() -> tuple[socket.socket, str]:
+    """A listener that takes each connection and resets it (as a Moodle going down does)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+
+    def reset():
+        for _ in range(2):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+    threading.Thread(target=reset, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_one_outage_is_logged_once_however_its_calls_fail_and_a_refusal_after_it_is_told(tmp_path, site, caplog):
+    course = _course(tmp_path, "http://127.0.0.1:9", poll_seconds=0.01)
+    silent = socket.create_server(("127.0.0.1", 0))   # connects, never answers: a time-out
+    resetting, reset_url = _resetting()
+    with caplog.at_level(logging.INFO, logger="test-serve-pull"):
+        pull = ServePull.of(course, logging.getLogger("test-serve-pull"))
+        pull.settings.serve_timeout = 1
+        for url in (reset_url, "http://127.0.0.1:9", f"http://127.0.0.1:{silent.getsockname()[1]}", reset_url):
+            pull.settings.url, pull.next_at = url, 0
+            assert pull.poll() == []
+        site.token = "revoked"   # Moodle answers, and refuses the token: another failure, told
+        pull.settings.url, pull.next_at = site.url, 0
+        assert pull.poll() == []
+    silent.close()
+    resetting.close()
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2, errors
+    assert errors[0].startswith(f"Moodle: cannot pull the hand-ins: cannot reach {reset_url} (")
+    assert "invalidtoken" in errors[1]
 
 
 def test_a_refused_token_is_named_once_and_never_raises(tmp_path, site, caplog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 
 from moodle_ws import Site, serve
@@ -30,13 +31,17 @@ def _course(tmp_path: Path, url: str) -> Course:
 
 def test_an_unreachable_moodle_is_logged_once_and_what_is_owed_survives_a_restart(tmp_path, caplog):
     course = _course(tmp_path, "http://127.0.0.1:9")   # the discard port: nothing answers
+    silent = socket.create_server(("127.0.0.1", 0))      # connects, never answers: the same outage, timed out
     log = logging.getLogger("test-serve-push")
     with caplog.at_level(logging.INFO, logger="test-serve-push"):
         pushes = ServePush.of(course, log)
+        pushes.settings.serve_timeout = 1
         pushes.queue("perceptron", ["ada", "ben"])
         pushes.queue("perceptron", ["ada"])
-        for _ in range(3):
+        for url in ("http://127.0.0.1:9", f"http://127.0.0.1:{silent.getsockname()[1]}", "http://127.0.0.1:9"):
+            pushes.settings.url = url
             pushes.push()
+    silent.close()
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1, errors
     assert "cannot reach http://127.0.0.1:9" in errors[0] and "perceptron/ada, perceptron/ben" in errors[0]

@@ -39,6 +39,7 @@ class Pulled:
     placed: list[str] = field(default_factory=list)       # student ids, new in submitted/
     replaced: list[str] = field(default_factory=list)     # a changed hand-in; the previous one kept aside
     unchanged: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)         # not placed now: submitted/ is being graded
     left_out: list[tuple[str, str]] = field(default_factory=list)   # (who, why)
     deadlines: list[str] = field(default_factory=list)    # what changed in the gradebook
 
@@ -85,9 +86,10 @@ def match_users(course: Course, assignment: str, participants: list[dict], numbe
 
 
 def pull_submissions(course: Course, assignment: str, service: MoodleService, moodle_id: int,
-                     users: list[User], pulled: Pulled) -> None:
+                     users: list[User], pulled: Pulled, hold: frozenset[str] = frozenset()) -> None:
     """Each submitted notebook into submitted/<student>/<assignment>/; one that did not change is
-    left as it is, a changed one replaces it, the previous kept under .nnlab/lms-import/."""
+    left as it is, a changed one replaces it, the previous kept under .nnlab/lms-import/. The students
+    in `hold` are left as they are (`nnlab serve` is grading their submitted/ folder)."""
     by_id = {u.userid: u for u in users}
     found: dict[str, dict] = {}
     aside = course.lms_import / assignment / f"sync-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
@@ -114,7 +116,8 @@ def pull_submissions(course: Course, assignment: str, service: MoodleService, mo
             continue
         if user.participant:
             found[user.participant] = {"student": user.student, "name": user.name}
-        _place(course, assignment, user.student, data, int(submission.get("timemodified") or 0), aside, pulled)
+        _place(course, assignment, user.student, data, int(submission.get("timemodified") or 0), aside, pulled,
+               user.student in hold)
     if found:
         record_participants(course, assignment, found)
 
@@ -134,7 +137,7 @@ def _notebook(submission: dict, assignment: str) -> tuple[dict | None, str]:
 
 
 def _place(course: Course, assignment: str, student: str, data: bytes, modified: int, aside: Path,
-           pulled: Pulled) -> None:
+           pulled: Pulled, hold: bool) -> None:
     problem = id_problem(student)
     if problem:   # an id from a record someone edited: never a path out of submitted/
         raise LmsImportError(f"student id {student!r} from the participants record: {problem}")
@@ -142,6 +145,9 @@ def _place(course: Course, assignment: str, student: str, data: bytes, modified:
     path = folder / f"{assignment}.ipynb"
     if path.is_file() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
         pulled.unchanged.append(student)
+        return
+    if hold:
+        pulled.held.append(student)
         return
     if path.exists():
         (aside / student).mkdir(parents=True, exist_ok=True)

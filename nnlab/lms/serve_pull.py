@@ -91,10 +91,11 @@ class ServePull:
         return cls(course, log)
 
     # -- what the service calls ---------------------------------------------------------------------
-    def poll(self) -> list[Arrival]:
+    def poll(self, busy: set[tuple[str, str]] = frozenset()) -> list[Arrival]:
         """Once the interval is up, pull every assignment Moodle has and return its hand-ins now in submitted/
         (none before the interval is up); never raises. An assignment Moodle refuses holds up no other; a
-        Moodle that cannot be reached holds all."""
+        Moodle that cannot be reached holds all. A (student, assignment) in `busy` is not placed: the service
+        is grading its submitted/ folder (a student who hands in both ways); the next poll places it."""
         if time.monotonic() < self.next_at:
             return []
         self.next_at = time.monotonic() + self.settings.poll_seconds
@@ -109,7 +110,8 @@ class ServePull:
         arrivals: list[Arrival] = []
         for assignment, moodle in found.items():
             try:
-                arrivals += self._pull(service, assignment, moodle)
+                arrivals += self._pull(service, assignment, moodle,
+                                       frozenset(student for student, a in busy if a == assignment))
             except MoodleUnreachable as exc:   # the same for every assignment: tried again later, all of them
                 self._failed(ANY, exc, f"Moodle: cannot pull the hand-ins: {_said(exc)}")
                 break
@@ -138,14 +140,14 @@ class ServePull:
                           "c.Moodle.assignments gives) in course %s: %s", self.settings.course_id, ", ".join(absent))
         return found
 
-    def _pull(self, service: _OnePoll, assignment: str, moodle: dict) -> list[Arrival]:
+    def _pull(self, service: _OnePoll, assignment: str, moodle: dict, hold: frozenset[str]) -> list[Arrival]:
         """`nnlab sync-lms A --pull-only` for one assignment; its Moodle hand-ins now in submitted/."""
         moodle_id = int(moodle["id"])
         users = match_users(self.course, assignment, service.participants(moodle_id),
                             service.participant_numbers(moodle_id), is_blind(moodle), None)
         flags = service.user_flags(moodle_id)   # asked before anything is placed: a refusal changes nothing
         pulled = Pulled()
-        pull_submissions(self.course, assignment, service, moodle_id, users, pulled)
+        pull_submissions(self.course, assignment, service, moodle_id, users, pulled, hold)
         take_deadlines(self.course, assignment, moodle, flags, users, pulled)
         self._report(assignment, pulled)
         return self._in_submitted(assignment, users, service.submissions(moodle_id))
@@ -169,6 +171,9 @@ class ServePull:
         for student in pulled.replaced:
             self.log.info("Moodle: %s: %s's changed hand-in pulled into submitted/ (the previous kept under %s)",
                           assignment, student, self.course.show(self.course.lms_import / assignment))
+        for student in pulled.held:
+            self.log.info("Moodle: %s: %s's hand-in pulled at the next poll: the service is grading the one in "
+                          "submitted/", assignment, student)
         for line in pulled.deadlines:
             self.log.info("Moodle: %s: %s", assignment, line)
         for who, why in pulled.left_out:

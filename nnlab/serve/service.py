@@ -87,9 +87,11 @@ class Arrival(Protocol):
 class Arrivals(Protocol):
     """Hand-ins that come another way than the exchange (nnlab/cli/serve.py gives it: the course's Moodle,
     nnlab.lms.serve_pull): `poll`, called every turn, returns those now in submitted/, again at later calls
-    too (the service takes each one it has not journaled); it never raises, never stops the grading."""
+    too (the service takes each one it has not journaled); it never raises, never stops the grading. It
+    leaves submitted/<student>/<assignment>/ as it is for each (student, assignment) in `busy`: the
+    workers are grading what it holds."""
 
-    def poll(self) -> list[Arrival]: ...
+    def poll(self, busy: set[tuple[str, str]]) -> list[Arrival]: ...
 
 
 class Service:
@@ -171,7 +173,7 @@ class Service:
     def turn(self) -> bool:
         """One turn of the loop; False when there was nothing to do (the loop then waits a poll interval, or
         until the workers finish a hand-in)."""
-        self.take(self.arrivals.poll() if self.arrivals is not None else [])
+        self.take(self.arrivals.poll(self._busy()) if self.arrivals is not None else [])
         try:
             self.see(self.exchange.inbound())
         except ExchangeFailed as exc:
@@ -392,7 +394,7 @@ class Service:
             return False
         began, tried = False, set()
         while not self.stopping and self._notebooks_in_hand() < self._slots() + self.settings.ahead:
-            busy = {(h.student, h.assignment) for h, _ in self.in_hand.values()} | tried
+            busy = self._busy() | tried
             handin = next_up(self.journal, time.time(), busy)
             if handin is None:
                 break
@@ -407,6 +409,10 @@ class Service:
             self.in_hand[collected.name] = (collected, started)
             began = True
         return began
+
+    def _busy(self) -> set[tuple[str, str]]:
+        """(student, assignment) of each hand-in in hand: its submitted/ folder is being graded."""
+        return {(h.student, h.assignment) for h, _ in self.in_hand.values()}
 
     def _notebooks_in_hand(self) -> int:
         return sum(len(run.plan.jobs) for _, run in self.in_hand.values())

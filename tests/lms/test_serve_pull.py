@@ -124,6 +124,30 @@ def test_an_unreachable_moodle_is_logged_once_and_pulled_again_at_the_next_inter
     assert found == [Arrival("ada", "perceptron", STAMP)]
 
 
+def test_a_folder_the_service_is_grading_is_left_as_it_is_until_the_next_poll(tmp_path, site, caplog):
+    course = _course(tmp_path, site.url)
+    pull = ServePull(course, logging.getLogger("test-serve-pull"))
+    submitted = course.submitted("ada", "perceptron")
+    with caplog.at_level(logging.INFO, logger="test-serve-pull"):
+        assert pull.poll() == [Arrival("ada", "perceptron", STAMP)]
+        # the service grades ada's hand-in: an unchanged Moodle notebook is simply there, nothing is held
+        pull.next_at = 0
+        assert pull.poll({("ada", "perceptron")}) == [Arrival("ada", "perceptron", STAMP)]
+        assert "pulled at the next poll" not in caplog.text
+        # ada hands in again on Moodle while hers is graded: the folder the workers read is not replaced
+        site.submissions[ADA] = Submission({"perceptron.ipynb": NOTEBOOK + b" "}, MODIFIED + 60)
+        pull.next_at = 0
+        assert pull.poll({("ada", "perceptron"), ("ben", "perceptron")}) == []
+        assert (submitted / "perceptron.ipynb").read_bytes() == NOTEBOOK
+        assert (submitted / "timestamp.txt").read_text() == STAMP
+        assert caplog.text.count("Moodle: perceptron: ada's hand-in pulled at the next poll") == 1
+        # graded and recorded: the next poll places the new one, and the service takes it
+        pull.next_at = 0
+        later = datetime.fromtimestamp(MODIFIED + 60, timezone.utc).isoformat(" ")
+        assert pull.poll(set()) == [Arrival("ada", "perceptron", later)]
+    assert (submitted / "perceptron.ipynb").read_bytes() == NOTEBOOK + b" "
+
+
 def _resetting() -> tuple[socket.socket, str]:
     """A listener that takes each connection and resets it (as a Moodle going down does)."""
     listener = socket.create_server(("127.0.0.1", 0))

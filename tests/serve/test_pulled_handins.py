@@ -116,3 +116,25 @@ def test_a_pulled_hand_in_whose_place_in_submitted_was_taken_is_not_graded(servi
     assert handin.state == SUPERSEDED and handin.why == "2026-12-07 09:30:00.000000 UTC"
     assert [e for e in handin.times] == [SEEN, SUPERSEDED, NOTIFIED]
     assert "your hand-in of 2026-12-07 09:30:00.000000 UTC took its place before it was graded" in caplog.text
+
+
+def test_the_pull_is_told_which_submitted_folders_are_being_graded(service, tmp_path):
+    polled = []
+
+    class Recorder:
+        def poll(self, busy):
+            polled.append(set(busy))
+            return []
+    serving = service(f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n")
+    serving.arrivals = Recorder()
+    pulled = _place(serving.course, "ada", "2026-12-07 09:00:00+00:00")
+    serving.take([pulled])
+    handin = serving.journal.handins["moodle/ada+perceptron+2026-12-07 09:00:00+00:00"]
+    class Grading:   # the workers grade ada's submitted/perceptron
+        def ready(self):
+            return False
+    serving.in_hand[handin.name] = (handin, Grading())
+    serving.stopping = True   # nothing more is started: no workers in this test
+    serving.turn()
+    serving.in_hand.clear()
+    assert polled[0] == {("ada", "perceptron")}

@@ -13,7 +13,7 @@ from pathlib import Path
 from nnlab.cli.context import Course, Nbgrader, Problem, UsageError, assignments_named, check_assignment, nbgrader_failed
 from nnlab.cli.status import course_status, format_status
 from nnlab.course import nbgrader_environment
-from nnlab.serve.lock import refuse_second_writer
+from nnlab.serve.lock import GRADES, SUBMITTED, refuse_while_serving
 
 Args = argparse.Namespace
 
@@ -186,7 +186,7 @@ def grade(args: Args, course: Course, runner: Nbgrader) -> int:
     from nnlab.batch.run import BatchGrading, ClusterError
     from nnlab.graders.budgets import BudgetFileError
 
-    if (serving := refuse_second_writer(course)) is not None:   # one gradebook writer: the service
+    if (serving := refuse_while_serving(course, GRADES, "grade")) is not None:   # one gradebook writer: the service
         raise Problem(serving)
     assignments = assignments_named(course, args.assignment, course.submitted_directory)
     if not any(course.students_in(course.submitted_directory, a) for a in assignments):
@@ -332,6 +332,8 @@ def import_lms(args: Args, course: Course, runner: Nbgrader) -> int:
     for option, key in (("--zip-timezone", "zip_timezone"), ("--worksheet-timezone", "worksheet_timezone")):
         if getattr(args, key):
             options[key] = _zone(getattr(args, key), option)
+    if (serving := refuse_while_serving(course, SUBMITTED, "import")) is not None:
+        raise Problem(serving)
     if runner.dry_run:
         print(f"# import-lms runs no nbgrader command: it would place the notebooks of {zip_path} in "
               f"{course.submitted_directory}/<student>/{a}/ (where `nbgrader collect` puts them), matching "
@@ -356,6 +358,8 @@ def reveal_lms(args: Args, course: Course, runner: Nbgrader) -> int:
     for path in (worksheet, students):
         if not path.is_file():
             raise UsageError(f"no such file: {path}")
+    if (serving := refuse_while_serving(course, SUBMITTED, "reveal")) is not None:
+        raise Problem(serving)
     if runner.dry_run:
         print(f"# reveal-lms runs no nbgrader command: it would give each participant-<N> of {a} the student of "
               f"{students} that {worksheet} names for participant N, in the gradebook and the course folders")

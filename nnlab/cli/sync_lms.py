@@ -22,7 +22,10 @@ c.Moodle.assignments names (else the one of the same name in course c.Moodle.cou
      feedback pages (mod_assign_save_grades, the pages through a draft file area), only what changed
      since the last push; a grade still waiting for marks by hand (unless --partial) or locked in
      Moodle is left out and named. A feedback page older than the gradebook's grades stops the push.
-Then `nnlab grade A` and `nnlab feedback A` grade what arrived, and the next sync sends it."""
+Then `nnlab grade A` and `nnlab feedback A` grade what arrived, and the next sync sends it.
+While `nnlab serve` runs for the course, the hand-ins are not pulled (the service grades the folders
+of submitted/, and pulls from Moodle itself every c.Moodle.poll_seconds): the deadlines are taken and
+the grades pushed, and the summary says so; --pull-only is refused."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,19 +47,25 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
     from nnlab.lms.settings import Moodle
     from nnlab.lms.sync import sync_moodle
     from nnlab.lms.webservice import MoodleService
+    from nnlab.serve.lock import SUBMITTED, refuse_while_serving, running_service
 
     settings = Moodle(config=course.config)
     if not settings.url:
         raise UsageError("c.Moodle.url is not set in nbgrader_config.py (the Moodle site's address)")
+    serving = running_service(course)
+    if serving and args.pull_only:
+        raise Problem(refuse_while_serving(course, SUBMITTED, "pull"))
     if runner.dry_run:
         print(f"# sync-lms runs no nbgrader command: it would pull {a}'s hand-ins and deadlines from "
               f"{settings.url} and push the grades that changed")
         return 0
     try:
         service = MoodleService(settings.url, settings.token())
+        not_pulled = f"{serving}; it pulls and grades the hand-ins itself" if serving else ""
         result = sync_moodle(course, a, service, push=not args.pull_only, partial=args.partial or settings.partial,
-                             students_csv=students)
+                             students_csv=students, not_pulled=not_pulled)
     except LmsImportError as exc:   # a refused call, a missing token: one line, nothing more changed
         raise Problem(str(exc)) from None
     print(result.summary())
     return 0
+

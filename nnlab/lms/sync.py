@@ -21,11 +21,13 @@ class Synced:
     users: list[User] = field(default_factory=list)
     pulled: Pulled = field(default_factory=Pulled)
     pushed: Pushed | None = None       # None: pulled only
+    not_pulled: str = ""               # why the hand-ins were not pulled ("": they were)
 
     def summary(self) -> str:
         p, q = self.pulled, self.pushed or Pushed()
         lines = [f"Moodle sync of {self.assignment} (Moodle assignment {self.moodle_name!r}"
                  f"{', blind marking: students are their participant numbers' if self.blind else ''}):",
+                 f"  not pulled: {self.not_pulled}" if self.not_pulled else
                  f"  pulled: {len(p.placed)} new, {len(p.replaced)} changed"
                  f"{' (the previous kept under .nnlab/lms-import/)' if p.replaced else ''}, {len(p.unchanged)} unchanged"]
         lines += [f"    new: {', '.join(p.placed)}"] if p.placed else []
@@ -56,9 +58,10 @@ def moodle_assignment(service: MoodleService, settings: Moodle, assignment: str)
 
 
 def sync_moodle(course: Course | Path, assignment: str, service: MoodleService, *, push: bool = True,
-                partial: bool = False, students_csv: Path | None = None) -> Synced:
-    """Pull the hand-ins and deadlines of `assignment` from Moodle, then push what changed of its grades.
-    Bad input or a refused call raises LmsImportError (MoodleError) before anything is changed by it."""
+                partial: bool = False, students_csv: Path | None = None, not_pulled: str = "") -> Synced:
+    """Pull the hand-ins and deadlines of `assignment` from Moodle, then push what changed of its grades;
+    `not_pulled` (why) leaves submitted/ as it is. Bad input or a refused call raises LmsImportError
+    (MoodleError) before anything is changed by it."""
     course = Course.of(course)
     settings = Moodle(config=course.config)
     moodle = moodle_assignment(service, settings, assignment)
@@ -71,8 +74,9 @@ def sync_moodle(course: Course | Path, assignment: str, service: MoodleService, 
     users = match_users(course, assignment, service.participants(int(moodle["id"])),
                         service.participant_numbers(int(moodle["id"])), blind, students_csv)
     flags = service.user_flags(int(moodle["id"]))
-    synced = Synced(assignment, str(moodle.get("name", "")), blind, users)
-    pull_submissions(course, assignment, service, int(moodle["id"]), users, synced.pulled)
+    synced = Synced(assignment, str(moodle.get("name", "")), blind, users, not_pulled=not_pulled)
+    if not not_pulled:
+        pull_submissions(course, assignment, service, int(moodle["id"]), users, synced.pulled)
     take_deadlines(course, assignment, moodle, flags, users, synced.pulled)
     if push:
         synced.pushed = Pushed()

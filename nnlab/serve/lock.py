@@ -1,5 +1,7 @@
 """One service per course, and so one gradebook writer: the service holds an exclusive lock on
-`.nnlab/serve/service.lock` for its whole life; `nnlab grade` asks whether anyone holds it.
+`.nnlab/serve/service.lock` for its whole life; the commands that would write what it writes (`nnlab
+grade`: the gradebook's grades; `nnlab import-lms`, `reveal-lms` and the pull of `sync-lms`: the folders
+of submitted/ it grades) ask whether anyone holds it.
 
 The lock is the kernel's (flock), so a service killed by any signal, SIGKILL included, leaves no lock
 behind; the file only says who holds it. It is written in place, not through nnlab.files: the lock
@@ -67,13 +69,17 @@ def running_service(course: Course) -> str | None:
     return None
 
 
-def refuse_second_writer(course: Course) -> str | None:
-    """Why `nnlab grade` must not write the gradebook now (the service does), None when it may."""
+GRADES = "it alone writes this course's gradebook and grades each hand-in as it arrives"
+SUBMITTED = ("it grades the folders of submitted/ as the hand-ins arrive, and a folder replaced or moved under it "
+             "would be graded as another hand-in")
+
+
+def refuse_while_serving(course: Course, why: str, doing: str) -> str | None:
+    """Why a command must not do `doing` now (`why`: what the running service does), None when no service runs."""
     holder = running_service(course)
     if holder is None:
         return None
-    return (f"{holder}: it alone writes this course's gradebook and grades each hand-in as it arrives. "
-            "Stop it first (e.g. `systemctl stop nnlab-serve`), grade, then start it again")
+    return f"{holder}: {why}. Stop it first (e.g. `systemctl stop nnlab-serve`), {doing}, then start it again"
 
 
 def _holder(path: Path) -> str:

@@ -17,6 +17,7 @@ import pytest
 from distributed import Client
 from test_batch import ASSIGNMENT, batch, grades, make_course, put, scores
 
+from nnlab.batch.grader import Grader
 from nnlab.batch.local_cluster import LocalCluster
 from nnlab.batch.run import last_run
 from nnlab.course import PROJECT_ROOT, Course, nbgrader_environment
@@ -123,6 +124,14 @@ def test_a_worker_with_a_changed_grader_is_refused_and_grades_nothing(tmp_path, 
     assert "refuses to grade" in done.stderr and "given no notebook" in done.stderr, done.stderr[-2000:]
     assert len(workers) == 3 and "stale" not in workers.values()
     assert scores(grades(course))["ada"] == pytest.approx(12.0)
+    # a service hands the cluster as many notebooks as it grades at once: the good workers' threads only
+    opened = Course.open(course)
+    opened.config.BatchGrading.scheduler = cluster.address
+    opened.config.BaseConverter.force = True
+    with Grader(opened, progress=False) as grader:
+        run = grader.grade([ASSIGNMENT], ["ada"])
+        assert [n.status for n in run.notebooks] == ["graded"]
+        assert grader.slots() == 2   # w1 and w2, one thread each; the stale worker is connected but refused
 
 
 def test_a_worker_killed_mid_class_costs_no_notebook(tmp_path, fast_config):

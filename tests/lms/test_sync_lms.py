@@ -20,6 +20,7 @@ from nnlab.lms.moodle_pull import User, is_blind
 from nnlab.lms.sync import sync_moodle
 from nnlab.lms.webservice import MoodleError, MoodleService, form_fields
 from nnlab.report.classdata import read_class
+from nnlab.serve.lock import ServiceLock
 
 A = "perceptron"
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -405,3 +406,39 @@ def test_one_file_moodle_cannot_serve_or_a_notebook_posing_as_an_error_stops_no_
     assert who == "participant 12 (chris1)"
     assert why.startswith("its notebook could not be downloaded: Moodle file download failed (filenotfound")
     assert not (small_course / "submitted" / "chris1").exists()
+
+
+def test_while_the_service_runs_nothing_replaces_the_hand_ins_it_grades(small_course, tmp_path, capsys):
+    site = site_for(b'{"cells": []}')
+    server, url = serve(site)
+    (tmp_path / "token").write_text(TOKEN)
+    configure(small_course, url, tmp_path / "token")
+    (tmp_path / "any.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (tmp_path / "sheet.csv").write_text("Identifier,Full name\n")
+    lock = ServiceLock(Course.open(small_course))
+    lock.acquire()   # `nnlab serve` for this course, as far as every command can tell
+    try:
+        pull_only = sync(small_course, capsys, "--pull-only")
+        both = sync(small_course, capsys)
+        imported = nnlab_main(["import-lms", A, str(tmp_path / "any.zip"), "--course", str(small_course)])
+        imported_err = capsys.readouterr().err
+        revealed = nnlab_main(["reveal-lms", A, "--worksheet", str(tmp_path / "sheet.csv"), "--course",
+                               str(small_course)])
+        revealed_err = capsys.readouterr().err
+        during = (small_course / "submitted").exists()
+        lock.release()
+        after = sync(small_course, capsys, "--pull-only")
+    finally:
+        lock.release()
+        server.shutdown()
+    for status, err in (pull_only[::2], (imported, imported_err), (revealed, revealed_err)):
+        assert status == 1 and "`nnlab serve` is running for this course (pid" in err, err
+        assert "a folder replaced or moved under it would be graded as another hand-in" in err
+        assert "Stop it first" in err and "Traceback" not in err
+    assert both[0] == 0, both[2]
+    assert "not pulled: `nnlab serve` is running for this course" in both[1]
+    assert "it pulls and grades the hand-ins itself" in both[1] and "pushed: 0 grade(s)" in both[1]
+    assert "due date:" in both[1]   # the deadlines are still Moodle's
+    assert not during
+    assert after[0] == 0 and "pulled: 4 new" in after[1]
+    assert sorted(p.name for p in (small_course / "submitted").iterdir()) == ["chris1", "chris2", "dan", "zoe"]

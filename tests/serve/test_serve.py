@@ -24,7 +24,7 @@ from classroom import (
 )
 from cli_run import nnlab
 
-from nnlab.serve.lock import refuse_second_writer
+from nnlab.serve.lock import GRADES, refuse_while_serving
 
 MAX_KB = 300   # c.CourseDirectory.max_dir_size of the course: the perceptron notebook is about 32 kB
 
@@ -84,7 +84,7 @@ def _serve(term, service, found) -> None:
     found["inbound after"] = sorted(p.name for p in inbound(term).iterdir())
     found["stopped"] = service.stop()
     found["first run"] = service.output()
-    found["writer after stop"] = refuse_second_writer(course_of(term))
+    found["writer after stop"] = refuse_while_serving(course_of(term), GRADES, "grade")
     found["pages"] = {student: fetch_feedback(term, student) for student in names}
 
 

@@ -138,16 +138,20 @@ def unreadable(tests: list[HiddenTest], student_id: str, why: str) -> GradeRepor
 
 
 def grade(cells: list[CodeCell], student_id: str, tests: list[HiddenTest], process: StudentProcess,
-          key: bytes) -> Graded:
+          key: bytes, rest: bool = True) -> Graded:
     """Walk `process` (made with no cells) through `cells`, running each test cell's hidden tests
     where the cell stands; tests of a cell the notebook lacks run at its end. `key`: the student's
-    key (keys.student_key), never the course secret. Closes `process`. StartError when the student's
-    process could not start at all."""
+    key (keys.student_key), never the course secret. `rest`: also run the cells after the last test
+    cell (their outputs go into the autograded notebook); they cannot change a judgement, so a
+    judgement kept for its report alone leaves them out. Closes `process`. StartError when the
+    student's process could not start at all."""
     walk = NotebookWalk(process, stretches(cells, {test.cell for test in tests}))
     report, calls = GradeReport(student_id), 0.0
     try:
         for stop in [*walk.stops, None]:
             here = [t for t in tests if t.cell == stop or (stop is None and t.cell not in walk.stops)]
+            if stop is None and not here and not rest:
+                break
             if not report.error:
                 try:
                     walk.to(stop)

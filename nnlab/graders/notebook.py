@@ -74,12 +74,12 @@ def judge(nb: dict, student_id: str, tests: list[engine.HiddenTest], grading: Gr
     graded = engine.grade(code_cells(nb), student_id, tests, process, key)
 
     def again(sealed: dict, cells: set[str]):
-        """The sealed second judgement: its cells run as in the first, its outputs are dropped here, and
-        only its report goes on."""
+        """The sealed second judgement: its cells run as in the first up to its last question, its outputs
+        are dropped here, and only its report goes on."""
         process = grading.student_process(capture=capture, cell_budgets=cell_budgets(grading, sealed, budgets))
         try:
             return engine.grade(code_cells(sealed), student_id, [t for t in tests if t.cell in cells], process,
-                                key).report
+                                key, rest=False).report
         except StartError:
             return None
 

@@ -223,3 +223,27 @@ def test_an_early_mistake_costs_its_own_question_only(grading, assignment):
     first_lost = next(cell for cell, score in scores(carried).items() if score < full(assignment)[cell])
     cells = list(full(assignment))
     assert all(cells.index(cell) > cells.index(first_lost) for cell in raised)
+
+
+def test_the_sealed_run_stops_at_its_last_question(grading, monkeypatch):
+    # the cells after the last question judged again cannot change its judgement, and the sealed run's
+    # outputs are dropped: it leaves them out (the first run, whose outputs the notebook shows, runs them)
+    from nnlab.graders.walk import NotebookWalk
+
+    walked: list[list] = []
+    original = NotebookWalk.to
+
+    def to(walk, grade_id):
+        if not walked or walked[-1][0] is not walk:
+            walked.append([walk])
+        walked[-1].append(grade_id)
+        return original(walk, grade_id)
+
+    monkeypatch.setattr(NotebookWalk, "to", to)
+    carried, node = graded(grading, "perceptron", {"step": NP_INT_STEP})
+    [first, sealed] = walked
+    assert first[-1] is None   # to the notebook's end
+    assert None not in sealed[1:] and sealed[-1] == "test_xor_two_layer"
+    assert scores(carried) == {**full("perceptron"), "test_step": 0.0}
+    last = max(i for i, c in enumerate(node.cells) if c.cell_type == "code" and c.source.strip())
+    assert node.cells[last].execution_count is not None   # the notebook's own last cell ran, in the first run

@@ -12,7 +12,8 @@ A service makes a page a hand-in, each with a new exporter, and most of a page i
 student (the instructor's text and code): the templates are compiled once a process (Jinja's bytecode
 cache, which compiles a template again when its file changes), and the highlighting of a code cell and
 the rendering of a markdown cell without attachments, and nbconvert's cleaning of the markup (bleach's
-pure-Python parser) are kept by their text and the settings that change them (the last CACHED of each).
+pure-Python parser) are kept by their text and the settings that change them (the last CACHED of each),
+and the notebook is validated once, after nbconvert's preprocessors, not after each of them.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from traitlets import default
 
 NO_ALT = "No description has been provided for this image"   # nbconvert's words
 # an image tag without an alt attribute; the page holds no '>' inside a tag's values: student content is
@@ -91,6 +93,11 @@ class KeptHighlight:
 class FeedbackExporter(HTMLExporter):
     """HTMLExporter whose page is not parsed and written again after the template wrote it."""
 
+    @default("optimistic_validation")
+    def _validate_once(self):
+        # the notebook is validated after the preprocessors, not after each of them (eight times a page)
+        return True
+
     def default_filters(self):
         for name, made in super().default_filters():
             if name == "clean_html":   # bleach's pure-Python parser over each cell's highlighted code
@@ -108,7 +115,8 @@ class FeedbackExporter(HTMLExporter):
         cell = context.get("cell", {})
         if cell.get("attachments"):
             return super().markdown2html(context, source)
-        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        # the notebook's folder (each student's own) matters only where local images are embedded
+        path = context.get("resources", {}).get("metadata", {}).get("path", "") if self.embed_images else ""
         key = (source, path, self.embed_images, self.anchor_link_text, self.exclude_anchor_links,
                repr(sorted(self.lexer_options.items())))
         return RENDERED.get(key, lambda: super(FeedbackExporter, self).markdown2html(context, source))

@@ -6,8 +6,10 @@ import base64
 import copy
 
 import nbformat
+import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
+from nbformat import ValidationError
 from traitlets.config import Config
 
 from nnlab.feedback_page import NO_ALT, FeedbackExporter, with_alt_text
@@ -82,3 +84,32 @@ def test_a_template_changed_on_disk_is_compiled_again(tmp_path):
         pages.append(page)
     assert pages[0].endswith("first") and pages[1].endswith("second")
     assert pages[0][:-len("first")] == pages[1][:-len("second")]
+
+
+def test_a_markdown_cell_is_rendered_once_for_every_student_unless_their_own_images_are_embedded(tmp_path):
+    from nnlab.feedback_page import RENDERED
+
+    text = "Your figure: ![figure](figure.png) (unique-to-this-test)"
+    pages = {}
+    for embed in (False, True):
+        for student, pixel in (("ada", PIXEL), ("ben", base64.b64encode(b"\x89PNG ben").decode())):
+            folder = tmp_path / student
+            folder.mkdir(exist_ok=True)
+            (folder / "figure.png").write_bytes(base64.b64decode(pixel))
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text, id="figure-note")])
+            exporter = FeedbackExporter(config=Config({"HTMLExporter": {"template_name": "classic",
+                                                                        "embed_images": embed}}))
+            pages[embed, student], _ = exporter.from_notebook_node(nb, {"metadata": {"path": str(folder)}})
+    kept = [key for key in RENDERED.results if key[0] == text]
+    assert len(kept) == 3   # once for both students without embedding, once for each with
+    assert pages[False, "ada"] == pages[False, "ben"] and 'src="figure.png"' in pages[False, "ada"]
+    assert f"data:image/png;base64,{PIXEL}" in pages[True, "ada"]
+    assert base64.b64encode(b"\x89PNG ben").decode() in pages[True, "ben"] and PIXEL not in pages[True, "ben"]
+
+
+def test_the_page_is_validated_once_and_an_invalid_notebook_is_still_refused():
+    assert FeedbackExporter().optimistic_validation
+    broken = notebook()
+    broken.cells[1]["outputs"][0]["output_type"] = "not-an-output"
+    with pytest.raises(ValidationError):
+        FeedbackExporter(config=Config({"HTMLExporter": {"template_name": "classic"}})).from_notebook_node(broken)

@@ -59,13 +59,12 @@ def run(args: argparse.Namespace, course: Course, runner: Nbgrader) -> int:
         print(f"# sync-lms runs no nbgrader command: it would pull {a}'s hand-ins and deadlines from "
               f"{settings.url} and push the grades that changed")
         return 0
+    not_pulled = f"{serving}; it pulls and grades the hand-ins itself" if serving else ""
     try:
         service = MoodleService(settings.url, settings.token())
-        not_pulled = f"{serving}; it pulls and grades the hand-ins itself" if serving else ""
         result = sync_moodle(course, a, service, push=not args.pull_only, partial=args.partial or settings.partial,
                              students_csv=students, not_pulled=not_pulled)
     except LmsImportError as exc:   # a refused call, a missing token: one line, nothing more changed
         raise Problem(str(exc)) from None
     print(result.summary())
     return 0
-
